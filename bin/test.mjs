@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `npm test` on a fresh clone: install node deps, bring the sandbox up (installing its parts on the
+// first run), run every test file against that one shared sandbox, and end with `N passed, N failed`.
+// Only Node built-ins here: node_modules may not exist yet.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (m) => process.stderr.write(`[npm test] ${m}\n`);
+const filter = process.argv[2]; // optional: a pattern for test file names, e.g. `npm test -- kafka`
+
+function ensureNodeModules() {
+  const stamp = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  say('installing node dependencies (npm ci)…');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) finish(0, 1, 'npm ci failed');
+}
+
+function harness(args) {
+  return spawnSync(process.execPath, [join(root, 'bin', 'harness.mjs'), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status;
+}
+
+function finish(passed, failed, why) {
+  if (why) say(why);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 || why ? 1 : 0);
+}
+
+ensureNodeModules();
+
+const wasUp = harness(['--quiet', 'sandbox', 'status']) === 0;
+if (!wasUp) {
+  say('bringing the sandbox up (first run installs Kafka, PostgreSQL, Prometheus; later runs reuse the cache)…');
+  const t0 = Date.now();
+  if (harness(['sandbox', 'up']) !== 0) finish(0, 1, 'sandbox did not come up; see the messages above');
+  say(`sandbox up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+const keep = wasUp || process.env.KEEP_SANDBOX === '1';
+
+const uvuArgs = [join(root, 'node_modules', 'uvu', 'bin.js'), 'test', filter ? `${filter}.*\\.test\\.ts$` : '\\.test\\.ts$'];
+if (!process.stdout.isTTY) uvuArgs.push('--no-color');
+const child = spawn(process.execPath, ['--import', 'tsx', ...uvuArgs], {
+  cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CARBON_HARNESS_TEST: '1' },
+});
+let out = '';
+child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+// A hung test must not hang CI: the whole suite has a hard ceiling.
+const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 60);
+const timer = setTimeout(() => { say(`test run exceeded ${limitMin} min; killing it`); child.kill('SIGKILL'); }, limitMin * 60_000);
+
+child.on('close', (code) => {
+  clearTimeout(timer);
+  if (!keep) {
+    say('stopping the sandbox this run started (KEEP_SANDBOX=1 keeps it)…');
+    harness(['--quiet', 'sandbox', 'down']);
+  }
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+  const num = (label) => Number((plain.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
+  const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+  if (Number.isNaN(total)) finish(0, 1, `test runner ended (exit ${code}) without a summary`);
+  const failed = total - passed - (Number.isNaN(skipped) ? 0 : skipped);
+  if (code !== 0 && failed === 0) finish(passed, 1, `test runner exited ${code}`);
+  finish(passed, failed);
+});

@@ -1,0 +1,58 @@
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, runsDir, type Config } from '../core/config.ts';
+import { EXIT, UsageError } from '../core/errors.ts';
+import { runCommand } from '../core/run.ts';
+import { registerSandbox } from './sandbox.ts';
+
+export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
+
+/** Config errors surface before anything runs: exit 2, no record, nothing touched. */
+export function configFrom(cmd: Command): Config {
+  return loadConfig((cmd.optsWithGlobals() as GlobalOpts).config);
+}
+
+export function runOpts(cmd: Command, kind: string, cfg: Config) {
+  const g = cmd.optsWithGlobals() as GlobalOpts;
+  return { kind, runsDir: runsDir(cfg), json: g.json, quiet: g.quiet };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('harness')
+    .description('Load tests, chaos drills and week-1 checks for the commodity-data platform.')
+    .option('-c, --config <file>', 'config file (YAML or JSON); default: harness.config.yaml in the checkout if present')
+    .option('--json', 'print the run record as JSON on stdout')
+    .option('-q, --quiet', 'no progress output on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSandbox(program);
+
+  program.command('start')
+    .description('the main job: bring the sandbox platform up (installing on first run) and report its status')
+    .action(async (_o, cmd: Command) => {
+      const { startMain } = await import('./start.ts');
+      process.exitCode = await startMain(cmd);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.commands.forEach(function override(c: Command) { c.exitOverride(); c.commands.forEach(override); });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage; // commander already printed the message naming the argument
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
+    return EXIT.infra;
+  }
+}
+
+export { runCommand, Option };

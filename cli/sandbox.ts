@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { configFrom, runOpts } from './main.ts';
+import { runCommand } from '../core/run.ts';
+import type { Check, RunRecord } from '../core/record.ts';
+import type { PartStatus } from '../sandbox/part.ts';
+import { sandboxContext, sandboxUp, sandboxDown, sandboxStatus, selectParts, PARTS, GROUPS } from '../sandbox/index.ts';
+import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function partCheck(s: PartStatus): Check {
+  return {
+    id: `sandbox.${s.name}`, title: `${s.name} healthy`, target: 'healthy',
+    observed: s.healthy ? 'healthy' : 'unhealthy', unit: '', status: s.healthy ? 'pass' : 'fail',
+    evidence: { what: s.reason, how: 'process liveness plus a protocol-level probe', where: s.endpoint ?? '' },
+  };
+}
+
+export function printStatus(r: RunRecord): void {
+  const parts = (r.data.parts ?? []) as PartStatus[];
+  if (!parts.length) return;
+  const w = Math.max(...parts.map((p) => p.name.length));
+  for (const p of parts) {
+    process.stdout.write(`${p.healthy ? '✔' : '✘'} ${p.name.padEnd(w)}  ${(p.endpoint ?? '').padEnd(24)} ${p.reason}\n`);
+  }
+}
+
+export function registerSandbox(program: Command): void {
+  const sandbox = program.command('sandbox')
+    .description('the embedded platform: real Kafka, PostgreSQL, Prometheus, Alertmanager and the reference services on 127.0.0.1');
+
+  sandbox.command('up')
+    .description('install (first run, cached) and start every part that is not healthy; idempotent')
+    .option('--only <parts>', `comma-separated parts or groups (${Object.keys(GROUPS).join(', ')}; parts: ${PARTS.map((p) => p.name).join(', ')})`, list)
+    .action(async (o: { only?: string[] }, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const parts = selectParts(o.only);
+      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
+        const statuses = await sandboxUp(sandboxContext(cfg, progress), parts);
+        rec.setData('parts', statuses);
+        statuses.forEach((s) => rec.addCheck(partCheck(s)));
+      }, printStatus);
+    });
+
+  sandbox.command('down')
+    .description('stop every process the sandbox started (and nothing else); data is kept')
+    .option('--only <parts>', 'comma-separated parts or groups', list)
+    .action(async (o: { only?: string[] }, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const parts = selectParts(o.only);
+      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
+        rec.setData('stopped', await sandboxDown(sandboxContext(cfg, progress), parts));
+      });
+    });
+
+  sandbox.command('status')
+    .description('health of each part with the reason; exit 1 if any part is unhealthy')
+    .option('--only <parts>', 'comma-separated parts or groups', list)
+    .action(async (o: { only?: string[] }, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const parts = selectParts(o.only);
+      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
+        const statuses = await sandboxStatus(sandboxContext(cfg), parts);
+        rec.setData('parts', statuses);
+        statuses.forEach((s) => rec.addCheck(partCheck(s)));
+      }, printStatus);
+    });
+
+  sandbox.command('fault')
+    .description('set fault knobs live (no restart), e.g. `fault inference-latency-ms=150`; no arguments shows the current knobs')
+    .argument('[knobs...]', `name=value pairs; names: ${FAULT_NAMES.join(', ')}`)
+    .option('--clear', 'reset every knob to 0 (applied before any name=value given)')
+    .addHelpText('after', `\nKnobs:\n${FAULT_NAMES.map((n) => `  ${n.padEnd(22)} ${FAULTS[n].help}`).join('\n')}\n`)
+    .action(async (knobs: string[], o: { clear?: boolean }, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const set = parseFaultArgs(knobs); // exits 2 naming the knob before anything changes
+      const ctx = sandboxContext(cfg);
+      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
+        const next = { ...(o.clear ? {} : readFaults(ctx.dir)), ...set };
+        if (o.clear || knobs.length) writeFaults(ctx.dir, next);
+        rec.setData('faults', next);
+      }, (r) => {
+        const f = r.data.faults as Record<string, number>;
+        const names = Object.keys(f).filter((k) => f[k] !== 0);
+        process.stdout.write(names.length ? names.map((k) => `${k}=${f[k]}`).join('\n') + '\n' : 'no faults set\n');
+      });
+    });
+}
+

@@ -1,0 +1,127 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve, isAbsolute } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+import { projectRoot } from './paths.ts';
+
+const port = z.number().int().min(1).max(65535);
+
+const SandboxSchema = z.strictObject({
+  /** Runtime state: logs, data dirs, pid files, kubeconfig. Relative to the checkout. */
+  dir: z.string().default('.sandbox'),
+  host: z.literal('127.0.0.1').default('127.0.0.1'),
+  ports: z.strictObject({
+    kafka: port.default(19092),
+    kafkaController: port.default(19094),
+    postgres: port.default(15432),
+    prometheus: port.default(19090),
+    alertmanager: port.default(19093),
+    inferenceApi: port.default(18080),
+    priceFeed: port.default(18081),
+    batch: port.default(18082),
+    alertSink: port.default(18083),
+    /** Consumer replica i serves metrics on consumerBase + i. */
+    consumerBase: port.default(18090),
+  }).prefault({}),
+  kafka: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a version like 4.1.1').default('4.1.1'),
+    partitions: z.number().int().min(1).max(64).default(6),
+    heapMb: z.number().int().min(128).max(8192).default(512),
+  }).prefault({}),
+  postgres: z.strictObject({
+    database: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('features'),
+    user: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('carbon'),
+    password: z.string().min(1).default('carbon'),
+  }).prefault({}),
+  priceFeed: z.strictObject({
+    /** Messages per second the feed produces: the platform's "real-time throughput". */
+    rate: z.number().int().min(0).max(100000).default(500),
+    commodities: z.array(z.string().min(1)).min(1)
+      .default(['brent', 'wti', 'natgas', 'coal', 'carbon-eua', 'power-de', 'gold', 'copper']),
+  }).prefault({}),
+  consumers: z.strictObject({
+    replicas: z.number().int().min(1).max(16).default(3),
+    group: z.string().min(1).default('prediction-consumer'),
+  }).prefault({}),
+  userTraffic: z.strictObject({
+    /** Inference requests per second from the stand-in users, so API series always exist. */
+    rate: z.number().min(0).max(1000).default(20),
+  }).prefault({}),
+  batch: z.strictObject({
+    intervalS: z.number().min(1).max(3600).default(10),
+  }).prefault({}),
+  monitoring: z.strictObject({
+    /** Short intervals so alerts fire within a test's patience; production uses minutes. */
+    scrapeIntervalS: z.number().int().min(1).max(60).default(1),
+    ruleWindowS: z.number().int().min(5).max(3600).default(15),
+    alertForS: z.number().int().min(0).max(3600).default(2),
+  }).prefault({}),
+});
+
+export const ConfigSchema = z.strictObject({
+  sandbox: SandboxSchema.prefault({}),
+  runsDir: z.string().default('runs'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type SandboxConfig = Config['sandbox'];
+
+/**
+ * `${VAR}` and `${VAR:-default}` in any string value, so secrets stay out of the file.
+ * A missing variable without a default is a config error naming the field that used it.
+ */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (def !== undefined) return def;
+      throw new UsageError(path.join('.') || '(root)', `environment variable ${name} is not set`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k])]));
+  }
+  return value;
+}
+
+export function parseConfig(raw: unknown, source = 'config', env = process.env): Config {
+  const result = ConfigSchema.safeParse(interpolateEnv(raw ?? {}, env));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const field = [...issue.path, ...keys.slice(0, 1)].join('.') || '(root)';
+    throw new UsageError(`${source}: ${field}`, issue.message);
+  }
+  return result.data;
+}
+
+export const DEFAULT_CONFIG_FILE = 'harness.config.yaml';
+
+/** Reads `file` (YAML or JSON); without one, `harness.config.yaml` in the checkout if present, else defaults. */
+export function loadConfig(file?: string, env = process.env): Config {
+  const path = file
+    ? (isAbsolute(file) ? file : resolve(process.cwd(), file))
+    : resolve(projectRoot, DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (file) throw new UsageError('--config', `file not found: ${path}`);
+    return parseConfig({}, 'defaults', env);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(path, `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return parseConfig(raw, path, env);
+}
+
+export function sandboxDir(cfg: Config): string {
+  return resolve(projectRoot, cfg.sandbox.dir);
+}
+
+export function runsDir(cfg: Config): string {
+  return resolve(projectRoot, cfg.runsDir);
+}

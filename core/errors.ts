@@ -1,0 +1,23 @@
+/** Exit codes are a public contract (DESIGN.md §2): CI scripts branch on them. */
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, infra: 3 } as const;
+
+/** Bad arguments or config: exit 2. `field` is what the user must fix. */
+export class UsageError extends Error {
+  constructor(public readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'UsageError';
+  }
+}
+
+/** The run could not complete (a part is down, unreachable, interrupted): exit 3. */
+export class InfraError extends Error {
+  constructor(message: string, public readonly part?: string) {
+    super(part ? `${part}: ${message}` : message);
+    this.name = 'InfraError';
+  }
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage;
+  return EXIT.infra;
+}

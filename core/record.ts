@@ -1,0 +1,104 @@
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'no-data';
+export type RunStatus = 'pass' | 'fail' | 'error' | 'aborted';
+
+export interface Evidence {
+  /** What was measured, how, and where: enough for an operator to repeat it. */
+  what: string;
+  how: string;
+  where: string;
+  [extra: string]: unknown;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  /** e.g. `p(95)<100`, `healthy`, `>=7000` */
+  target: string;
+  observed: number | string | boolean | null;
+  unit: string;
+  status: CheckStatus;
+  evidence: Evidence;
+}
+
+export interface RunRecord {
+  id: string;
+  kind: string;
+  startedAt: string;
+  endedAt: string | null;
+  status: RunStatus;
+  argv: string[];
+  checks: Check[];
+  /** Why the run ended early or errored. */
+  error?: string;
+  /** Kind-specific data the reports read (timelines, histograms, per-part status). */
+  data: Record<string, unknown>;
+}
+
+export function newRunId(kind: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${kind.replace(/[^a-z0-9]+/gi, '-')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Run status follows from the checks: a failed check fails the run, an errored one errors it. */
+export function statusFromChecks(checks: Check[]): RunStatus {
+  if (checks.some((c) => c.status === 'fail')) return 'fail';
+  if (checks.some((c) => c.status === 'error')) return 'error';
+  return 'pass';
+}
+
+/**
+ * The journal of one command. It is written as `aborted` the moment the run starts and rewritten
+ * atomically (temp + rename) as it progresses, so a run killed at any point, even by SIGKILL,
+ * leaves a readable record that says it did not finish.
+ */
+export class RunRecorder {
+  readonly record: RunRecord;
+  readonly dir: string;
+
+  constructor(runsRoot: string, kind: string, argv: string[] = process.argv.slice(2)) {
+    const id = newRunId(kind);
+    this.dir = join(runsRoot, id);
+    this.record = {
+      id, kind, startedAt: new Date().toISOString(), endedAt: null,
+      status: 'aborted', argv, checks: [], data: {},
+    };
+    mkdirSync(this.dir, { recursive: true });
+    this.flush();
+  }
+
+  get path(): string {
+    return join(this.dir, 'record.json');
+  }
+
+  addCheck(check: Check): void {
+    this.record.checks.push(check);
+    this.flush();
+  }
+
+  setData(key: string, value: unknown): void {
+    this.record.data[key] = value;
+    this.flush();
+  }
+
+  finish(status: RunStatus = statusFromChecks(this.record.checks), error?: string): RunRecord {
+    this.record.status = status;
+    this.record.endedAt = new Date().toISOString();
+    if (error) this.record.error = error;
+    this.flush();
+    return this.record;
+  }
+
+  flush(): void {
+    writeFileAtomic(this.path, JSON.stringify(this.record, null, 2) + '\n');
+  }
+}
+
+export function writeFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}

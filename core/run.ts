@@ -1,0 +1,95 @@
+import { RunRecorder, type RunRecord } from './record.ts';
+import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+
+export interface RunContext {
+  rec: RunRecorder;
+  /** Aborted on Ctrl-C / SIGTERM: long work must watch it. */
+  signal: AbortSignal;
+  /** Undo steps (e.g. delete chaos objects) that must run however the command ends. */
+  onCleanup(fn: () => Promise<void> | void): void;
+  progress(msg: string): void;
+}
+
+export interface RunOptions {
+  kind: string;
+  runsDir: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function exitCodeForRecord(r: RunRecord): number {
+  switch (r.status) {
+    case 'pass': return EXIT.ok;
+    case 'fail': return EXIT.checkFailed;
+    default: return EXIT.infra;
+  }
+}
+
+/**
+ * Every command runs through here so that each one leaves a record, maps its outcome to the
+ * public exit codes, and runs its cleanups even when interrupted.
+ */
+export async function runCommand(
+  opts: RunOptions,
+  body: (ctx: RunContext) => Promise<void>,
+  print: (r: RunRecord) => void = () => {},
+): Promise<number> {
+  const rec = new RunRecorder(opts.runsDir, opts.kind);
+  const ac = new AbortController();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${msg}\n`); };
+
+  const runCleanups = async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop()!;
+      try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); }
+    }
+  };
+
+  let interrupted: string | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = sig;
+    log(`\n${sig}: stopping, cleaning up and writing the record…`);
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let code: number;
+  try {
+    const work = body({ rec, signal: ac.signal, onCleanup: (fn) => cleanups.push(fn), progress: log });
+    // A body that ignores the signal must not keep an interrupted run alive forever.
+    const aborted = new Promise<never>((_, reject) =>
+      ac.signal.addEventListener('abort', () => setTimeout(() => reject(ac.signal.reason), 5000), { once: true }));
+    await Promise.race([work, aborted]);
+    await runCleanups();
+    if (interrupted) {
+      rec.finish('aborted', `interrupted by ${interrupted}`);
+      code = EXIT.infra;
+    } else {
+      code = exitCodeForRecord(rec.finish());
+    }
+  } catch (e) {
+    await runCleanups();
+    const err = e as Error;
+    if (interrupted) {
+      rec.finish('aborted', `interrupted by ${interrupted}`);
+      code = EXIT.infra;
+    } else if (e instanceof UsageError) {
+      rec.finish('error', err.message);
+      code = EXIT.usage;
+    } else {
+      rec.finish('error', err.message);
+      code = exitCodeFor(e);
+    }
+    process.stderr.write(`error: ${err.message}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(rec.record, null, 2) + '\n');
+  else print(rec.record);
+  log(`record: ${rec.path}`);
+  return code;
+}

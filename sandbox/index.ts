@@ -1,0 +1,85 @@
+import type { Config } from '../core/config.ts';
+import { sandboxDir } from '../core/config.ts';
+import { UsageError } from '../core/errors.ts';
+import type { Part, PartStatus, SandboxContext } from './part.ts';
+import { ProcessTable, portFree } from './proc.ts';
+import { postgresPart } from './postgres.ts';
+import { kafkaPart } from './kafka.ts';
+import { prometheusPart, alertmanagerPart } from './prometheus.ts';
+import { alertSinkPart, inferenceApiPart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart } from './services.ts';
+
+/** Start order: each part only needs the ones before it. */
+export const PARTS: Part[] = [
+  postgresPart, kafkaPart, alertSinkPart, alertmanagerPart, prometheusPart,
+  inferenceApiPart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart,
+];
+
+export const GROUPS: Record<string, string[]> = {
+  data: ['postgres', 'kafka'],
+  monitoring: ['alert-sink', 'alertmanager', 'prometheus'],
+  services: ['inference-api', 'prediction-consumer', 'price-feed', 'batch-workflow', 'user-traffic'],
+};
+
+export function sandboxContext(cfg: Config, progress: (m: string) => void = () => {}): SandboxContext {
+  const dir = sandboxDir(cfg);
+  return { cfg, sb: cfg.sandbox, dir, procs: new ProcessTable(dir), progress };
+}
+
+/** Resolves `--only` names (parts or groups) to parts, in start order. */
+export function selectParts(only?: string[]): Part[] {
+  if (!only || only.length === 0) return PARTS;
+  const names = new Set<string>();
+  for (const n of only) {
+    if (GROUPS[n]) GROUPS[n]!.forEach((g) => names.add(g));
+    else if (PARTS.some((p) => p.name === n)) names.add(n);
+    else throw new UsageError('--only', `unknown part "${n}"; parts: ${PARTS.map((p) => p.name).join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
+  }
+  return PARTS.filter((p) => names.has(p.name));
+}
+
+export async function sandboxStatus(ctx: SandboxContext, parts = PARTS): Promise<PartStatus[]> {
+  return Promise.all(parts.map((p) => p.status(ctx).catch((e: Error) => ({ name: p.name, healthy: false, reason: `status failed: ${e.message}` }))));
+}
+
+/**
+ * Idempotent: healthy parts are left alone; ports of parts that must start are checked before
+ * anything starts, so a busy port changes nothing.
+ */
+export async function sandboxUp(ctx: SandboxContext, parts = PARTS): Promise<PartStatus[]> {
+  const before = await sandboxStatus(ctx, parts);
+  const todo = parts.filter((_, i) => !before[i]!.healthy);
+  for (const part of todo) {
+    if (isRunning(ctx, part)) continue;
+    for (const { port, field } of part.ports(ctx)) {
+      if (!(await portFree(port))) {
+        throw new UsageError(field, `port ${port} on 127.0.0.1 is already in use by another program (needed by ${part.name}); free it or set ${field} in the config`);
+      }
+    }
+  }
+  for (const part of todo) await part.install(ctx);
+  for (const part of todo) {
+    const t0 = Date.now();
+    if (isRunning(ctx, part)) {
+      ctx.progress(`${part.name}: running but unhealthy, restarting…`);
+      await part.stop(ctx);
+    }
+    ctx.progress(`${part.name}: starting…`);
+    await part.start(ctx);
+    ctx.progress(`${part.name}: up (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  return sandboxStatus(ctx, parts);
+}
+
+export async function sandboxDown(ctx: SandboxContext, parts = PARTS): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const part of [...parts].reverse()) {
+    const was = isRunning(ctx, part);
+    await part.stop(ctx);
+    if (was) { stopped.push(part.name); ctx.progress(`${part.name}: stopped`); }
+  }
+  return stopped;
+}
+
+function isRunning(ctx: SandboxContext, part: Part): boolean {
+  return part.running ? part.running(ctx) : ctx.procs.alive(part.name);
+}

@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import type { SandboxConfig } from '../core/config.ts';
+import { InfraError } from '../core/errors.ts';
+import type { Part, SandboxContext, PartStatus } from './part.ts';
+import { run, waitFor, portOpen } from './proc.ts';
+import { aptInstall } from './apt.ts';
+
+const NAME = 'postgres';
+
+function binDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0]!, 'bin') : null;
+}
+
+/** PostgreSQL refuses to run as root; as root we hand its files and process to the `postgres` user. */
+function runAs(): { uid: number; gid: number } | null {
+  if (userInfo().uid !== 0) return null;
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) throw new InfraError('running as root but there is no `postgres` user (install the Debian postgresql package)', NAME);
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function paths(ctx: SandboxContext) {
+  const base = join(ctx.dir, 'postgres');
+  return { base, data: join(base, 'data'), sock: join(base, 'run') };
+}
+
+export function pgConnection(sb: SandboxConfig): pg.ClientConfig {
+  return {
+    host: sb.host, port: sb.ports.postgres, database: sb.postgres.database,
+    user: sb.postgres.user, password: sb.postgres.password,
+    connectionTimeoutMillis: 3000,
+  };
+}
+
+export function pgUrl(sb: SandboxConfig): string {
+  const p = sb.postgres;
+  return `postgres://${p.user}:${encodeURIComponent(p.password)}@${sb.host}:${sb.ports.postgres}/${p.database}`;
+}
+
+async function superuserSql(ctx: SandboxContext, sql: string): Promise<string> {
+  const { sock } = paths(ctx);
+  const id = runAs();
+  return run(join(binDir()!, 'psql'), ['-h', sock, '-p', String(ctx.sb.ports.postgres), '-U', 'postgres',
+    '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], id ? { uid: id.uid, gid: id.gid } : {});
+}
+
+async function query(sb: SandboxConfig, sql: string): Promise<pg.QueryResult> {
+  const c = new pg.Client(pgConnection(sb));
+  await c.connect();
+  try { return await c.query(sql); } finally { await c.end(); }
+}
+
+export const postgresPart: Part = {
+  name: NAME,
+  ports: (ctx) => [{ port: ctx.sb.ports.postgres, field: 'sandbox.ports.postgres' }],
+
+  async install(ctx) {
+    if (binDir()) return;
+    ctx.progress('postgres: installing Debian package postgresql (first run only)…');
+    await aptInstall(['postgresql'], ctx.progress);
+    if (!binDir()) throw new InfraError('apt-get installed postgresql but no server binary was found under /usr/lib/postgresql', NAME);
+  },
+
+  async start(ctx) {
+    const bin = binDir()!;
+    const p = paths(ctx);
+    const id = runAs();
+    const asUser = id ? { uid: id.uid, gid: id.gid } : {};
+    for (const d of [p.base, p.sock]) {
+      mkdirSync(d, { recursive: true });
+      if (id) chownSync(d, id.uid, id.gid);
+    }
+    if (!existsSync(join(p.data, 'PG_VERSION'))) {
+      ctx.progress('postgres: initdb (first run only)…');
+      await run(join(bin, 'initdb'), ['-D', p.data, '-U', 'postgres', '--auth-local=trust',
+        '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions'], { ...asUser, cwd: p.base });
+    }
+    // Durability is traded for speed: this is a disposable sandbox, not a store of record.
+    ctx.procs.spawn(NAME, join(bin, 'postgres'), ['-D', p.data, '-p', String(ctx.sb.ports.postgres),
+      '-k', p.sock, '-c', `listen_addresses=${ctx.sb.host}`, '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100',
+      '-c', 'shared_buffers=128MB'], { ...asUser, cwd: p.base });
+    await waitFor('postgres', async () => {
+      if (!ctx.procs.alive(NAME)) throw new InfraError('exited');
+      await superuserSql(ctx, 'select 1');
+      return true;
+    }, 30_000, () => ctx.procs.tailLog(NAME));
+
+    const { user, password, database } = ctx.sb.postgres;
+    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    await superuserSql(ctx, `DO $$BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${lit(user)}) THEN
+        CREATE ROLE ${user} LOGIN PASSWORD ${lit(password)};
+      ELSE ALTER ROLE ${user} LOGIN PASSWORD ${lit(password)}; END IF; END$$;`);
+    const exists = (await superuserSql(ctx, `SELECT 1 FROM pg_database WHERE datname = ${lit(database)}`)).trim();
+    if (!exists) await superuserSql(ctx, `CREATE DATABASE ${database} OWNER ${user}`);
+    await query(ctx.sb, readFileSync(new URL('./schema.sql', import.meta.url), 'utf8'));
+  },
+
+  async stop(ctx) {
+    await ctx.procs.stop(NAME, 15_000, 'SIGINT');
+  },
+
+  async status(ctx): Promise<PartStatus> {
+    const endpoint = `${ctx.sb.host}:${ctx.sb.ports.postgres}/${ctx.sb.postgres.database}`;
+    const base = { name: NAME, endpoint };
+    if (!ctx.procs.alive(NAME)) {
+      const other = await portOpen(ctx.sb.ports.postgres);
+      return { ...base, healthy: false, reason: other ? `not started by the sandbox (port ${ctx.sb.ports.postgres} is held by another program)` : 'not running' };
+    }
+    try {
+      const r = await query(ctx.sb, `SELECT count(*)::int AS n FROM information_schema.tables
+        WHERE table_name IN ('features','predictions','workflow_runs')`);
+      const n = r.rows[0].n as number;
+      return n === 3 ? { ...base, healthy: true, reason: 'accepting connections; feature-store schema present' }
+        : { ...base, healthy: false, reason: `schema incomplete: ${n}/3 tables` };
+    } catch (e) {
+      return { ...base, healthy: false, reason: `connection failed: ${(e as Error).message}` };
+    }
+  },
+};
+

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { projectRoot } from '../core/paths.ts';
+import type { Part, PartStatus, SandboxContext } from './part.ts';
+import { waitFor } from './proc.ts';
+
+const MAIN = join(projectRoot, 'sandbox', 'services', 'main.ts');
+
+export function serviceCommand(ctx: SandboxContext, service: string, args: string[] = []): {
+  cmd: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string;
+} {
+  return {
+    cmd: process.execPath,
+    args: ['--import', 'tsx', MAIN, service, ...args],
+    env: { ...process.env, CARBON_SANDBOX_CONFIG: JSON.stringify(ctx.sb), CARBON_SANDBOX_DIR: ctx.dir },
+    cwd: projectRoot,
+  };
+}
+
+async function httpOk(url: string): Promise<{ ok: boolean; why: string }> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await r.arrayBuffer();
+    return r.ok ? { ok: true, why: '' } : { ok: false, why: `${url} answered ${r.status}` };
+  } catch (e) {
+    return { ok: false, why: `${url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message) : (e as Error).message}` };
+  }
+}
+
+interface ServiceSpec {
+  name: string;
+  port?: (ctx: SandboxContext) => number;
+  portField?: string;
+  /** URL that answers 200 when the service is ready; none for pure clients. */
+  probe?: (ctx: SandboxContext) => string;
+}
+
+function servicePart(spec: ServiceSpec): Part {
+  return {
+    name: spec.name,
+    ports: (ctx) => spec.port ? [{ port: spec.port(ctx), field: spec.portField! }] : [],
+    async install() { /* node dependencies come with `npm ci` */ },
+    async start(ctx) {
+      const c = serviceCommand(ctx, spec.name);
+      ctx.procs.spawn(spec.name, c.cmd, c.args, { env: c.env, cwd: c.cwd });
+      await waitFor(spec.name, async () => {
+        if (!ctx.procs.alive(spec.name)) throw new Error('exited');
+        return spec.probe ? (await httpOk(spec.probe(ctx))).ok : true;
+      }, 30_000, () => ctx.procs.tailLog(spec.name));
+    },
+    async stop(ctx) { await ctx.procs.stop(spec.name); },
+    async status(ctx): Promise<PartStatus> {
+      const endpoint = spec.port ? `${ctx.sb.host}:${spec.port(ctx)}` : undefined;
+      if (!ctx.procs.alive(spec.name)) return { name: spec.name, healthy: false, reason: 'not running', endpoint };
+      if (!spec.probe) return { name: spec.name, healthy: true, reason: 'running', endpoint };
+      const r = await httpOk(spec.probe(ctx));
+      return { name: spec.name, healthy: r.ok, reason: r.ok ? 'running; probe answered 200' : r.why, endpoint };
+    },
+  };
+}
+
+const url = (port: (ctx: SandboxContext) => number, path: string) => (ctx: SandboxContext) => `http://${ctx.sb.host}:${port(ctx)}${path}`;
+const p = {
+  api: (ctx: SandboxContext) => ctx.sb.ports.inferenceApi,
+  feed: (ctx: SandboxContext) => ctx.sb.ports.priceFeed,
+  batch: (ctx: SandboxContext) => ctx.sb.ports.batch,
+  sink: (ctx: SandboxContext) => ctx.sb.ports.alertSink,
+};
+
+export const alertSinkPart = servicePart({ name: 'alert-sink', port: p.sink, portField: 'sandbox.ports.alertSink', probe: url(p.sink, '/metrics') });
+export const inferenceApiPart = servicePart({ name: 'inference-api', port: p.api, portField: 'sandbox.ports.inferenceApi', probe: url(p.api, '/healthz') });
+export const priceFeedPart = servicePart({ name: 'price-feed', port: p.feed, portField: 'sandbox.ports.priceFeed', probe: url(p.feed, '/metrics') });
+export const batchWorkflowPart = servicePart({ name: 'batch-workflow', port: p.batch, portField: 'sandbox.ports.batch', probe: url(p.batch, '/metrics') });
+export const userTrafficPart = servicePart({ name: 'user-traffic' });
+
+export const replicaName = (i: number) => `prediction-consumer-${i}`;
+
+/** The consumer group: N processes, healthy when all run and the group is Stable with N members. */
+export const consumersPart: Part = {
+  name: 'prediction-consumer',
+  ports: (ctx) => Array.from({ length: ctx.sb.consumers.replicas }, (_, i) =>
+    ({ port: ctx.sb.ports.consumerBase + i, field: 'sandbox.ports.consumerBase' })),
+  async install() {},
+  running: (ctx) => Array.from({ length: 16 }, (_, i) => ctx.procs.alive(replicaName(i))).some(Boolean),
+  async start(ctx) {
+    for (let i = 0; i < ctx.sb.consumers.replicas; i++) {
+      if (ctx.procs.alive(replicaName(i))) continue;
+      const c = serviceCommand(ctx, 'prediction-consumer', [String(i)]);
+      ctx.procs.spawn(replicaName(i), c.cmd, c.args, { env: c.env, cwd: c.cwd });
+    }
+    await waitFor('prediction-consumer group', async () => (await this.status(ctx)).healthy, 60_000,
+      () => Array.from({ length: ctx.sb.consumers.replicas }, (_, i) => ctx.procs.tailLog(replicaName(i), 5)).join('\n'), 500);
+  },
+  async stop(ctx) {
+    // Stop every replica we may have started, including ones beyond a since-lowered replica count.
+    await Promise.all(Array.from({ length: 16 }, (_, i) => ctx.procs.stop(replicaName(i))));
+  },
+  async status(ctx): Promise<PartStatus> {
+    const n = ctx.sb.consumers.replicas;
+    const running = Array.from({ length: n }, (_, i) => ctx.procs.alive(replicaName(i))).filter(Boolean).length;
+    const base = { name: 'prediction-consumer', endpoint: `group ${ctx.sb.consumers.group}` };
+    if (running < n) return { ...base, healthy: false, reason: `${running}/${n} replicas running` };
+    const kafka = new Kafka({ clientId: 'harness-status', brokers: [`${ctx.sb.host}:${ctx.sb.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1500 });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const { groups } = await admin.describeGroups([ctx.sb.consumers.group]);
+      const g = groups[0];
+      const members = g?.members.length ?? 0;
+      const ok = g?.state === 'Stable' && members === n;
+      return { ...base, healthy: ok, reason: `${running}/${n} replicas running; group ${g?.state ?? 'missing'} with ${members} member(s)` };
+    } catch (e) {
+      return { ...base, healthy: false, reason: `${running}/${n} replicas running; group not described: ${(e as Error).message}` };
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  },
+};

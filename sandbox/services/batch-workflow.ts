@@ -1,0 +1,46 @@
+import pg from 'pg';
+import client from 'prom-client';
+import { serviceEnv, serve, onShutdown, sleep } from './common.ts';
+import { pgConnection } from '../postgres.ts';
+
+/** The platform's three scheduled workflows; each run leaves a row in `workflow_runs`. */
+const WORKFLOWS: Record<string, string> = {
+  // Volatility of the last minute of prices, per commodity, back into the feature store.
+  'feature-refresh': `UPDATE features f SET volatility = s.vol FROM (
+      SELECT commodity, coalesce(stddev_samp(price), 0) AS vol FROM predictions
+      WHERE processed_at > now() - interval '1 minute' GROUP BY commodity) s
+    WHERE f.commodity = s.commodity`,
+  'prediction-rollup': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '1 minute'`,
+  'price-quality': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '1 minute' AND (price <= 0 OR predicted <= 0)`,
+};
+
+export async function main(): Promise<void> {
+  const env = serviceEnv('batch-workflow');
+  const { sb, faults } = env;
+  const reg = [env.registry];
+  const runs = new client.Counter({ name: 'workflow_runs_total', help: 'workflow runs by outcome', labelNames: ['workflow', 'status'], registers: reg });
+  const lastSuccess = new client.Gauge({ name: 'workflow_last_success_timestamp_seconds', help: 'end of the last successful run', labelNames: ['workflow'], registers: reg });
+  const pool = new pg.Pool({ ...pgConnection(sb), max: 2 });
+  await serve(env, sb.ports.batch);
+  let stopping = false;
+  onShutdown(async () => { stopping = true; await pool.end(); });
+
+  while (!stopping) {
+    for (const [workflow, sql] of Object.entries(WORKFLOWS)) {
+      const started = new Date();
+      let id: string | null = null;
+      try {
+        id = (await pool.query(`INSERT INTO workflow_runs (workflow, started_at, status) VALUES ($1, $2, 'running') RETURNING id`, [workflow, started])).rows[0].id;
+        const r = await pool.query(sql);
+        if (Math.random() < faults.get('workflow-failure-rate')) throw new Error('step failed (injected fault workflow-failure-rate)');
+        await pool.query(`UPDATE workflow_runs SET status = 'success', ended_at = now(), rows = $2 WHERE id = $1`, [id, r.rowCount ?? 0]);
+        runs.inc({ workflow, status: 'success' });
+        lastSuccess.set({ workflow }, Date.now() / 1000);
+      } catch (e) {
+        runs.inc({ workflow, status: 'failure' });
+        if (id) await pool.query(`UPDATE workflow_runs SET status = 'failure', ended_at = now(), error = $2 WHERE id = $1`, [id, (e as Error).message]).catch(() => {});
+      }
+    }
+    await sleep(sb.batch.intervalS * 1000);
+  }
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+
+/** One price tick on `commodity-prices`. `run` + `seq` identify it across the whole pipeline. */
+export interface PriceMessage {
+  run: number;
+  seq: number;
+  commodity: string;
+  price: number;
+  /** Producer wall clock at send, ms since epoch: end-to-end latency and lag are measured from it. */
+  sentAt: number;
+  checksum: string;
+}
+
+/** One prediction on `ml-predictions`, carrying the identity and checksum of the price it came from. */
+export interface PredictionMessage {
+  run: number;
+  seq: number;
+  commodity: string;
+  price: number;
+  predicted: number;
+  sourceChecksum: string;
+  sentAt: number;
+  processedAt: number;
+  consumer: string;
+}
+
+export function priceChecksum(m: Omit<PriceMessage, 'checksum'>): string {
+  return createHash('sha256').update(`${m.run}|${m.seq}|${m.commodity}|${m.price}|${m.sentAt}`).digest('hex').slice(0, 16);
+}
+
+export function makePrice(m: Omit<PriceMessage, 'checksum'>): PriceMessage {
+  return { ...m, checksum: priceChecksum(m) };
+}
+
+export function priceIsIntact(m: PriceMessage): boolean {
+  return typeof m.checksum === 'string' && priceChecksum(m) === m.checksum;
+}
+
+/**
+ * The reference model: an exponential-moving-average forecast. Kept trivial on purpose so the
+ * accuracy spot-check can recompute it independently from the stored features.
+ */
+export const MODEL = {
+  version: 'ema-v1',
+  alphaShort: 0.2,
+  alphaLong: 0.02,
+  predict(price: number, emaShort: number, emaLong: number): number {
+    return price + (emaShort - emaLong) * 0.5;
+  },
+};

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../core/config.ts';
+import { projectRoot } from '../core/paths.ts';
+import { sandboxContext } from '../sandbox/index.ts';
+import { writeFaults } from '../sandbox/faults.ts';
+
+/** The one sandbox `npm test` brought up; every test file shares it. */
+export const cfg = loadConfig();
+export const sb = cfg.sandbox;
+export const ctx = sandboxContext(cfg);
+
+export function clearFaults(): void {
+  writeFaults(ctx.dir, {});
+}
+
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) { last = e; }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Runs the real CLI as a user would, capturing output and exit code. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], {
+    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
