@@ -47,13 +47,22 @@ const child = spawn(process.execPath, ['--import', 'tsx', ...uvuArgs], {
   cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CARBON_HARNESS_TEST: '1' },
 });
 let out = '';
-child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+let lingering;
+child.stdout.on('data', (d) => {
+  out += d;
+  process.stdout.write(d);
+  // uvu prints its summary when the last test ends; a handle a test forgot to close must not hang the run.
+  if (!lingering && /Duration:/.test(out)) {
+    lingering = setTimeout(() => { say('tests finished but left handles open; ending the test process'); child.kill('SIGKILL'); }, 15_000);
+  }
+});
 // A hung test must not hang CI: the whole suite has a hard ceiling.
 const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 60);
 const timer = setTimeout(() => { say(`test run exceeded ${limitMin} min; killing it`); child.kill('SIGKILL'); }, limitMin * 60_000);
 
 child.on('close', (code) => {
   clearTimeout(timer);
+  clearTimeout(lingering);
   if (!keep) {
     say('stopping the sandbox this run started (KEEP_SANDBOX=1 keeps it)…');
     harness(['--quiet', 'sandbox', 'down']);
@@ -63,6 +72,6 @@ child.on('close', (code) => {
   const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
   if (Number.isNaN(total)) finish(0, 1, `test runner ended (exit ${code}) without a summary`);
   const failed = total - passed - (Number.isNaN(skipped) ? 0 : skipped);
-  if (code !== 0 && failed === 0) finish(passed, 1, `test runner exited ${code}`);
+  if (code !== 0 && code !== null && failed === 0) finish(passed, 1, `test runner exited ${code}`);
   finish(passed, failed);
 });

@@ -12,7 +12,7 @@ export function serviceCommand(ctx: SandboxContext, service: string, args: strin
   return {
     cmd: process.execPath,
     args: ['--import', 'tsx', MAIN, service, ...args],
-    env: { ...process.env, CARBON_SANDBOX_CONFIG: JSON.stringify(ctx.sb), CARBON_SANDBOX_DIR: ctx.dir },
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', CARBON_SANDBOX_CONFIG: JSON.stringify(ctx.sb), CARBON_SANDBOX_DIR: ctx.dir },
     cwd: projectRoot,
   };
 }
@@ -100,7 +100,7 @@ export const consumersPart: Part = {
     const running = Array.from({ length: n }, (_, i) => ctx.procs.alive(replicaName(i))).filter(Boolean).length;
     const base = { name: 'prediction-consumer', endpoint: `group ${ctx.sb.consumers.group}` };
     if (running < n) return { ...base, healthy: false, reason: `${running}/${n} replicas running` };
-    const kafka = new Kafka({ clientId: 'harness-status', brokers: [`${ctx.sb.host}:${ctx.sb.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1500 });
+    const kafka = new Kafka({ clientId: 'harness-status', brokers: [`${ctx.sb.host}:${ctx.sb.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 }, connectionTimeout: 1500 });
     const admin = kafka.admin();
     try {
       await admin.connect();
