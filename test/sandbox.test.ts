@@ -32,6 +32,20 @@ test('up is idempotent: a healthy sandbox is left alone', () => {
   assert.equal(pidsAfter, pidsBefore);
 });
 
+test('down --only stops just that part; up brings it back', () => {
+  const down = cli(['--json', '--quiet', 'sandbox', 'down', '--only', 'user-traffic']);
+  assert.is(down.code, 0, down.stderr);
+  assert.equal(JSON.parse(down.stdout).data.stopped, ['user-traffic']);
+  const st = JSON.parse(cli(['--json', '--quiet', 'sandbox', 'status']).stdout);
+  const byId = Object.fromEntries(st.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+  assert.is(byId['sandbox.user-traffic'], 'fail');
+  assert.is(byId['sandbox.kafka'], 'pass');
+  assert.is(byId['sandbox.inference-api'], 'pass');
+  assert.is(st.status, 'fail');
+  assert.is(cli(['sandbox', 'up', '--only', 'user-traffic']).code, 0);
+  assert.is(cli(['--quiet', 'sandbox', 'status']).code, 0);
+});
+
 test('a busy port is a usage error naming the config field; nothing is started', async () => {
   const srv = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => srv.once('listening', r));
