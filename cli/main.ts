@@ -3,6 +3,7 @@ import { loadConfig, runsDir, type Config } from '../core/config.ts';
 import { EXIT, UsageError } from '../core/errors.ts';
 import { runCommand } from '../core/run.ts';
 import { registerSandbox } from './sandbox.ts';
+import { registerLoad } from './gate.ts';
 
 export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSandbox(program);
+  registerLoad(program);
 
   program.command('start')
     .description('the main job: bring the sandbox platform up (installing on first run) and report its status')

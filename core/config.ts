@@ -23,6 +23,19 @@ const SandboxSchema = z.strictObject({
     alertSink: port.default(18083),
     /** Consumer replica i serves metrics on consumerBase + i. */
     consumerBase: port.default(18090),
+    /** Kubernetes control plane (sandbox/kube.ts): apiserver (HTTPS), etcd, controller-manager and scheduler (HTTPS /healthz). */
+    kubeApiserver: port.default(16443),
+    etcdClient: port.default(12379),
+    etcdPeer: port.default(12380),
+    kubeControllerManager: port.default(20257),
+    kubeScheduler: port.default(20259),
+  }).prefault({}),
+  kube: z.strictObject({
+    /** When on, consumer processes are started by the kubelet bridge for prediction-consumer pods. */
+    enabled: z.boolean().default(false),
+    /** Fake (kwok) nodes the workloads are scheduled on. */
+    nodes: z.number().int().min(1).max(10).default(1),
+    etcdQuotaMb: z.number().int().min(64).max(8192).default(512),
   }).prefault({}),
   kafka: z.strictObject({
     version: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a version like 4.1.1').default('4.1.1'),
@@ -59,8 +72,16 @@ const SandboxSchema = z.strictObject({
   }).prefault({}),
 });
 
+/** The platform under test; every field defaults to the embedded sandbox. */
+const PlatformSchema = z.strictObject({
+  inferenceApiUrl: z.url().optional(),
+  kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
+  featureStoreUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   sandbox: SandboxSchema.prefault({}),
+  platform: PlatformSchema.prefault({}),
   runsDir: z.string().default('runs'),
 });
 

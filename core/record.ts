@@ -43,9 +43,12 @@ export function newRunId(kind: string, now = new Date()): string {
   return `${stamp}-${kind.replace(/[^a-z0-9]+/gi, '-')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Run status follows from the checks: a failed check fails the run, an errored one errors it. */
-export function statusFromChecks(checks: Check[]): RunStatus {
-  if (checks.some((c) => c.status === 'fail')) return 'fail';
+/**
+ * Run status follows from the checks: a failed check fails the run, an errored one errors it.
+ * Where a verdict must rest on evidence (a deploy gate), a check with no data fails too.
+ */
+export function statusFromChecks(checks: Check[], noDataFails = false): RunStatus {
+  if (checks.some((c) => c.status === 'fail' || (noDataFails && c.status === 'no-data'))) return 'fail';
   if (checks.some((c) => c.status === 'error')) return 'error';
   return 'pass';
 }
@@ -58,6 +61,8 @@ export function statusFromChecks(checks: Check[]): RunStatus {
 export class RunRecorder {
   readonly record: RunRecord;
   readonly dir: string;
+  /** Set by commands whose verdict must not pass on missing evidence. */
+  noDataFails = false;
 
   constructor(runsRoot: string, kind: string, argv: string[] = process.argv.slice(2)) {
     const id = newRunId(kind);
@@ -84,7 +89,7 @@ export class RunRecorder {
     this.flush();
   }
 
-  finish(status: RunStatus = statusFromChecks(this.record.checks), error?: string): RunRecord {
+  finish(status: RunStatus = statusFromChecks(this.record.checks, this.noDataFails), error?: string): RunRecord {
     this.record.status = status;
     this.record.endedAt = new Date().toISOString();
     if (error) this.record.error = error;

@@ -15,6 +15,8 @@ export interface RunOptions {
   runsDir: string;
   json?: boolean;
   quiet?: boolean;
+  /** Writes derived files (reports) from the finished record, whatever the output mode. */
+  onFinish?: (r: RunRecord, dir: string) => void;
 }
 
 export function exitCodeForRecord(r: RunRecord): number {
@@ -87,6 +89,9 @@ export async function runCommand(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+  if (opts.onFinish) {
+    try { opts.onFinish(rec.record, rec.dir); } catch (e) { log(`writing reports failed: ${(e as Error).message}`); }
   }
   if (opts.json) process.stdout.write(JSON.stringify(rec.record, null, 2) + '\n');
   else print(rec.record);

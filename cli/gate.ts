@@ -1,0 +1,105 @@
+import { writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { configFrom, runOpts } from './main.ts';
+import { runCommand, type RunContext } from '../core/run.ts';
+import { UsageError } from '../core/errors.ts';
+import type { RunRecord } from '../core/record.ts';
+import type { Config } from '../core/config.ts';
+import { SCENARIOS, SUITES } from '../scenarios/catalog.ts';
+import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
+import { endpointsFor } from '../scenarios/endpoints.ts';
+import { parseScenarioThresholds, durationMs } from '../scenarios/verdict.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import { scenarioChecks } from '../verifiers/load.ts';
+import { gateMarkdown, gateJunit } from '../reports/gate.ts';
+
+interface LoadOpts { engine: string; duration?: string; rate?: number; junit?: string; summary?: string }
+
+const engineOption = () => new Option('--engine <engine>', 'load engine').choices(['native']).default('native');
+const durationOption = () => new Option('--duration <d>', 'override each scenario\'s duration (k6 syntax: 30s, 1m30s)');
+
+function validateDuration(d: string | undefined): void {
+  if (d === undefined) return;
+  try {
+    if (durationMs(d) <= 0) throw new Error('must be > 0');
+  } catch (e) {
+    throw new UsageError('--duration', `invalid duration ${JSON.stringify(d)}: ${(e as Error).message}`);
+  }
+}
+
+/** Runs scenarios one after another into one record; used by `gate` and `run`. */
+async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[]): Promise<void> {
+  const endpoints = endpointsFor(cfg);
+  const results: ScenarioResult[] = [];
+  const live = process.stderr.isTTY;
+  for (const s of scenarios) {
+    if (ctx.signal.aborted) break;
+    ctx.progress(`▶ ${s.name}: ${s.description}`);
+    const r = await runNative(s, {
+      endpoints, signal: ctx.signal,
+      progress: (line, final) => {
+        if (live) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+        else if (final) ctx.progress(line);
+      },
+    });
+    results.push(r);
+    ctx.rec.setData('scenarios', results);
+    for (const c of scenarioChecks(s, r)) ctx.rec.addCheck(c);
+  }
+}
+
+function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
+  const md = gateMarkdown(r);
+  writeFileSync(join(dir, 'summary.md'), md);
+  writeFileSync(join(dir, 'junit.xml'), gateJunit(r));
+  if (o.junit) { mkdirSync(dirname(resolve(o.junit)), { recursive: true }); writeFileSync(resolve(o.junit), gateJunit(r)); }
+  if (o.summary) { mkdirSync(dirname(resolve(o.summary)), { recursive: true }); writeFileSync(resolve(o.summary), md); }
+  // CI job summaries (GitHub Actions and compatible runners).
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
+}
+
+async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: LoadOpts, suite: string): Promise<number> {
+  const cfg = configFrom(cmd);
+  validateDuration(o.duration);
+  if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
+  const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
+  planned.forEach(parseScenarioThresholds); // bad thresholds exit 2 before any load
+  const code = await runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
+    ctx.rec.setData('suite', suite);
+    ctx.rec.setData('engine', o.engine);
+    // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
+    ctx.rec.noDataFails = true;
+    await runScenarios(ctx, cfg, planned);
+  }, (r) => process.stdout.write(gateMarkdown(r)));
+  return code;
+}
+
+export function registerLoad(program: Command): void {
+  program.command('gate')
+    .description('run an SLO suite and decide: exit 0 pass, 1 a check failed, 2 bad input, 3 could not run')
+    .addOption(new Option('--suite <name>', 'suite to run').choices(Object.keys(SUITES)).default('deploy'))
+    .addOption(engineOption())
+    .addOption(durationOption())
+    .option('--junit <file>', 'also write JUnit XML here (always written to the run folder)')
+    .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
+    .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([n, s]) => `  ${n}: ${s.join(', ')}`).join('\n')}\n`)
+    .action(async (o: LoadOpts & { suite: string }, cmd: Command) => {
+      process.exitCode = await execute(cmd, 'gate', SUITES[o.suite]!.map((n) => SCENARIOS[n]!), o, o.suite);
+    });
+
+  program.command('run')
+    .description('run one scenario and judge its thresholds')
+    .argument('<scenario>', `one of: ${Object.keys(SCENARIOS).join(', ')}`)
+    .addOption(engineOption())
+    .addOption(durationOption())
+    .option('--rate <n>', 'override the arrival rate (iterations per timeUnit; ramping: peak)', Number)
+    .option('--junit <file>', 'also write JUnit XML here')
+    .option('--summary <file>', 'also write the Markdown summary here')
+    .action(async (name: string, o: LoadOpts, cmd: Command) => {
+      const s = SCENARIOS[name];
+      if (!s) throw new UsageError('<scenario>', `unknown scenario "${name}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+      process.exitCode = await execute(cmd, 'run', [s], o, name);
+    });
+}

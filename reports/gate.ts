@@ -1,0 +1,30 @@
+import type { RunRecord, Check } from '../core/record.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import { render } from './render.ts';
+
+/** The gate's reports read only the run record. */
+function view(r: RunRecord) {
+  const scenarios = (r.data.scenarios ?? []) as ScenarioResult[];
+  const checks = r.checks.map((c) => ({ ...c, scenario: c.id.split(':')[0], metric: c.id.split(':').slice(1, -1).join(':') || c.title }));
+  const count = (cs: Check[], s: Check['status']) => cs.filter((c) => c.status === s).length;
+  const bySuite = new Map<string, typeof checks>();
+  for (const c of checks) bySuite.set(c.scenario!, [...(bySuite.get(c.scenario!) ?? []), c]);
+  const durationS = r.endedAt ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000 : 0;
+  return {
+    id: r.id, suite: (r.data.suite as string) ?? r.kind, engine: (r.data.engine as string) ?? 'native',
+    status: r.status, pass: r.status === 'pass', startedAt: r.startedAt, error: r.error,
+    total: checks.length, passed: count(r.checks, 'pass'), failures: count(r.checks, 'fail'),
+    errors: count(r.checks, 'error') + (r.error ? 1 : 0), skipped: count(r.checks, 'no-data'), durationS,
+    checks, scenarios,
+    suites: [...bySuite].map(([name, cs]) => {
+      const res = scenarios.find((s) => s.scenario === name);
+      return {
+        name, checks: cs, failures: count(cs, 'fail'), errors: count(cs, 'error'), skipped: count(cs, 'no-data'),
+        durationS: res?.durationS.toFixed(3) ?? '0', startedAt: res?.startedAt ?? r.startedAt,
+      };
+    }),
+  };
+}
+
+export const gateMarkdown = (r: RunRecord): string => render('gate-summary.md.hbs', view(r));
+export const gateJunit = (r: RunRecord): string => render('junit.xml.hbs', view(r));

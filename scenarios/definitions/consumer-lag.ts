@@ -1,0 +1,20 @@
+import type { Scenario } from '../types.ts';
+
+/**
+ * Seed: "Consumer lag: check < 5 second target". Messages carry their send time; the engine follows
+ * them to ml-predictions, so lag is measured per message as produce → prediction time.
+ */
+export const consumerLag: Scenario = {
+  name: 'consumer-lag',
+  description: 'price messages at 1,000 msg/s followed through the prediction consumers; lag under 5 s',
+  slo: ['consumer-lag'],
+  target: { kind: 'kafka-produce', topic: 'commodity-prices', batchSize: 20, followTo: 'ml-predictions' },
+  executor: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '30s', preAllocatedVUs: 5, maxVUs: 20 },
+  thresholds: {
+    'kafka_e2e_latency{scenario:consumer-lag}': ['p(95)<5000', 'max<5000'],
+    // Every message sent must come back as a prediction: a message that never arrives has no
+    // latency sample at all, so without this it would make the lag look better, not worse.
+    'kafka_e2e_delivered{scenario:consumer-lag}': ['rate==1'],
+    'kafka_writer_error_count{scenario:consumer-lag}': ['count==0'],
+  },
+};

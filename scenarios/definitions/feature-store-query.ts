@@ -1,0 +1,19 @@
+import type { Scenario } from '../types.ts';
+
+/** Seed: "Database query performance: < 5 seconds". A representative feature-store read. */
+export const featureStoreQuery: Scenario = {
+  name: 'feature-store-query',
+  description: 'representative feature-store query (latest features joined with the last minute of predictions)',
+  slo: ['db-query-latency'],
+  target: {
+    kind: 'sql', endpoint: 'feature-store',
+    query: `SELECT f.commodity, f.last_price, f.ema_short, f.ema_long, count(p.*) AS recent
+            FROM features f LEFT JOIN predictions p ON p.commodity = f.commodity AND p.processed_at > now() - interval '1 minute'
+            GROUP BY f.commodity, f.last_price, f.ema_short, f.ema_long`,
+  },
+  executor: { executor: 'constant-arrival-rate', rate: 5, timeUnit: '1s', duration: '30s', preAllocatedVUs: 2, maxVUs: 10 },
+  thresholds: {
+    'feature_store_query_duration{scenario:feature-store-query}': ['max<5000', 'p(95)<5000'],
+    'feature_store_query_failed{scenario:feature-store-query}': ['rate==0'],
+  },
+};

@@ -1,0 +1,43 @@
+import type { Executor } from '../../types.ts';
+
+/**
+ * Arrival offsets (ms from start) of an open-model executor. The schedule is fixed by the clock in
+ * advance; nothing about how fast the target answers can slow it down.
+ */
+export function* arrivals(ex: Executor, parseMs: (d: string) => number): Generator<number> {
+  const unit = parseMs(ex.timeUnit);
+  if (ex.executor === 'constant-arrival-rate') {
+    const total = parseMs(ex.duration);
+    const gap = unit / ex.rate;
+    for (let i = 0; i * gap < total; i++) yield i * gap;
+    return;
+  }
+  // Ramping: the rate moves linearly within each stage; arrival k is where the integral of the
+  // rate reaches k (as k6 does), found per millisecond with linear interpolation inside it.
+  let from = ex.startRate;
+  let t0 = 0;
+  let total = 0; // arrivals due so far (fractional)
+  let k = 0; // arrivals emitted
+  for (const stage of ex.stages) {
+    const len = parseMs(stage.duration);
+    for (let ms = 0; ms < len; ms++) {
+      const r0 = from + (stage.target - from) * (ms / len);
+      const r1 = from + (stage.target - from) * ((ms + 1) / len);
+      const inc = (r0 + r1) / 2 / unit; // arrivals due within this millisecond
+      const next = total + inc;
+      while (k + 1 <= next + 1e-9) {
+        k++;
+        yield t0 + ms + Math.min(1, Math.max(0, (k - total) / inc));
+      }
+      total = next;
+    }
+    t0 += len;
+    from = stage.target;
+  }
+}
+
+export function executorDurationMs(ex: Executor, parseMs: (d: string) => number): number {
+  return ex.executor === 'constant-arrival-rate'
+    ? parseMs(ex.duration)
+    : ex.stages.reduce((a, s) => a + parseMs(s.duration), 0);
+}

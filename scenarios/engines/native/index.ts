@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scenario, Executor } from '../../types.ts';
+import { MetricStore, METRICS, TrendSink, type Tags } from '../../metrics.ts';
+import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, durationMs } from '../../verdict.ts';
+import type { ScenarioResult } from '../../result.ts';
+import type { Endpoints } from '../../endpoints.ts';
+import { arrivals, executorDurationMs } from './arrivals.ts';
+import { makeTarget } from './targets.ts';
+import { summarize } from './summary.ts';
+
+export interface RunOptions {
+  endpoints: Endpoints;
+  signal: AbortSignal;
+  progress?: (line: string, final?: boolean) => void;
+  /** Iterations still running when the schedule ends get this long to finish (k6's gracefulStop). */
+  gracefulStopMs?: number;
+}
+
+/** The trend a scenario's live progress and timeline follow. */
+const primaryTrend = (s: Scenario) =>
+  s.target.kind === 'http' ? 'http_req_duration' : s.target.kind === 'sql' ? 'feature_store_query_duration' : 'kafka_writer_write_seconds';
+
+/**
+ * The built-in open-model engine. Arrivals come from the executor's clock; an arrival that finds
+ * every VU busy is dropped and counted, never queued, so a slow target cannot slow the offered load
+ * (no coordinated omission). Latency counts from each arrival's scheduled time.
+ */
+export async function runNative(s: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  const parsed = parseScenarioThresholds(s); // a bad threshold fails before any load is sent
+  const store = new MetricStore();
+  const tags: Tags = { scenario: s.name, ...s.tags };
+  const target = makeTarget(s, store, opts.endpoints, tags);
+  await target.setup();
+
+  const ex = s.executor;
+  const totalMs = executorDurationMs(ex, durationMs);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  store.startedAt = t0;
+  let busy = 0;
+  let aborted: string | null = null;
+  const inflight = new Set<Promise<void>>();
+  const trend = primaryTrend(s);
+  const timeline: ScenarioResult['timeline'] = [];
+  let second = { iterations: 0, failed: 0, trend: new TrendSink() };
+  const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
+
+  const tick = setInterval(() => {
+    const t = Math.round((performance.now() - t0) / 1000);
+    timeline.push({ t, iterations: second.iterations, failed: second.failed, p95: second.trend.percentile(95) });
+    second = { iterations: 0, failed: 0, trend: new TrendSink() };
+    const abort = firstAbort(evaluateStore(parsed, store), performance.now() - t0);
+    if (abort && !aborted) aborted = `threshold ${abort.key} ${abort.expr} failed (abortOnFail)`;
+    opts.progress?.(progressLine(s, store, t, totalMs / 1000, busy));
+  }, 1000);
+
+  const iterate = (scheduled: number) => {
+    busy++;
+    store.add('iterations', 1, tags);
+    second.iterations++;
+    const p = target.iterate(scheduled).then(() => {
+      const ms = performance.now() - scheduled;
+      store.add('iteration_duration', ms, tags);
+    }).finally(() => { busy--; inflight.delete(p); });
+    inflight.add(p);
+  };
+
+  store.onSample = (name, value) => {
+    if (name === trend) second.trend.add(value);
+    if ((name === failedMetric && value) || name === 'kafka_writer_error_count') second.failed += value;
+  };
+
+  try {
+    for (const offset of arrivals(ex, durationMs)) {
+      if (opts.signal.aborted) { aborted = `interrupted: ${String((opts.signal.reason as Error)?.message ?? opts.signal.reason)}`; break; }
+      if (aborted) break;
+      const due = t0 + offset;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      if (busy >= ex.maxVUs) { store.add('dropped_iterations', 1, tags); continue; }
+      iterate(due);
+    }
+    const grace = sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false });
+    await Promise.race([Promise.allSettled([...inflight]), grace]);
+  } finally {
+    clearInterval(tick);
+    // Rates divide by at least the planned duration: finishing the last arrival early must not
+    // flatter a throughput figure.
+    store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
+    await target.teardown(opts.signal);
+  }
+
+  const thresholds = evaluateStore(parsed, store).map(toOutcome);
+  const crossChecks = await target.crossChecks();
+  const result: ScenarioResult = {
+    scenario: s.name, engine: 'native',
+    startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
+    durationS: store.elapsedS(), where: target.where, executor: ex, aborted,
+    thresholds, ...summarize(store, tags), timeline, crossChecks,
+  };
+  opts.progress?.(progressLine(s, store, Math.round(store.elapsedS()), totalMs / 1000, 0), true);
+  return result;
+}
+
+function progressLine(s: Scenario, store: MetricStore, t: number, total: number, busy: number): string {
+  const tags = { scenario: s.name };
+  const it = store.select('iterations', tags) as { sum: number } | null;
+  const dropped = store.select('dropped_iterations', tags) as { sum: number } | null;
+  const trend = store.select(primaryTrend(s), tags) as TrendSink | null;
+  const p95 = trend?.percentile(95);
+  const msgs = store.select('kafka_writer_message_count', tags) as { sum: number } | null;
+  const rate = msgs ? `${(msgs.sum / Math.max(store.elapsedS(), 0.001)).toFixed(0)} msg/s` : `${((it?.sum ?? 0) / Math.max(store.elapsedS(), 0.001)).toFixed(1)} it/s`;
+  return `${s.name.padEnd(20)} ${String(t).padStart(4)}s/${total}s  ${rate}  p95 ${p95 == null ? '-' : p95.toFixed(1) + ' ms'}  busy ${busy}  dropped ${dropped?.sum ?? 0}`;
+}
+
+/** `--duration` / `--rate` overrides, keeping the executor's shape. */
+export function withOverrides(s: Scenario, o: { duration?: string; rate?: number }): Scenario {
+  if (!o.duration && o.rate === undefined) return s;
+  const ex: Executor = structuredClone(s.executor);
+  if (ex.executor === 'constant-arrival-rate') {
+    if (o.duration) ex.duration = o.duration;
+    if (o.rate !== undefined) ex.rate = o.rate;
+  } else {
+    if (o.duration) {
+      const total = ex.stages.reduce((a, st) => a + durationMs(st.duration), 0);
+      const scale = durationMs(o.duration) / total;
+      ex.stages = ex.stages.map((st) => ({ ...st, duration: `${Math.max(1, Math.round(durationMs(st.duration) * scale))}ms` }));
+    }
+    if (o.rate !== undefined) {
+      const peak = Math.max(ex.startRate, ...ex.stages.map((st) => st.target)) || 1;
+      const k = o.rate / peak;
+      ex.startRate = Math.round(ex.startRate * k);
+      ex.stages = ex.stages.map((st) => ({ ...st, target: Math.round(st.target * k) }));
+    }
+  }
+  return { ...s, executor: ex };
+}
+
+export { METRICS };

@@ -1,0 +1,180 @@
+import { Pool as HttpPool } from 'undici';
+import { Kafka, logLevel, type Producer, type Consumer, type Admin } from 'kafkajs';
+import pg from 'pg';
+import { InfraError } from '../../../core/errors.ts';
+import type { Scenario } from '../../types.ts';
+import type { MetricStore, Tags } from '../../metrics.ts';
+import { makePrice, type PredictionMessage } from '../../../sandbox/services/messages.ts';
+import type { Endpoints } from '../../endpoints.ts';
+
+/** One scenario's target: what a single iteration does, and the metrics it records. */
+export interface IterationTarget {
+  where: string;
+  setup(): Promise<void>;
+  /** `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it. */
+  iterate(scheduledAt: number): Promise<void>;
+  /** After the last iteration: wait for what is still in flight downstream, then close. */
+  teardown(signal: AbortSignal): Promise<void>;
+  /** Independent evidence gathered outside the engine's own counters. */
+  crossChecks(): Promise<Record<string, number>>;
+}
+
+export function makeTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+  switch (s.target.kind) {
+    case 'http': return httpTarget(s, store, ep, tags);
+    case 'kafka-produce': return kafkaTarget(s, store, ep, tags);
+    case 'sql': return sqlTarget(s, store, ep, tags);
+  }
+}
+
+function httpTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+  const t = s.target as Extract<Scenario['target'], { kind: 'http' }>;
+  const pool = new HttpPool(ep.inferenceApi, { connections: s.executor.maxVUs, headersTimeout: 60_000, bodyTimeout: 60_000 });
+  let i = 0;
+  return {
+    where: `${t.method} ${ep.inferenceApi}${t.path}`,
+    async setup() {
+      try {
+        const r = await pool.request({ path: '/healthz', method: 'GET', headersTimeout: 3000 });
+        await r.body.dump();
+        if (r.statusCode !== 200) throw new Error(`/healthz answered ${r.statusCode}`);
+      } catch (e) {
+        throw new InfraError(`inference API at ${ep.inferenceApi} is not reachable: ${(e as Error).message}`, 'inference-api');
+      }
+    },
+    async iterate(scheduledAt) {
+      const commodity = ep.commodities[i++ % ep.commodities.length]!;
+      let status = 0;
+      try {
+        const r = await pool.request({
+          path: t.path, method: t.method,
+          headers: { 'content-type': 'application/json' },
+          body: t.body ? JSON.stringify({ commodity }) : undefined,
+        });
+        await r.body.dump();
+        status = r.statusCode;
+      } catch {
+        status = 0;
+      }
+      const ms = performance.now() - scheduledAt;
+      const rt = { ...tags, method: t.method, status: String(status) };
+      store.add('http_reqs', 1, rt);
+      store.add('http_req_duration', ms, rt);
+      store.add('http_req_failed', status === 0 || status >= 400 ? 1 : 0, rt);
+    },
+    async teardown() { await pool.close(); },
+    async crossChecks() { return {}; },
+  };
+}
+
+function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+  const t = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
+  const kafka = new Kafka({ clientId: `harness-${s.name}`, brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  const admin: Admin = kafka.admin();
+  // Our own feed run id, so our messages are told apart from the platform's feed.
+  const run = Date.now();
+  let seq = 0;
+  const sentAt = new Map<number, number>();
+  const seen = new Set<number>();
+  let consumer: Consumer | null = null;
+  let offsetsBefore = 0;
+  let offsetsAfter = 0;
+  const topicEnd = async () => (await admin.fetchTopicOffsets(t.topic)).reduce((a, p) => a + Number(p.high), 0);
+
+  return {
+    where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
+    async setup() {
+      try {
+        await admin.connect();
+        await producer.connect();
+        offsetsBefore = await topicEnd();
+      } catch (e) {
+        throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
+      }
+      if (t.followTo) {
+        // Pin the group's start to the topic's current end before joining: "latest" would be
+        // resolved only at the first fetch, after our first predictions may already be written.
+        const groupId = `harness-follow-${run}`;
+        const ends = await admin.fetchTopicOffsets(t.followTo);
+        await admin.setOffsets({ groupId, topic: t.followTo, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+        consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+        await consumer.connect();
+        await consumer.subscribe({ topic: t.followTo, fromBeginning: false });
+        let assigned = false;
+        consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
+        await consumer.run({
+          eachBatch: async ({ batch }) => {
+            const now = Date.now();
+            for (const m of batch.messages) {
+              let p: PredictionMessage;
+              try { p = JSON.parse(m.value!.toString()) as PredictionMessage; } catch { continue; }
+              if (p.run !== run) continue;
+              if (seen.has(p.seq)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
+              seen.add(p.seq);
+              store.add('kafka_e2e_received', 1, tags);
+              store.add('kafka_e2e_latency', now - p.sentAt, tags);
+            }
+          },
+        });
+        const deadline = Date.now() + 20_000;
+        while (!assigned && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        if (!assigned) throw new InfraError(`could not join a consumer group on ${t.followTo} within 20 s`, 'kafka');
+      }
+    },
+    async iterate(scheduledAt) {
+      const now = Date.now();
+      const batch = Array.from({ length: t.batchSize }, () => {
+        const commodity = ep.commodities[seq % ep.commodities.length]!;
+        const m = makePrice({ run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now });
+        if (t.followTo) sentAt.set(m.seq, now);
+        return { key: commodity, value: JSON.stringify(m) };
+      });
+      const t0 = performance.now();
+      try {
+        await producer.send({ topic: t.topic, acks: -1, messages: batch });
+        store.add('kafka_writer_message_count', batch.length, tags);
+      } catch {
+        store.add('kafka_writer_error_count', 1, tags);
+      }
+      store.add('kafka_writer_write_seconds', performance.now() - t0, tags);
+      void scheduledAt;
+    },
+    async teardown(signal) {
+      if (consumer) {
+        // Messages still in the pipeline get a grace period to arrive before they count as lost.
+        const deadline = Date.now() + 15_000;
+        while (seen.size < sentAt.size && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 200));
+        for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
+        await consumer.disconnect().catch(() => {});
+      }
+      try { offsetsAfter = await topicEnd(); } catch { offsetsAfter = NaN; }
+      await producer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+    },
+    async crossChecks() {
+      return { topicEndOffsetDelta: offsetsAfter - offsetsBefore };
+    },
+  };
+}
+
+function sqlTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+  const t = s.target as Extract<Scenario['target'], { kind: 'sql' }>;
+  const pool = new pg.Pool({ ...ep.featureStore, max: s.executor.maxVUs });
+  return {
+    where: `postgres://${ep.featureStore.host}:${ep.featureStore.port}/${ep.featureStore.database}`,
+    async setup() {
+      try { await pool.query('SELECT 1'); } catch (e) {
+        throw new InfraError(`feature store is not reachable: ${(e as Error).message}`, 'postgres');
+      }
+    },
+    async iterate(scheduledAt) {
+      let failed = 0;
+      try { await pool.query(t.query); } catch { failed = 1; }
+      store.add('feature_store_query_duration', performance.now() - scheduledAt, tags);
+      store.add('feature_store_query_failed', failed, tags);
+    },
+    async teardown() { await pool.end(); },
+    async crossChecks() { return {}; },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Executor } from './types.ts';
+import type { MetricType } from './metrics.ts';
+
+export interface ThresholdOutcome {
+  /** Metric key as written, e.g. `http_req_duration{scenario:inference-latency}`. */
+  key: string;
+  metric: string;
+  expr: string;
+  /** What the observed value is compared against, e.g. `< 100`. */
+  target: string;
+  observed: number | null;
+  /** null: the metric had no samples. */
+  ok: boolean | null;
+  abortOnFail: boolean;
+}
+
+export interface MetricSummary {
+  type: MetricType;
+  unit: string;
+  values: Record<string, number>;
+}
+
+/** What any engine (native, k6, k6-operator) hands to the verdict and the reports. */
+export interface ScenarioResult {
+  scenario: string;
+  engine: 'native' | 'k6' | 'k6-operator';
+  startedAt: string;
+  endedAt: string;
+  durationS: number;
+  where: string;
+  executor: Executor;
+  /** Set when an abortOnFail threshold or an interrupt ended the scenario early. */
+  aborted: string | null;
+  thresholds: ThresholdOutcome[];
+  metrics: Record<string, MetricSummary>;
+  /** Trend metrics as compressed HDR histograms (base64), mergeable across runs and runners. */
+  histograms: Record<string, string>;
+  /** One point per second: load achieved and latency, for charts. */
+  timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null }>;
+  crossChecks: Record<string, number>;
+}

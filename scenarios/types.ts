@@ -1,0 +1,46 @@
+/**
+ * A load scenario, independent of the engine that runs it. Everything here has a k6 meaning so the
+ * same definition renders to a real k6 script: executors and their options are k6's, thresholds are
+ * in k6's grammar, metric names are k6's and xk6-kafka's.
+ */
+
+export type Duration = string; // k6 duration: "30s", "1m30s", "500ms"
+
+export type Executor =
+  | {
+      executor: 'constant-arrival-rate';
+      rate: number;
+      timeUnit: Duration;
+      duration: Duration;
+      preAllocatedVUs: number;
+      maxVUs: number;
+    }
+  | {
+      executor: 'ramping-arrival-rate';
+      startRate: number;
+      timeUnit: Duration;
+      stages: Array<{ target: number; duration: Duration }>;
+      preAllocatedVUs: number;
+      maxVUs: number;
+    };
+
+/** What one iteration does. Endpoints are named; config resolves them to addresses. */
+export type Target =
+  | { kind: 'http'; endpoint: 'inference-api'; method: 'POST' | 'GET'; path: string; body?: { commodity: 'round-robin' } }
+  /** xk6-kafka `Writer.produce` of `batchSize` price messages per iteration; optionally follows them to ml-predictions. */
+  | { kind: 'kafka-produce'; topic: 'commodity-prices'; batchSize: number; followTo?: 'ml-predictions' }
+  /** xk6-sql `db.query` against the feature store. */
+  | { kind: 'sql'; endpoint: 'feature-store'; query: string };
+
+export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: Duration };
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** SLO ids (DESIGN.md §3) this scenario gives evidence for. */
+  slo: string[];
+  target: Target;
+  executor: Executor;
+  thresholds: Record<string, ThresholdSpec[]>;
+  tags?: Record<string, string>;
+}

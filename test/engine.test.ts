@@ -1,0 +1,99 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer, type Server } from 'node:http';
+import { arrivals } from '../scenarios/engines/native/arrivals.ts';
+import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
+import { durationMs } from '../scenarios/verdict.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { Endpoints } from '../scenarios/endpoints.ts';
+
+/** A target with a known, fixed service time; `serial` makes it handle one request at a time. */
+async function fixedDelayServer(delayMs: number, serial = false): Promise<{ url: string; server: Server }> {
+  let queue = Promise.resolve();
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') { res.end('ok'); return; }
+    req.resume();
+    const answer = () => new Promise<void>((r) => setTimeout(() => { res.end('{}'); r(); }, delayMs));
+    if (serial) queue = queue.then(answer); else void answer();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+const scenario = (rate: number, duration: string, maxVUs: number): Scenario => ({
+  name: 'probe', description: 'test', slo: [],
+  target: { kind: 'http', endpoint: 'inference-api', method: 'POST', path: '/v1/predict', body: { commodity: 'round-robin' } },
+  executor: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration, preAllocatedVUs: maxVUs, maxVUs },
+  thresholds: { http_req_duration: ['p(95)<1000'], dropped_iterations: ['count==0'] },
+});
+
+const endpoints = (url: string): Endpoints => ({ inferenceApi: url, kafkaBrokers: [], featureStore: {}, commodities: ['brent'] });
+const signal = new AbortController().signal;
+
+test('constant-arrival-rate schedules rate × duration arrivals, evenly spaced', () => {
+  const a = [...arrivals({ executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '2s', preAllocatedVUs: 1, maxVUs: 1 }, durationMs)];
+  assert.is(a.length, 100);
+  assert.is(a[1]! - a[0]!, 20);
+});
+
+test('ramping-arrival-rate integrates the rate over its stages', () => {
+  const a = [...arrivals({ executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', stages: [{ target: 100, duration: '10s' }, { target: 100, duration: '5s' }], preAllocatedVUs: 1, maxVUs: 1 }, durationMs)];
+  // 0→100/s over 10 s is 500 arrivals, then 100/s for 5 s is 500 more.
+  assert.ok(Math.abs(a.length - 1000) <= 1, `${a.length}`);
+  const firstHalf = a.filter((t) => t < 5000).length;
+  assert.ok(Math.abs(firstHalf - 125) <= 1, `ramp is slow at first: ${firstHalf}`);
+  assert.ok(a.every((t, i) => i === 0 || t >= a[i - 1]!), 'monotonic');
+});
+
+test('overrides keep the executor shape', () => {
+  const s = withOverrides(scenario(10, '30s', 5), { duration: '5s', rate: 20 });
+  assert.equal(s.executor, { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '5s', preAllocatedVUs: 5, maxVUs: 5 });
+});
+
+test('latency accuracy: a 20 ms target measures p50 and p95 within a few ms of 20', async () => {
+  const { url, server } = await fixedDelayServer(20);
+  const r = await runNative(scenario(50, '3s', 20), { endpoints: endpoints(url), signal });
+  server.close();
+  const d = r.metrics.http_req_duration!.values;
+  assert.ok(d.med! >= 19.5 && d.med! < 25, `p50 ${d.med}`);
+  assert.ok(d['p(95)']! >= 19.5 && d['p(95)']! < 30, `p95 ${d['p(95)']}`);
+  assert.is(r.metrics.dropped_iterations, undefined, 'nothing dropped well below saturation');
+  assert.ok(Math.abs(r.metrics.http_reqs!.values.count! - 150) <= 1);
+});
+
+test('beyond saturation: arrivals are not held back; latency grows and iterations are dropped', async () => {
+  // One request at a time, 20 ms each: capacity 50/s. Offer 200/s with at most 10 in flight.
+  const { url, server } = await fixedDelayServer(20, true);
+  const r = await runNative(scenario(200, '2s', 10), { endpoints: endpoints(url), signal, gracefulStopMs: 5000 });
+  server.close();
+  const dropped = r.metrics.dropped_iterations?.values.count ?? 0;
+  const p95 = r.metrics.http_req_duration!.values['p(95)']!;
+  assert.ok(dropped > 100, `dropped ${dropped}`);
+  assert.ok(p95 > 100, `p95 ${p95} ms shows queueing, not the 20 ms service time`);
+  const t = r.thresholds.find((x) => x.metric === 'dropped_iterations')!;
+  assert.is(t.ok, false);
+  assert.is(t.observed, dropped);
+});
+
+test('abortOnFail stops the scenario early and says why', async () => {
+  const { url, server } = await fixedDelayServer(50);
+  const s = scenario(20, '20s', 20);
+  s.thresholds = { http_req_duration: [{ threshold: 'p(95)<10', abortOnFail: true }] };
+  const t0 = Date.now();
+  const r = await runNative(s, { endpoints: endpoints(url), signal });
+  server.close();
+  assert.ok(Date.now() - t0 < 8000, 'ended well before 20 s');
+  assert.match(r.aborted ?? '', 'abortOnFail');
+  assert.is(r.thresholds[0]!.ok, false);
+});
+
+test('an unreachable target is an infrastructure error, not a failed check', async () => {
+  try {
+    await runNative(scenario(10, '1s', 1), { endpoints: endpoints('http://127.0.0.1:1'), signal });
+    assert.unreachable('should throw');
+  } catch (e) {
+    assert.is((e as Error).name, 'InfraError');
+  }
+});
+
+test.run();

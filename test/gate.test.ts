@@ -1,0 +1,109 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cli, clearFaults, ctx, eventually, sb } from './support.ts';
+import { writeFaults } from '../sandbox/faults.ts';
+import { promScalar } from '../sandbox/prom-api.ts';
+import type { RunRecord, Check } from '../core/record.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'gate-'));
+const gate = suite('gate');
+gate.before(() => clearFaults());
+gate.after.each(() => clearFaults());
+
+function runJson(args: string[]): { code: number; rec: RunRecord; stderr: string } {
+  const r = cli(['--json', '--quiet', ...args]);
+  let rec: RunRecord;
+  try { rec = JSON.parse(r.stdout); } catch { throw new Error(`no JSON record (exit ${r.code}): ${r.stderr}\n${r.stdout.slice(0, 500)}`); }
+  return { code: r.code, rec, stderr: r.stderr };
+}
+const check = (rec: RunRecord, id: string): Check => {
+  const c = rec.checks.find((x) => x.id === id);
+  if (!c) throw new Error(`no check ${id}; have ${rec.checks.map((x) => x.id).join(', ')}`);
+  return c;
+};
+async function setFault(f: Parameters<typeof writeFaults>[1]) { writeFaults(ctx.dir, f); await sleep(500); }
+
+/** Lag left by an earlier test would leak into the next one: wait until the consumers have caught up. */
+async function consumersCaughtUp() {
+  await eventually('consumer lag back near zero', async () => {
+    const lag = await promScalar(sb, 'sum(consumer_lag_messages)');
+    return lag !== null && lag < 2000;
+  }, 60_000, 1000);
+}
+
+gate('healthy sandbox: the deploy gate passes, Kafka ≥ 7,000 msg/s cross-checked with end offsets, p95 < 100 ms', async () => {
+  const junit = join(tmp, 'healthy.xml');
+  const { code, rec, stderr } = runJson(['gate', '--duration', '5s', '--junit', junit]);
+  assert.is(code, 0, `${stderr}\n${rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed}`).join('\n')}`);
+  assert.is(rec.status, 'pass');
+  const tput = check(rec, 'kafka-throughput:kafka_writer_message_count:rate>=7000');
+  assert.ok((tput.observed as number) >= 7000, `${tput.observed}`);
+  const offsets = check(rec, 'kafka-throughput:topic-end-offsets');
+  assert.is(offsets.status, 'pass');
+  assert.ok((offsets.observed as number) >= 35_000);
+  assert.ok((check(rec, 'inference-latency:http_req_duration:p(95)<100').observed as number) < 100);
+  const xml = readFileSync(junit, 'utf8');
+  assert.is((xml.match(/<testcase /g) ?? []).length, rec.checks.length);
+  assert.match(xml, 'failures="0"');
+  assert.ok(readFileSync(join('runs', rec.id, 'summary.md'), 'utf8').includes('PASS'));
+});
+
+gate('inference-latency-ms=150: the gate exits 1 and the JUnit names the p95 check with its observed value', async () => {
+  await setFault({ 'inference-latency-ms': 150 });
+  const junit = join(tmp, 'latency.xml');
+  const { code, rec } = runJson(['run', 'inference-latency', '--duration', '4s', '--junit', junit]);
+  assert.is(code, 1);
+  const p95 = check(rec, 'inference-latency:http_req_duration:p(95)<100');
+  assert.is(p95.status, 'fail');
+  assert.ok((p95.observed as number) >= 150, `${p95.observed}`);
+  const xml = readFileSync(junit, 'utf8');
+  const failure = xml.match(/<failure message="([^"]+)"/)?.[1] ?? '';
+  assert.match(failure, 'http_req_duration p(95)&lt;100 failed: observed');
+  assert.match(failure, String(Math.round(p95.observed as number)).slice(0, 2));
+});
+
+gate('inference-error-rate=0.01: the error-rate check fails', async () => {
+  await setFault({ 'inference-error-rate': 0.01 });
+  const { code, rec } = runJson(['run', 'inference-latency', '--duration', '8s']);
+  assert.is(code, 1);
+  const c = check(rec, 'inference-latency:http_req_failed:rate<0.001');
+  assert.is(c.status, 'fail');
+  assert.ok((c.observed as number) > 0.001);
+  assert.is(check(rec, 'inference-latency:http_req_duration:p(95)<100').status, 'pass', 'only the error check fails');
+});
+
+gate('consumer-delay-ms slows the consumers: the lag check fails; cleared, it passes again', async () => {
+  await consumersCaughtUp();
+  await setFault({ 'consumer-delay-ms': 20 });
+  const slow = runJson(['run', 'consumer-lag', '--duration', '6s']);
+  assert.is(slow.code, 1);
+  const lag = check(slow.rec, 'consumer-lag:kafka_e2e_latency:max<5000');
+  assert.is(lag.status === 'fail' || check(slow.rec, 'consumer-lag:kafka_e2e_delivered:rate==1').status === 'fail', true);
+  clearFaults();
+  await consumersCaughtUp();
+  const ok = runJson(['run', 'consumer-lag', '--duration', '4s']);
+  assert.is(ok.code, 0, ok.rec.checks.map((c) => `${c.id}=${c.observed} ${c.status}`).join('\n'));
+});
+
+gate('bad arguments exit 2 before any load: unknown suite, bad duration, unknown engine', () => {
+  assert.is(cli(['gate', '--suite', 'nightly']).code, 2);
+  const d = cli(['gate', '--duration', 'soon']);
+  assert.is(d.code, 2);
+  assert.match(d.stderr, '--duration');
+  assert.is(cli(['gate', '--engine', 'jmeter']).code, 2);
+});
+
+gate('an unreachable platform is exit 3 with the record marked error', () => {
+  const cfgFile = join(tmp, 'down.yaml');
+  writeFileSync(cfgFile, 'platform:\n  inferenceApiUrl: http://127.0.0.1:1\n');
+  const { code, rec } = runJson(['-c', cfgFile, 'run', 'inference-latency', '--duration', '2s']);
+  assert.is(code, 3);
+  assert.is(rec.status, 'error');
+  assert.match(rec.error ?? '', 'inference');
+});
+
+gate.run();
