@@ -4,6 +4,7 @@ import { EXIT, UsageError } from '../core/errors.ts';
 import { runCommand } from '../core/run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerLoad } from './gate.ts';
+import { registerCheck } from './check.ts';
 
 export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSandbox(program);
   registerLoad(program);
+  registerCheck(program);
 
   program.command('start')
     .description('the main job: bring the sandbox platform up (installing on first run) and report its status')

@@ -48,8 +48,8 @@ const SandboxSchema = z.strictObject({
     password: z.string().min(1).default('carbon'),
   }).prefault({}),
   priceFeed: z.strictObject({
-    /** Messages per second the feed produces: the platform's "real-time throughput". */
-    rate: z.number().int().min(0).max(100000).default(500),
+    /** Messages per second the feed produces: the platform's "real-time throughput" (seed: 7,000+). */
+    rate: z.number().int().min(0).max(100000).default(7500),
     commodities: z.array(z.string().min(1)).min(1)
       .default(['brent', 'wti', 'natgas', 'coal', 'carbon-eua', 'power-de', 'gold', 'copper']),
   }).prefault({}),
@@ -63,6 +63,8 @@ const SandboxSchema = z.strictObject({
   }).prefault({}),
   batch: z.strictObject({
     intervalS: z.number().min(1).max(3600).default(10),
+    /** Predictions older than this are pruned, so a long-running sandbox does not fill the disk. */
+    retentionMinutes: z.number().int().min(1).max(10080).default(30),
   }).prefault({}),
   monitoring: z.strictObject({
     /** Short intervals so alerts fire within a test's patience; production uses minutes. */

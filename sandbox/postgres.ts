@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
@@ -9,6 +10,9 @@ import { run, waitFor, portOpen } from './proc.ts';
 import { aptInstall } from './apt.ts';
 
 const NAME = 'postgres';
+const SCHEMA = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
+/** A running sandbox from an older checkout is restarted by `up` so it gets the current schema. */
+const SCHEMA_HASH = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 12);
 
 function binDir(): string | null {
   const root = '/usr/lib/postgresql';
@@ -102,7 +106,9 @@ export const postgresPart: Part = {
       ELSE ALTER ROLE ${user} LOGIN PASSWORD ${lit(password)}; END IF; END$$;`);
     const exists = (await superuserSql(ctx, `SELECT 1 FROM pg_database WHERE datname = ${lit(database)}`)).trim();
     if (!exists) await superuserSql(ctx, `CREATE DATABASE ${database} OWNER ${user}`);
-    await query(ctx.sb, readFileSync(new URL('./schema.sql', import.meta.url), 'utf8'));
+    await query(ctx.sb, SCHEMA);
+    await query(ctx.sb, `CREATE TABLE IF NOT EXISTS sandbox_meta (key text PRIMARY KEY, value text NOT NULL);
+      INSERT INTO sandbox_meta VALUES ('schema', '${SCHEMA_HASH}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`);
   },
 
   async stop(ctx) {
@@ -120,8 +126,11 @@ export const postgresPart: Part = {
       const r = await query(ctx.sb, `SELECT count(*)::int AS n FROM information_schema.tables
         WHERE table_name IN ('features','predictions','workflow_runs')`);
       const n = r.rows[0].n as number;
-      return n === 3 ? { ...base, healthy: true, reason: 'accepting connections; feature-store schema present' }
-        : { ...base, healthy: false, reason: `schema incomplete: ${n}/3 tables` };
+      const hash = await query(ctx.sb, `SELECT value FROM sandbox_meta WHERE key = 'schema'`)
+        .then((m) => m.rows[0]?.value as string | undefined, () => undefined);
+      if (n !== 3) return { ...base, healthy: false, reason: `schema incomplete: ${n}/3 tables` };
+      if (hash !== SCHEMA_HASH) return { ...base, healthy: false, reason: 'schema out of date (restart applies sandbox/schema.sql)' };
+      return { ...base, healthy: true, reason: 'accepting connections; feature-store schema current' };
     } catch (e) {
       return { ...base, healthy: false, reason: `connection failed: ${(e as Error).message}` };
     }

@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS predictions (
   processed_at    timestamptz NOT NULL DEFAULT now(),
   consumer        text NOT NULL
 );
+-- The features the model used, so the accuracy spot-check can recompute a prediction independently.
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS ema_short double precision;
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS ema_long double precision;
 CREATE INDEX IF NOT EXISTS predictions_run_seq ON predictions (feed_run, seq);
 CREATE INDEX IF NOT EXISTS predictions_processed_at ON predictions (processed_at);
 

@@ -47,7 +47,7 @@ function messagesFor(topic: (typeof TOPICS)[number], n: number, token: string) {
       return { key: m.commodity, value: JSON.stringify(m), headers };
     }
     const p: PredictionMessage = {
-      run: RUN, seq: s, commodity: 'brent', price, predicted: MODEL.predict(price, price, price),
+      run: RUN, seq: s, commodity: 'brent', price, predicted: MODEL.predict(price, price, price), emaShort: price, emaLong: price,
       sourceChecksum: 'kafka-test', sentAt, processedAt: sentAt, consumer: 'kafka-test',
     };
     return { key: p.commodity, value: JSON.stringify(p), headers };

@@ -41,6 +41,9 @@ export async function main(): Promise<void> {
         if (id) await pool.query(`UPDATE workflow_runs SET status = 'failure', ended_at = now(), error = $2 WHERE id = $1`, [id, (e as Error).message]).catch(() => {});
       }
     }
+    // Housekeeping, not a platform workflow: keep the sandbox's disk use bounded.
+    await pool.query(`DELETE FROM predictions WHERE processed_at < now() - make_interval(mins => $1)`, [sb.batch.retentionMinutes]).catch(() => {});
+    await pool.query(`DELETE FROM workflow_runs WHERE started_at < now() - interval '8 days'`).catch(() => {});
     await sleep(sb.batch.intervalS * 1000);
   }
 }

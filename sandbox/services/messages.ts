@@ -18,6 +18,9 @@ export interface PredictionMessage {
   commodity: string;
   price: number;
   predicted: number;
+  /** Feature values the model used for this prediction. */
+  emaShort: number;
+  emaLong: number;
   sourceChecksum: string;
   sentAt: number;
   processedAt: number;

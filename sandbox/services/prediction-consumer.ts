@@ -80,7 +80,7 @@ export async function main(args: string[]): Promise<void> {
         features.set(price.commodity, f);
         out.push({
           run: price.run, seq: price.seq, commodity: price.commodity, price: price.price,
-          predicted: MODEL.predict(price.price, f.short, f.long), sourceChecksum: price.checksum,
+          predicted: MODEL.predict(price.price, f.short, f.long), emaShort: f.short, emaLong: f.long, sourceChecksum: price.checksum,
           sentAt: price.sentAt, processedAt: Date.now(), consumer: id,
         });
         // Slow processing still reports progress (and lag) every second.
@@ -97,12 +97,12 @@ export async function main(args: string[]): Promise<void> {
 async function writePredictions(pool: pg.Pool, out: PredictionMessage[]): Promise<void> {
   // unnest() keeps it to one statement per batch whatever the batch size.
   await pool.query(
-    `INSERT INTO predictions (feed_run, seq, commodity, price, predicted, source_checksum, sent_at, processed_at, consumer)
+    `INSERT INTO predictions (feed_run, seq, commodity, price, predicted, source_checksum, sent_at, processed_at, consumer, ema_short, ema_long)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::float8[], $5::float8[], $6::text[],
-       $7::timestamptz[], $8::timestamptz[], $9::text[])`,
+       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::float8[], $11::float8[])`,
     [out.map((p) => p.run), out.map((p) => p.seq), out.map((p) => p.commodity), out.map((p) => p.price),
       out.map((p) => p.predicted), out.map((p) => p.sourceChecksum), out.map((p) => new Date(p.sentAt)),
-      out.map((p) => new Date(p.processedAt)), out.map((p) => p.consumer)],
+      out.map((p) => new Date(p.processedAt)), out.map((p) => p.consumer), out.map((p) => p.emaShort), out.map((p) => p.emaLong)],
   );
 }
 

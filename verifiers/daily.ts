@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Config } from '../core/config.ts';
+import type { Check } from '../core/record.ts';
+import { endpointsFor } from '../scenarios/endpoints.ts';
+import { check } from './check.ts';
+import { topicChecks, sampleEnds, throughputCheck, lagChecks, groupMembersCheck } from './kafka.ts';
+import { featureStoreChecks, workflowChecks } from './feature-store.ts';
+import { inferenceChecks } from './inference.ts';
+import { integrityChecks } from './integrity.ts';
+import { monitoringChecks } from './monitoring.ts';
+
+/** The seed's targets for the morning checklist (DESIGN.md §3). */
+export const DAILY_TARGETS = {
+  throughputMsgS: 7000, lagS: 5, queryMs: 5000, freshnessS: 60, inferenceP95Ms: 100,
+  healthPct: 99, uptimePct: 99.9, errorRate: 0.001, workflowPct: 99,
+};
+
+export interface DailyOptions { windowS: number; signal: AbortSignal; progress: (m: string) => void }
+
+/** Time predictions need to land after their price was sent, before a missing one counts as lost. */
+const SETTLE_MS = 10_000;
+
+/** The seed's daily operations checklist, each item a check with its evidence. */
+export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]> {
+  const ep = endpointsFor(cfg);
+  const sb = cfg.sandbox;
+  const T = DAILY_TARGETS;
+  const brokers = ep.kafkaBrokers.join(',');
+  const kafka = new Kafka({ clientId: 'harness-daily', brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  const admin = kafka.admin();
+  const checks: Check[] = [];
+  let kafkaUp = true;
+  try {
+    await admin.connect();
+  } catch (e) {
+    kafkaUp = false;
+    checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'unreachable', '', 'fail', { what: (e as Error).message, how: 'Kafka Metadata request', where: brokers }));
+  }
+  try {
+    const a = kafkaUp ? await sampleEnds(admin, 'commodity-prices') : null;
+    o.progress(`daily: measuring over a ${o.windowS} s window…`);
+    // Checks that need no window run while the window elapses.
+    const [fs, wf, inf, mon] = await Promise.all([
+      featureStoreChecks(ep.featureStore, describePg(ep.featureStore), { queryTargetMs: T.queryMs, freshnessS: T.freshnessS }),
+      workflowChecks(ep.featureStore, describePg(ep.featureStore), Math.max(o.windowS, sb.batch.intervalS * 3), T.workflowPct),
+      inferenceChecks(ep.inferenceApi, ep.commodities, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
+      monitoringChecks(sb, o.windowS, { healthPct: T.healthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, staleS: Math.max(10, sb.monitoring.scrapeIntervalS * 5) }),
+      sleep(o.windowS * 1000, undefined, { signal: o.signal }),
+    ]);
+    if (kafkaUp && a) {
+      const b = await sampleEnds(admin, 'commodity-prices');
+      checks.push(...await topicChecks(admin, ['commodity-prices', 'ml-predictions'], brokers));
+      checks.push(throughputCheck(a, b, 'commodity-prices', T.throughputMsgS, brokers));
+      checks.push(...await lagChecks(admin, sb.consumers.group, 'commodity-prices', a, b, T.lagS, brokers));
+      checks.push(await groupMembersCheck(admin, sb.consumers.group, sb.consumers.replicas, brokers));
+      o.progress('daily: data integrity over the window…');
+      const to = b.at - SETTLE_MS;
+      checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, o.signal));
+    }
+    checks.push(...fs, ...wf, ...inf, ...mon);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  return checks;
+}
+
+function describePg(c: { host?: string; port?: number; database?: string; connectionString?: string }): string {
+  return c.connectionString?.replace(/:[^:@/]+@/, ':***@') ?? `postgres://${c.host}:${c.port}/${c.database}`;
+}
