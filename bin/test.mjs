@@ -3,22 +3,11 @@
 // first run), run every test file against that one shared sandbox, and end with `N passed, N failed`.
 // Only Node built-ins here: node_modules may not exist yet.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ensureNodeModules, root } from './deps.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m) => process.stderr.write(`[npm test] ${m}\n`);
 const filter = process.argv[2]; // optional: a pattern for test file names, e.g. `npm test -- kafka`
-
-function ensureNodeModules() {
-  const stamp = join(root, 'node_modules', '.package-lock.json');
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
-  say('installing node dependencies (npm ci)…');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) finish(0, 1, 'npm ci failed');
-}
 
 function harness(args) {
   return spawnSync(process.execPath, [join(root, 'bin', 'harness.mjs'), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }).status;
@@ -30,7 +19,7 @@ function finish(passed, failed, why) {
   process.exit(failed > 0 || why ? 1 : 0);
 }
 
-ensureNodeModules();
+if (!ensureNodeModules(say)) finish(0, 1, 'npm ci failed');
 
 const wasUp = harness(['--quiet', 'sandbox', 'status']) === 0;
 if (!wasUp) {

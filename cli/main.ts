@@ -5,6 +5,7 @@ import { runCommand } from '../core/run.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerLoad } from './gate.ts';
 import { registerCheck } from './check.ts';
+import { registerReport } from './report.ts';
 
 export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
 
@@ -29,12 +30,17 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerLoad(program);
   registerCheck(program);
+  registerReport(program);
 
   program.command('start')
-    .description('the main job: bring the sandbox platform up (installing on first run) and report its status')
-    .action(async (_o, cmd: Command) => {
+    .description('the main job: sandbox up (installing on first run), daily check, deploy gate, Wednesday drill, week-1 report')
+    .option('--duration <d>', 'load duration of each gate scenario', '10s')
+    .option('--window <d>', 'measurement window of the daily check', '15s')
+    .option('--incidents <file>', 'incident log for the week-1 report (CSV or JSON)')
+    .option('--feedback <file>', 'user feedback scores for the week-1 report (CSV or JSON)')
+    .action(async (o, cmd: Command) => {
       const { startMain } = await import('./start.ts');
-      process.exitCode = await startMain(cmd);
+      process.exitCode = await startMain(cmd, o);
     });
   return program;
 }

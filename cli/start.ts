@@ -1,19 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, runOpts } from './main.ts';
+import { configFrom, runOpts, type GlobalOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
-import { sandboxContext, sandboxUp } from '../sandbox/index.ts';
-import { partCheck, printStatus } from './sandbox.ts';
+import { projectRoot } from '../core/paths.ts';
+import { runsDir } from '../core/config.ts';
+import { EXIT } from '../core/errors.ts';
+import type { RunRecord } from '../core/record.ts';
+import { check } from '../verifiers/check.ts';
+
+export interface StartOpts { incidents?: string; feedback?: string; duration: string; window: string }
+
+interface Step { name: string; args: string[]; optional?: boolean }
 
 /**
- * `npm start`. Until the week-1 suite lands (gate, daily check, drill, report), the main job
- * brings the platform up and reports the health of every part.
+ * `npm start`: the compressed week-1 suite against the sandbox — bring it up, the morning check,
+ * the deploy gate, the Wednesday drill, then the week-1 table from exactly these runs' records.
+ * Each step is the public CLI in a child process, so the main job is what an operator would type.
  */
-export async function startMain(cmd: Command): Promise<number> {
+export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
   const cfg = configFrom(cmd);
-  return runCommand(runOpts(cmd, 'start', cfg), async ({ rec, progress }) => {
-    progress('carbon-harness: bringing the sandbox platform up (first run installs and downloads; later runs reuse the cache)…');
-    const statuses = await sandboxUp(sandboxContext(cfg, progress));
-    rec.setData('parts', statuses);
-    statuses.forEach((s) => rec.addCheck(partCheck(s)));
-  }, printStatus);
+  const g = cmd.optsWithGlobals() as GlobalOpts;
+  const since = new Date(Date.now() - 1000).toISOString();
+  const cfgArgs = g.config ? ['-c', g.config] : [];
+  const hasDrill = Boolean(cmd.parent?.commands.find((c) => c.name() === 'drill'));
+  const steps: Step[] = [
+    { name: 'sandbox up', args: ['sandbox', 'up'] },
+    { name: 'daily check', args: ['check', 'daily', '--window', o.window] },
+    { name: 'deploy gate', args: ['gate', '--duration', o.duration] },
+    ...(hasDrill ? [{ name: 'Wednesday drill', args: ['drill', 'wednesday', '--yes'] }] : []),
+    { name: 'week-1 report', args: ['report', 'week1', '--since', since,
+      ...(o.incidents ? ['--incidents', o.incidents] : []), ...(o.feedback ? ['--feedback', o.feedback] : [])] },
+  ];
+  let reportRecord: RunRecord | null = null;
+  const code = await runCommand(runOpts(cmd, 'start', cfg), async (ctx) => {
+    const done: Array<{ step: string; exit: number | null; runId?: string; status?: string }> = [];
+    for (const [i, s] of steps.entries()) {
+      if (ctx.signal.aborted) break;
+      ctx.progress(`\n━━ ${i + 1}/${steps.length} ${s.name}: harness ${s.args.join(' ')}`);
+      const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...cfgArgs, '--json', ...s.args], {
+        cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20,
+      });
+      let rec: RunRecord | undefined;
+      try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* the step printed its error on stderr */ }
+      done.push({ step: s.name, exit: r.status, runId: rec?.id, status: rec?.status });
+      ctx.rec.setData('steps', done);
+      const ok = r.status === EXIT.ok || r.status === EXIT.checkFailed;
+      ctx.progress(`   → ${rec ? `${rec.status.toUpperCase()} (${rec.checks.filter((c) => c.status === 'pass').length}/${rec.checks.length} checks) runs/${rec.id}` : `exit ${r.status}`}`);
+      ctx.rec.addCheck(check(`start.${s.name.replace(/\W+/g, '-')}`, s.name, 'completes', rec?.status ?? `exit ${r.status}`, '',
+        ok ? (r.status === EXIT.ok ? 'pass' : 'fail') : 'error', { what: `harness ${s.args.join(' ')}`, how: 'child process of the main job', where: rec ? `runs/${rec.id}/record.json` : '' }));
+      if (s.name === 'week-1 report') reportRecord = rec ?? null;
+      // Nothing after a sandbox that did not come up can produce evidence worth reporting.
+      if (s.name === 'sandbox up' && r.status !== EXIT.ok) break;
+    }
+  }, () => {
+    const rr = reportRecord as RunRecord | null;
+    const dir = rr ? join(runsDir(cfg), rr.id) : null;
+    const md = dir && join(dir, 'week1.md');
+    if (md && existsSync(md)) process.stdout.write(`\n${readFileSync(md, 'utf8')}\n`);
+    const html = dir && join(dir, 'week1.html');
+    if (html && existsSync(html)) process.stdout.write(`HTML report: ${relative(process.cwd(), html) || html}\n`);
+  });
+  return code;
 }

@@ -27,6 +27,7 @@ ALTER TABLE predictions ADD COLUMN IF NOT EXISTS ema_short double precision;
 ALTER TABLE predictions ADD COLUMN IF NOT EXISTS ema_long double precision;
 CREATE INDEX IF NOT EXISTS predictions_run_seq ON predictions (feed_run, seq);
 CREATE INDEX IF NOT EXISTS predictions_processed_at ON predictions (processed_at);
+CREATE INDEX IF NOT EXISTS predictions_commodity_time ON predictions (commodity, processed_at DESC);
 
 CREATE TABLE IF NOT EXISTS workflow_runs (
   id          bigserial PRIMARY KEY,

@@ -5,13 +5,13 @@ import { pgConnection } from '../postgres.ts';
 
 /** The platform's three scheduled workflows; each run leaves a row in `workflow_runs`. */
 const WORKFLOWS: Record<string, string> = {
-  // Volatility of the last minute of prices, per commodity, back into the feature store.
+  // Volatility of the last 10 s of prices (one batch interval), per commodity, into the feature store.
   'feature-refresh': `UPDATE features f SET volatility = s.vol FROM (
       SELECT commodity, coalesce(stddev_samp(price), 0) AS vol FROM predictions
-      WHERE processed_at > now() - interval '1 minute' GROUP BY commodity) s
+      WHERE processed_at > now() - interval '10 seconds' GROUP BY commodity) s
     WHERE f.commodity = s.commodity`,
-  'prediction-rollup': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '1 minute'`,
-  'price-quality': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '1 minute' AND (price <= 0 OR predicted <= 0)`,
+  'prediction-rollup': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '10 seconds'`,
+  'price-quality': `SELECT count(*) FROM predictions WHERE processed_at > now() - interval '10 seconds' AND (price <= 0 OR predicted <= 0)`,
 };
 
 export async function main(): Promise<void> {

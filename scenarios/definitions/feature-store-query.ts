@@ -3,13 +3,14 @@ import type { Scenario } from '../types.ts';
 /** Seed: "Database query performance: < 5 seconds". A representative feature-store read. */
 export const featureStoreQuery: Scenario = {
   name: 'feature-store-query',
-  description: 'representative feature-store query (latest features joined with the last minute of predictions)',
+  description: 'representative feature-store read: every commodity\'s features with its ten latest predictions',
   slo: ['db-query-latency'],
   target: {
     kind: 'sql', endpoint: 'feature-store',
-    query: `SELECT f.commodity, f.last_price, f.ema_short, f.ema_long, count(p.*) AS recent
-            FROM features f LEFT JOIN predictions p ON p.commodity = f.commodity AND p.processed_at > now() - interval '1 minute'
-            GROUP BY f.commodity, f.last_price, f.ema_short, f.ema_long`,
+    query: `SELECT f.commodity, f.last_price, f.ema_short, f.ema_long, f.volatility, p.predicted, p.processed_at
+            FROM features f LEFT JOIN LATERAL (
+              SELECT predicted, processed_at FROM predictions WHERE commodity = f.commodity
+              ORDER BY processed_at DESC LIMIT 10) p ON true`,
   },
   executor: { executor: 'constant-arrival-rate', rate: 5, timeUnit: '1s', duration: '30s', preAllocatedVUs: 2, maxVUs: 10 },
   thresholds: {

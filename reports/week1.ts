@@ -1,0 +1,556 @@
+/**
+ * The week-1 success-criteria report (DESIGN.md §3): eight rows, each a target, a measured value,
+ * PASS / FAIL / NO DATA and the evidence behind it. It reads only run records (`runs/*\/record.json`)
+ * and the two user-supplied inputs (incident log, feedback); it measures nothing itself.
+ *
+ * The rows are data (`WEEK1_ROWS`): metric, target, comparator, threshold, aggregation and the
+ * sources that feed them. Adding a source (another check id) is an edit to that table only.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import { SCENARIOS } from '../scenarios/catalog.ts';
+import { render } from './render.ts';
+import { lineChart, timelineChart, fmt } from './charts.ts';
+import { severitySummary, repairMinutes, type Incident, type Feedback, type SeveritySummary } from './inputs.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Row definitions
+
+export type Op = '>=' | '>' | '<' | '<=' | '==';
+export type RowUnit = 'percent' | 'ms' | 'count' | 'min' | 'score';
+export type Aggregate = 'min' | 'max' | 'sum' | 'mean';
+
+export type Source =
+  /** Checks in run records, by exact id or id prefix. `assume` is the unit when a check gives none. */
+  | { from: 'check'; id: string; match: 'exact' | 'prefix'; assume: string; label: string }
+  /** One sample per in-window Sev1 incident (value 1). */
+  | { from: 'incidents'; measure: 'sev1-count' }
+  /** One sample per resolved in-window incident: resolved − detected in minutes. */
+  | { from: 'incidents'; measure: 'repair-minutes' }
+  | { from: 'feedback'; measure: 'score' };
+
+export interface RowDef {
+  slug: string;
+  metric: string;
+  /** As the seed writes it. */
+  target: string;
+  op: Op;
+  threshold: number;
+  unit: RowUnit;
+  /** How samples from all sources become the measured value (min: the worst day of a ≥ target…). */
+  aggregate: Aggregate;
+  sources: Source[];
+  /** Also show the mean next to a min/max (e.g. platform health: the worst day and the week). */
+  showMean?: boolean;
+  /** When a source is present but yields no sample (an incident log with zero incidents). */
+  whenEmpty?: { measured: string; status: 'PASS' | 'NO DATA'; reason?: string };
+  /** What to run or pass to get data, shown with NO DATA. */
+  hint: string;
+}
+
+export const WEEK1_ROWS: readonly RowDef[] = [
+  {
+    slug: 'platform-health', metric: 'Platform health', target: '≥ 99 %', op: '>=', threshold: 99, unit: 'percent',
+    aggregate: 'min', showMean: true,
+    sources: [{ from: 'check', id: 'daily.platform-health', match: 'exact', assume: 'percent', label: 'daily check' }],
+    hint: 'run `harness check daily` each day of the week',
+  },
+  {
+    slug: 'uptime', metric: 'Uptime', target: '≥ 99.9 %', op: '>=', threshold: 99.9, unit: 'percent',
+    aggregate: 'min', showMean: true,
+    sources: [{ from: 'check', id: 'daily.uptime', match: 'exact', assume: 'percent', label: 'daily check' }],
+    hint: 'run `harness check daily` each day of the week',
+  },
+  {
+    slug: 'critical-incidents', metric: 'Critical incidents', target: '0', op: '==', threshold: 0, unit: 'count',
+    aggregate: 'sum',
+    sources: [
+      { from: 'incidents', measure: 'sev1-count' },
+      { from: 'check', id: 'daily.critical-alerts', match: 'exact', assume: 'count', label: 'critical alerts firing at a daily check' },
+    ],
+    hint: 'pass the incident log (--incidents FILE) or run `harness check daily`',
+  },
+  {
+    slug: 'incident-mttr', metric: 'Incident MTTR', target: '< 1 h', op: '<', threshold: 60, unit: 'min',
+    aggregate: 'mean',
+    sources: [{ from: 'incidents', measure: 'repair-minutes' }],
+    whenEmpty: { measured: 'no incidents', status: 'PASS' },
+    hint: 'no incident log given (--incidents FILE)',
+  },
+  {
+    slug: 'user-satisfaction', metric: 'User satisfaction', target: '> 4/5', op: '>', threshold: 4, unit: 'score',
+    aggregate: 'mean',
+    sources: [{ from: 'feedback', measure: 'score' }],
+    whenEmpty: { measured: 'no scores', status: 'NO DATA', reason: 'the feedback file holds no scores' },
+    hint: 'no feedback file given (--feedback)',
+  },
+  {
+    slug: 'response-time-p95', metric: 'Response time p95', target: '< 100 ms', op: '<', threshold: 100, unit: 'ms',
+    aggregate: 'max',
+    sources: [
+      { from: 'check', id: 'inference-latency:http_req_duration:p(95)', match: 'prefix', assume: 'ms', label: 'load gate' },
+      { from: 'check', id: 'daily.inference.latency-p95', match: 'exact', assume: 'ms', label: 'daily check' },
+    ],
+    hint: 'run `harness gate` (or `harness run inference-latency`) or `harness check daily`',
+  },
+  {
+    slug: 'error-rate', metric: 'Error rate', target: '< 0.1 %', op: '<', threshold: 0.1, unit: 'percent',
+    aggregate: 'max',
+    sources: [
+      { from: 'check', id: 'inference-latency:http_req_failed:rate<0.001', match: 'exact', assume: 'ratio', label: 'load gate' },
+      { from: 'check', id: 'daily.error-rate', match: 'exact', assume: 'ratio', label: 'daily check' },
+    ],
+    hint: 'run `harness gate` or `harness check daily`',
+  },
+  {
+    slug: 'workflow-success-rate', metric: 'Workflow success rate', target: '≥ 99 %', op: '>=', threshold: 99, unit: 'percent',
+    aggregate: 'min', showMean: true,
+    sources: [{ from: 'check', id: 'daily.workflow-success', match: 'exact', assume: 'percent', label: 'daily check' }],
+    hint: 'run `harness check daily` each day of the week',
+  },
+];
+
+const UNIT_TEXT: Record<RowUnit, string> = { percent: '%', ms: 'ms', count: '', min: 'min', score: '/5' };
+
+export function compare(v: number, op: Op, t: number): boolean {
+  switch (op) {
+    case '>=': return v >= t;
+    case '>': return v > t;
+    case '<': return v < t;
+    case '<=': return v <= t;
+    case '==': return v === t;
+  }
+}
+
+/** A check's observed value in the row's unit; null when the units cannot be reconciled. */
+export function toRowUnit(value: number, unit: string, assume: string, row: RowUnit): number | null {
+  const u = (unit || assume).trim().toLowerCase();
+  switch (row) {
+    case 'percent':
+      if (u === 'percent' || u === '%') return value;
+      if (u === 'ratio') return value * 100;
+      return null;
+    case 'ms':
+      if (u === 'ms' || u === 'milliseconds') return value;
+      if (u === 's' || u === 'seconds' || u === 'sec') return value * 1000;
+      if (u === 'us' || u === 'µs') return value / 1000;
+      return null;
+    case 'count':
+      return value;
+    default:
+      return value;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading run records
+
+export interface Window { since: Date; until: Date }
+export interface LoadedRecord { record: RunRecord; file: string }
+export interface RecordScan {
+  dir: string;
+  found: number;
+  used: LoadedRecord[];
+  outsideWindow: number;
+  skipped: Array<{ file: string; reason: string }>;
+}
+
+const REPORT_KINDS = new Set(['report-week1']);
+
+/** Every `<dir>/*\/record.json` whose run started inside the window, oldest first. */
+export function loadRecords(dir: string, w: Window, warn: (m: string) => void): RecordScan {
+  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [] };
+  const skip = (file: string, reason: string, loud = false) => {
+    scan.skipped.push({ file, reason });
+    if (loud) warn(`warning: skipping ${file}: ${reason}`);
+  };
+  for (const name of readdirSync(dir).sort()) {
+    const file = join(dir, name, 'record.json');
+    let isDir = false;
+    try { isDir = statSync(join(dir, name)).isDirectory(); } catch { /* vanished */ }
+    if (!isDir || !existsSync(file)) continue;
+    scan.found++;
+    let r: RunRecord;
+    try {
+      r = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+    } catch (e) {
+      skip(file, `unreadable: ${(e as Error).message.split('\n')[0]}`, true);
+      continue;
+    }
+    if (!r || typeof r !== 'object' || typeof r.startedAt !== 'string' || !Array.isArray(r.checks)) {
+      skip(file, 'not a run record (no startedAt / checks)', true);
+      continue;
+    }
+    if (REPORT_KINDS.has(r.kind)) continue;
+    const t = Date.parse(r.startedAt);
+    if (!Number.isFinite(t)) { skip(file, `startedAt is not a timestamp: ${r.startedAt}`, true); continue; }
+    if (t < w.since.getTime() || t > w.until.getTime()) { scan.outsideWindow++; continue; }
+    if (r.status === 'aborted' && r.checks.length === 0) { skip(file, 'aborted before any check'); continue; }
+    r.data ??= {};
+    scan.used.push({ record: r, file });
+  }
+  scan.used.sort((a, b) => Date.parse(a.record.startedAt) - Date.parse(b.record.startedAt));
+  return scan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+export interface EvidenceItem {
+  source: 'record' | 'incidents' | 'feedback';
+  /** In the row's unit. */
+  value: number;
+  /** Short text: `20261118T…-check-daily · daily.uptime = 99.95 percent`. */
+  label: string;
+  breach: boolean;
+  runId?: string;
+  kind?: string;
+  checkId?: string;
+  startedAt?: string;
+  observed?: number;
+  unit?: string;
+  checkStatus?: CheckStatus;
+  /** Absolute path of the record (JSON output: relative to the report, see `forOutput`). */
+  recordFile?: string;
+  file?: string;
+  line?: number;
+  where?: string;
+}
+
+export type RowStatus = 'PASS' | 'FAIL' | 'NO DATA';
+
+export interface RowResult {
+  slug: string;
+  metric: string;
+  target: string;
+  op: Op;
+  threshold: number;
+  unit: RowUnit;
+  status: RowStatus;
+  value: number | null;
+  measured: string;
+  reason?: string;
+  evidence: EvidenceItem[];
+  /** The samples that on their own miss the target (the run(s) or incidents that breached). */
+  breaches: EvidenceItem[];
+  notes: string[];
+}
+
+export interface Week1Inputs {
+  incidents: { file: string; incidents: Incident[] } | null;
+  feedback: { file: string; entries: Feedback[] } | null;
+}
+
+export interface Week1Report {
+  generatedAt: string;
+  window: { since: string; until: string };
+  rows: RowResult[];
+  summary: { pass: number; fail: number; noData: number };
+  records: { dir: string; found: number; used: number; outsideWindow: number; skipped: Array<{ file: string; reason: string }> };
+  incidents: null | {
+    file: string; total: number; inWindow: number; outsideWindow: number; open: number;
+    bySeverity: SeveritySummary[];
+  };
+  feedback: null | { file: string; count: number; mean: number | null; min: number | null; max: number | null };
+  charts: {
+    gate: null | { runId: string; startedAt: string; recordFile: string;
+      latency: null | { scenario: string; points: Array<{ t: number; p95: number | null }> };
+      throughput: null | { scenario: string; batchSize: number; points: Array<{ t: number; msgPerS: number }> } };
+    drill: null | { runId: string; startedAt: string; recordFile: string; events: Array<{ event: string; atMs: number }>; sloMs: number | null };
+  };
+}
+
+const num = (v: number, unit: RowUnit) => {
+  const s = fmt(Math.round(v * 1000) / 1000);
+  const u = UNIT_TEXT[unit];
+  return u === '' ? s : u === '/5' ? `${s}/5` : `${s} ${u}`;
+};
+const fmtMin = (m: number) => (m >= 120 ? `${fmt(Math.round(m / 6) / 10)} h` : `${fmt(Math.round(m * 10) / 10)} min`);
+const inWindow = (iso: string, w: Window) => { const t = Date.parse(iso); return t >= w.since.getTime() && t <= w.until.getTime(); };
+
+interface SourceYield { present: boolean; samples: EvidenceItem[]; notes: string[]; missing?: string }
+
+function fromChecks(src: Extract<Source, { from: 'check' }>, row: RowDef, recs: LoadedRecord[]): SourceYield {
+  const samples: EvidenceItem[] = [];
+  const notes: string[] = [];
+  for (const { record: r, file } of recs) {
+    const hits = r.checks.filter((c: Check) => (src.match === 'exact' ? c.id === src.id : c.id.startsWith(src.id)));
+    for (const c of hits) {
+      if (typeof c.observed !== 'number' || !Number.isFinite(c.observed) || c.status === 'error' || c.status === 'no-data') {
+        notes.push(`${r.id} · ${c.id}: ${c.status}, no value (not counted)`);
+        continue;
+      }
+      const value = toRowUnit(c.observed, c.unit, src.assume, row.unit);
+      if (value === null) { notes.push(`${r.id} · ${c.id}: unit "${c.unit}" cannot be read as ${row.unit} (not counted)`); continue; }
+      samples.push({
+        source: 'record', value, breach: !compare(value, row.op, row.threshold),
+        label: `${r.id} · ${c.id} = ${fmt(c.observed)}${c.unit ? ` ${c.unit}` : ''}`,
+        runId: r.id, kind: r.kind, checkId: c.id, startedAt: r.startedAt, observed: c.observed, unit: c.unit,
+        checkStatus: c.status, recordFile: file,
+      });
+    }
+  }
+  return { present: samples.length > 0, samples, notes, missing: `no \`${src.id}\` check (${src.label})` };
+}
+
+function fromIncidents(src: Extract<Source, { from: 'incidents' }>, row: RowDef, inputs: Week1Inputs, w: Window): SourceYield {
+  if (!inputs.incidents) return { present: false, samples: [], notes: [], missing: 'no incident log given (--incidents FILE)' };
+  const { file, incidents } = inputs.incidents;
+  const xs = incidents.filter((i) => inWindow(i.detected, w));
+  const notes: string[] = [];
+  const item = (i: Incident, value: number, what: string): EvidenceItem => ({
+    source: 'incidents', value, breach: !compare(value, row.op, row.threshold), label: `${i.source} · ${i.id} (Sev${i.severity}) ${what}`,
+    file, line: i.line, where: i.source,
+  });
+  if (src.measure === 'sev1-count') {
+    return { present: true, notes, samples: xs.filter((i) => i.severity === 1).map((i) => ({ ...item(i, 1, i.resolved ? 'resolved' : 'OPEN'), breach: true })) };
+  }
+  const open = xs.filter((i) => !i.resolved);
+  if (open.length) notes.push(`${open.length} incident(s) still open, not in the MTTR: ${open.map((i) => `${i.id} (${i.source})`).join(', ')}`);
+  const samples = xs.flatMap((i) => { const m = repairMinutes(i); return m === null ? [] : [item(i, m, `repaired in ${fmtMin(m)}`)]; });
+  if (!samples.length && open.length) return { present: false, samples, notes, missing: `${open.length} incident(s) in the window, none resolved yet` };
+  return { present: true, samples, notes };
+}
+
+function fromFeedback(row: RowDef, inputs: Week1Inputs): SourceYield {
+  if (!inputs.feedback) return { present: false, samples: [], notes: [], missing: 'no feedback file given (--feedback)' };
+  const { file, entries } = inputs.feedback;
+  return {
+    present: true, notes: [],
+    samples: entries.map((f) => ({
+      source: 'feedback' as const, value: f.score, breach: !compare(f.score, row.op, row.threshold),
+      label: `${f.source} · ${f.user || 'anonymous'}: ${f.score}/5`, file, line: f.line, where: f.source,
+    })),
+  };
+}
+
+function aggregate(a: Aggregate, xs: number[]): number {
+  switch (a) {
+    case 'min': return Math.min(...xs);
+    case 'max': return Math.max(...xs);
+    case 'sum': return xs.reduce((s, x) => s + x, 0);
+    case 'mean': return xs.reduce((s, x) => s + x, 0) / xs.length;
+  }
+}
+
+export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inputs, w: Window): RowResult {
+  const ys = row.sources.map((s) =>
+    s.from === 'check' ? fromChecks(s, row, recs) : s.from === 'incidents' ? fromIncidents(s, row, inputs, w) : fromFeedback(row, inputs));
+  const samples = ys.flatMap((y) => y.samples);
+  const notes = ys.flatMap((y) => y.notes);
+  const base = { slug: row.slug, metric: row.metric, target: row.target, op: row.op, threshold: row.threshold, unit: row.unit, notes };
+  if (!ys.some((y) => y.present)) {
+    const reason = ys.map((y) => y.missing).filter(Boolean).join('; ');
+    const why = row.sources.every((s) => s.from !== 'check') ? reason : `${reason} in the window — ${row.hint}`;
+    return { ...base, status: 'NO DATA', value: null, measured: '—', reason: why, evidence: [], breaches: [] };
+  }
+  if (!samples.length && row.aggregate !== 'sum') {
+    const e = row.whenEmpty ?? { measured: 'no samples', status: 'NO DATA' as const, reason: 'sources present but no values' };
+    return { ...base, status: e.status, value: null, measured: e.measured, reason: e.reason, evidence: [], breaches: [] };
+  }
+  const value = aggregate(row.aggregate, samples.map((s) => s.value));
+  const ok = compare(Math.round(value * 1e9) / 1e9, row.op, row.threshold);
+  const by = (['record', 'incidents', 'feedback'] as const).map((k) => [k, samples.filter((s) => s.source === k).length] as const).filter(([, n]) => n);
+  const parts = by.map(([k, n]) => (k === 'record' ? `${new Set(samples.filter((s) => s.runId).map((s) => s.runId)).size} run(s)` : k === 'incidents' ? `${n} incident(s)` : `${n} score(s)`));
+  let measured = row.unit === 'min' ? fmtMin(value) : num(value, row.unit);
+  if (row.aggregate === 'min' || row.aggregate === 'max') {
+    const worst = row.aggregate === 'min' ? 'lowest' : 'highest';
+    measured += ` (${worst} of ${samples.length}`;
+    if (row.showMean && samples.length > 1) measured += `; mean ${num(aggregate('mean', samples.map((s) => s.value)), row.unit)}`;
+    measured += ')';
+  } else if (row.aggregate === 'mean') {
+    measured += ` (mean of ${parts.join(', ') || '0'})`;
+  } else if (row.aggregate === 'sum') {
+    const incidentsSrc = ys[row.sources.findIndex((s) => s.from === 'incidents')];
+    const checksSrc = row.sources.map((s, k) => (s.from === 'check' ? ys[k]! : null)).filter((y): y is SourceYield => !!y);
+    const sev1 = incidentsSrc?.present ? incidentsSrc.samples.length : null;
+    const alerts = checksSrc.some((y) => y.present) ? checksSrc.flatMap((y) => y.samples).reduce((s, x) => s + x.value, 0) : null;
+    const bits = [sev1 !== null ? `${sev1} Sev1 incident(s)` : 'no incident log', alerts !== null ? `${alerts} critical alert(s) at daily checks` : 'no daily checks'];
+    measured += ` (${bits.join(' + ')})`;
+  }
+  return {
+    ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples,
+    // min/max/sum: the samples that miss the target on their own are what failed the row. A mean
+    // is judged as a whole: single low scores are listed as contributors only when the mean fails.
+    breaches: row.aggregate === 'mean' && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
+  };
+}
+
+export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): Week1Report {
+  const rows = WEEK1_ROWS.map((r) => evaluateRow(r, scan.used, inputs, w));
+  const inc = inputs.incidents;
+  const incInWindow = inc ? inc.incidents.filter((i) => inWindow(i.detected, w)) : [];
+  const scores = inputs.feedback?.entries.map((f) => f.score) ?? [];
+  return {
+    generatedAt: new Date().toISOString(),
+    window: { since: w.since.toISOString(), until: w.until.toISOString() },
+    rows,
+    summary: {
+      pass: rows.filter((r) => r.status === 'PASS').length,
+      fail: rows.filter((r) => r.status === 'FAIL').length,
+      noData: rows.filter((r) => r.status === 'NO DATA').length,
+    },
+    records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, skipped: scan.skipped },
+    incidents: inc && {
+      file: inc.file, total: inc.incidents.length, inWindow: incInWindow.length, outsideWindow: inc.incidents.length - incInWindow.length,
+      open: incInWindow.filter((i) => !i.resolved).length, bySeverity: severitySummary(incInWindow),
+    },
+    feedback: inputs.feedback && {
+      file: inputs.feedback.file, count: scores.length,
+      mean: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+      min: scores.length ? Math.min(...scores) : null, max: scores.length ? Math.max(...scores) : null,
+    },
+    charts: { gate: gateChartData(scan.used), drill: drillChartData(scan.used) },
+  };
+}
+
+/** The newest load run with timelines: a gate if there is one, else a single-scenario run. */
+function gateChartData(recs: LoadedRecord[]): Week1Report['charts']['gate'] {
+  const withScenarios = recs.filter((x) => Array.isArray(x.record.data.scenarios) && (x.record.data.scenarios as unknown[]).length);
+  const pick = [...withScenarios].reverse().find((x) => x.record.kind === 'gate') ?? withScenarios[withScenarios.length - 1];
+  if (!pick) return null;
+  const scenarios = pick.record.data.scenarios as ScenarioResult[];
+  const lat = scenarios.find((s) => s.scenario === 'inference-latency' && Array.isArray(s.timeline));
+  const tp = scenarios.find((s) => s.scenario === 'kafka-throughput' && Array.isArray(s.timeline));
+  const target = SCENARIOS['kafka-throughput']?.target;
+  const batchSize = target && target.kind === 'kafka-produce' ? target.batchSize : 1;
+  return {
+    runId: pick.record.id, startedAt: pick.record.startedAt, recordFile: pick.file,
+    latency: lat ? { scenario: lat.scenario, points: lat.timeline.map((p) => ({ t: p.t, p95: p.p95 })) } : null,
+    throughput: tp ? { scenario: tp.scenario, batchSize, points: tp.timeline.map((p) => ({ t: p.t, msgPerS: (p.iterations - p.failed) * batchSize })) } : null,
+  };
+}
+
+function drillChartData(recs: LoadedRecord[]): Week1Report['charts']['drill'] {
+  const drills = recs.filter((x) => (x.record.kind === 'drill' || x.record.kind.startsWith('drill')) && Array.isArray(x.record.data.timeline));
+  const pick = drills[drills.length - 1];
+  if (!pick) return null;
+  const events = (pick.record.data.timeline as Array<Record<string, unknown>>)
+    .filter((e) => typeof e.atMs === 'number' && Number.isFinite(e.atMs))
+    .map((e) => ({ event: String(e.event ?? e.label ?? e.name ?? '?'), atMs: e.atMs as number }));
+  if (!events.length) return null;
+  const d = pick.record.data;
+  const sloMs = typeof d.recoverySloMs === 'number' ? d.recoverySloMs : typeof d.recoverySloS === 'number' ? d.recoverySloS * 1000 : null;
+  return { runId: pick.record.id, startedAt: pick.record.startedAt, recordFile: pick.file, events, sloMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output: each output directory gets its own relative evidence links.
+
+const href = (outDir: string, file: string) => relative(outDir, file).split(sep).join('/');
+
+/** The report with record paths relative to where it is written (the JSON output). */
+export function forOutput(r: Week1Report, outDir: string) {
+  const ev = (e: EvidenceItem) => {
+    const { recordFile, ...rest } = e;
+    return recordFile ? { ...rest, recordPath: href(outDir, recordFile) } : rest;
+  };
+  return {
+    ...r,
+    rows: r.rows.map((row) => ({ ...row, evidence: row.evidence.map(ev), breaches: row.breaches.map(ev) })),
+    charts: {
+      gate: r.charts.gate && { ...r.charts.gate, recordFile: undefined, recordPath: href(outDir, r.charts.gate.recordFile) },
+      drill: r.charts.drill && { ...r.charts.drill, recordFile: undefined, recordPath: href(outDir, r.charts.drill.recordFile) },
+    },
+  };
+}
+
+export function week1Json(r: Week1Report, outDir: string): string {
+  return JSON.stringify(forOutput(r, outDir), null, 2) + '\n';
+}
+
+const STATUS_CLASS: Record<RowStatus, string> = { PASS: 'pass', FAIL: 'fail', 'NO DATA': 'nodata' };
+const STATUS_ICON: Record<RowStatus, string> = { PASS: '✅', FAIL: '❌', 'NO DATA': '➖' };
+const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const MAX_LINKS = 8;
+
+function tableView(r: Week1Report, outDir: string | null) {
+  return {
+    rows: r.rows.map((row) => {
+      const shown = [...row.breaches, ...row.evidence.filter((e) => !row.breaches.includes(e))].slice(0, MAX_LINKS);
+      const breachRuns = [...new Set(row.breaches.map((b) => b.runId ?? b.where))];
+      return {
+        ...row, statusClass: STATUS_CLASS[row.status], emoji: STATUS_ICON[row.status],
+        evidenceCount: row.evidence.length,
+        more: Math.max(0, row.evidence.length - shown.length),
+        links: shown.map((e) => ({
+          label: e.label, breach: row.breaches.includes(e),
+          href: outDir && e.recordFile ? href(outDir, e.recordFile) : null,
+        })),
+        md: {
+          measured: mdCell(row.measured),
+          evidence: mdCell(row.status === 'NO DATA'
+            ? row.reason ?? ''
+            : row.status === 'FAIL'
+              ? `breached by ${breachRuns.slice(0, 4).join(', ')}${breachRuns.length > 4 ? ` +${breachRuns.length - 4}` : ''}`
+              : `${row.evidence.length} sample(s)${row.evidence[0]?.runId ? `, e.g. ${row.evidence[0].runId}` : row.evidence[0]?.where ? `, e.g. ${row.evidence[0].where}` : ''}`),
+        },
+      };
+    }),
+  };
+}
+
+function severityView(r: Week1Report) {
+  if (!r.incidents) return null;
+  const cell = (v: number | null) => (v === null ? '—' : fmtMin(v));
+  const ok = (v: boolean | null) => (v === null ? '—' : v ? 'PASS' : 'FAIL');
+  return r.incidents.bySeverity.map((s) => ({
+    label: s.label, count: s.count, open: s.open,
+    response: cell(s.meanResponseMin), responseTarget: fmtMin(s.targets.respondMin), responseStatus: ok(s.responseOk),
+    mttr: cell(s.mttrMin), mttrTarget: fmtMin(s.targets.mttrMin), mttrStatus: ok(s.mttrOk),
+    detectTarget: fmtMin(s.targets.detectMin),
+  }));
+}
+
+function baseView(r: Week1Report) {
+  return {
+    title: 'Week-1 success criteria',
+    generatedAt: r.generatedAt, since: r.window.since, until: r.window.until,
+    summary: r.summary, verdict: r.summary.fail ? 'FAIL' : 'PASS', verdictClass: r.summary.fail ? 'fail' : 'pass',
+    records: r.records,
+    incidents: r.incidents, severity: severityView(r),
+    feedback: r.feedback && { ...r.feedback, meanText: r.feedback.mean === null ? '—' : fmt(Math.round(r.feedback.mean * 100) / 100) },
+    notes: r.rows.flatMap((row) => row.notes.map((n) => `${row.metric}: ${n}`)),
+  };
+}
+
+export function week1Markdown(r: Week1Report): string {
+  const table = render('partials/criteria-table.md.hbs', tableView(r, null));
+  return render('week1.md.hbs', { ...baseView(r), table });
+}
+
+export function week1Html(r: Week1Report, outDir: string): string {
+  const table = render('partials/criteria-table.html.hbs', tableView(r, outDir));
+  const chart = (title: string, svg: string | null, note: string, source?: { label: string; href: string }, wide = false) =>
+    render('partials/chart.html.hbs', { title, svg, note, source, wide });
+  const charts: string[] = [];
+  const g = r.charts.gate;
+  const gSource = g ? { label: `${g.runId} (${g.startedAt})`, href: href(outDir, g.recordFile) } : undefined;
+  charts.push(g?.latency
+    ? chart('Latency over time', lineChart({
+      title: 'inference-latency: p95 response time per second', xLabel: 'seconds into the scenario', yLabel: 'p95 latency (ms)',
+      series: [{ name: 'p95 (ms)', points: g.latency.points.map((p) => ({ x: p.t, y: p.p95 })) }],
+      threshold: { y: 100, label: 'target p95 < 100 ms' },
+    }), 'Per-second p95 of the open-model inference load in the newest gate run.', gSource)
+    : chart('Latency over time', null, 'No gate run with an inference-latency timeline in the window (run `harness gate`).'));
+  charts.push(g?.throughput
+    ? chart('Throughput over time', lineChart({
+      title: `kafka-throughput: messages acknowledged per second`,
+      xLabel: 'seconds into the scenario', yLabel: `msg/s (iterations × ${g.throughput.batchSize})`,
+      series: [{ name: 'msg/s', points: g.throughput.points.map((p) => ({ x: p.t, y: p.msgPerS })), color: '#16a34a' }],
+      threshold: { y: 7000, label: 'target ≥ 7,000 msg/s' },
+    }), `Successful produce iterations per second × ${g.throughput.batchSize} messages each, newest gate run.`, gSource)
+    : chart('Throughput over time', null, 'No gate run with a kafka-throughput timeline in the window (run `harness gate`).'));
+  const d = r.charts.drill;
+  charts.push(d
+    ? chart('Recovery timeline', timelineChart({
+      title: 'Pod-kill drill: recovery timeline',
+      events: d.events.map((e) => ({ label: e.event, atMs: e.atMs })),
+      slo: d.sloMs !== null ? { atMs: d.sloMs, label: `recovery SLO ${fmt(d.sloMs / 1000)} s` } : undefined,
+    }), 'Times after the kill, from the newest drill record in the window.', { label: `${d.runId} (${d.startedAt})`, href: href(outDir, d.recordFile) }, true)
+    : chart('Recovery timeline', null, 'No drill in the window, so no recovery timeline (run `harness drill wednesday`).', undefined, true));
+  const css = render('partials/report.css.hbs', {});
+  return render('week1.html.hbs', { ...baseView(r), table, charts, css });
+}

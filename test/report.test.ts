@@ -1,0 +1,312 @@
+/**
+ * `harness report week1` against synthetic run records written by the real RunRecorder (no sandbox
+ * needed), then the HTML report in headless Debian Chromium.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cli } from './support.ts';
+import { RunRecorder, type Check, type RunRecord } from '../core/record.ts';
+import { projectRoot } from '../core/paths.ts';
+import { aptInstall } from '../sandbox/apt.ts';
+
+const FIX = join(projectRoot, 'test', 'fixtures');
+const tmp = mkdtempSync(join(tmpdir(), 'week1-'));
+const recordsDir = join(tmp, 'records');
+const ownRuns = join(tmp, 'own-runs');
+const config = join(tmp, 'harness.yaml');
+mkdirSync(recordsDir, { recursive: true });
+writeFileSync(config, `runsDir: ${JSON.stringify(ownRuns)}\n`);
+const WINDOW = ['--since', '2026-11-16T00:00:00Z', '--until', '2026-11-23T00:00:00Z'];
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic records
+
+const check = (id: string, observed: number | null, unit: string, status: Check['status'] = 'pass'): Check => ({
+  id, title: id, target: '', observed, unit, status, evidence: { what: 'synthetic', how: 'test fixture', where: 'test' },
+});
+
+function record(kind: string, startedAt: string, checks: Check[], data: Record<string, unknown> = {}, status?: RunRecord['status']): RunRecorder {
+  const rec = new RunRecorder(recordsDir, kind, ['test']);
+  rec.record.startedAt = startedAt;
+  for (const [k, v] of Object.entries(data)) rec.setData(k, v);
+  for (const c of checks) rec.addCheck(c);
+  if (status === 'aborted') rec.flush(); else rec.finish(status);
+  return rec;
+}
+
+const latencyTimeline = [8.9, 7.9, 17.0, 12.1, 62.5, 30.2, 11.4, 9.8, 10.5, 9.1].map((p95, k) => ({ t: k + 1, iterations: 100, failed: 0, p95 }));
+const throughputTimeline = Array.from({ length: 10 }, (_, k) => ({ t: k + 1, iterations: k === 4 ? 70 : 75, failed: k === 4 ? 2 : 0, p95: 12 }));
+const scenario = (name: string, timeline: unknown[]) => ({ scenario: name, engine: 'native', startedAt: '2026-11-19T10:00:00Z', endedAt: '2026-11-19T10:00:10Z', durationS: 10, where: 'synthetic', timeline, thresholds: [], metrics: {}, histograms: {}, crossChecks: {}, aborted: null });
+
+const gate = record('gate', '2026-11-19T10:00:00.000Z', [
+  check('inference-latency:http_req_duration:p(95)<100', 62.5, 'ms'),
+  check('inference-latency:http_req_failed:rate<0.001', 0, 'ratio'),
+  check('kafka-throughput:kafka_writer_message_count:rate>=7000', 7430, '/s'),
+], { suite: 'deploy', scenarios: [scenario('inference-latency', latencyTimeline), scenario('kafka-throughput', throughputTimeline)] });
+
+const day1 = record('check-daily', '2026-11-17T08:00:00.000Z', [
+  check('daily.platform-health', 100, 'percent'),
+  check('daily.uptime', 99.95, 'percent'),
+  check('daily.critical-alerts', 0, 'count'),
+  check('daily.workflow-success', 100, 'percent'),
+  check('daily.error-rate', 0.0002, 'ratio'),
+  check('daily.inference.latency-p95', 40, 'ms'),
+]);
+// The breaching day: health 97.5 % and workflows 98 %; its p95 is in seconds (unit conversion).
+const day2 = record('check-daily', '2026-11-18T08:00:00.000Z', [
+  check('daily.platform-health', 97.5, 'percent', 'fail'),
+  check('daily.uptime', 99.99, 'percent'),
+  check('daily.critical-alerts', 0, 'count'),
+  check('daily.workflow-success', 98, 'percent', 'fail'),
+  check('daily.error-rate', 0.0005, 'ratio'),
+  check('daily.inference.latency-p95', 0.045, 's'),
+], {}, 'fail');
+// A day whose uptime probe errored: no value, so it must not count (nor crash anything).
+record('check-daily', '2026-11-19T08:00:00.000Z', [check('daily.uptime', null, 'percent', 'error')], {}, 'error');
+// Outside the window: a terrible gate that must be ignored.
+record('gate', '2026-11-10T10:00:00.000Z', [check('inference-latency:http_req_duration:p(95)<100', 900, 'ms', 'fail')]);
+// Aborted before any check: skipped.
+record('gate', '2026-11-20T10:00:00.000Z', [], {}, 'aborted');
+const drill = record('drill', '2026-11-19T14:00:00.000Z', [check('drill.recovery', 7.6, 's')], {
+  recoverySloS: 30,
+  timeline: [
+    { event: 'kill', atMs: 0 }, { event: 'pod gone', atMs: 1200 }, { event: 'replacement created', atMs: 1500 },
+    { event: 'scheduled', atMs: 1900 }, { event: 'Ready', atMs: 7400 }, { event: 'replicas restored', atMs: 7600 },
+  ],
+});
+// Unreadable record: a warning, not a failure.
+mkdirSync(join(recordsDir, '20261118T000000Z-broken-000000'));
+writeFileSync(join(recordsDir, '20261118T000000Z-broken-000000', 'record.json'), '{ "id": "broken", ');
+
+// ---------------------------------------------------------------------------------------------
+
+interface Row { slug: string; status: string; value: number | null; measured: string; reason?: string; breaches: Array<{ runId?: string; where?: string }>; evidence: Array<{ recordPath?: string; runId?: string }> }
+interface Report { rows: Row[]; incidents: { bySeverity: Array<{ label: string; count: number; open: number; meanResponseMin: number | null; mttrMin: number | null; mttrOk: boolean | null }> } | null; feedback: { count: number; mean: number } | null; charts: { gate: { runId: string } | null; drill: { runId: string } | null } }
+
+function week1(args: string[]) {
+  return cli(['-c', config, 'report', 'week1', '--from', recordsDir, ...WINDOW, ...args]);
+}
+const fx = (name: string) => join(FIX, name);
+const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Report;
+const row = (r: Report, slug: string): Row => {
+  const x = r.rows.find((y) => y.slug === slug);
+  if (!x) throw new Error(`no row ${slug}`);
+  return x;
+};
+const near = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-6, `${what}: ${a} ≠ ${b}`);
+
+const report = suite('report week1');
+const goodOut = join(tmp, 'good');
+
+report('all inputs: 8 rows with the statuses and values computed by hand; exit 1 because two rows fail', () => {
+  const r = week1(['--incidents', fx('incidents.csv'), '--feedback', fx('feedback.csv'), '--out', goodOut]);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /warning: skipping .*broken.*unreadable/);
+  const rep = readJson(join(goodOut, 'week1.json'));
+  assert.is(rep.rows.length, 8);
+  assert.equal(rep.rows.map((x) => [x.slug, x.status]), [
+    ['platform-health', 'FAIL'], ['uptime', 'PASS'], ['critical-incidents', 'PASS'], ['incident-mttr', 'PASS'],
+    ['user-satisfaction', 'PASS'], ['response-time-p95', 'PASS'], ['error-rate', 'PASS'], ['workflow-success-rate', 'FAIL'],
+  ]);
+  // Platform health: worst day 97.5 % (mean of 100 and 97.5 = 98.75 %); the breach is day 2.
+  const health = row(rep, 'platform-health');
+  near(health.value, 97.5, 'health');
+  assert.match(health.measured, '98.75 %');
+  assert.equal(health.breaches.map((b) => b.runId), [day2.record.id]);
+  // Uptime: min(99.95, 99.99); the errored day is not counted.
+  near(row(rep, 'uptime').value, 99.95, 'uptime');
+  // Critical incidents: no Sev1 in the window (INC-090 is before it) + 0 + 0 critical alerts.
+  near(row(rep, 'critical-incidents').value, 0, 'critical');
+  // MTTR: INC-100 40 min, INC-101 70 min, INC-102 open → 55 min.
+  near(row(rep, 'incident-mttr').value, 55, 'mttr');
+  assert.match(row(rep, 'incident-mttr').measured, '55 min');
+  // Satisfaction: (5+4+5+3+5)/5 = 4.4.
+  near(row(rep, 'user-satisfaction').value, 4.4, 'satisfaction');
+  assert.is(rep.feedback!.count, 5);
+  // p95: max(gate 62.5, day1 40, day2 0.045 s = 45 ms) = 62.5; the 900 ms gate is outside the window.
+  near(row(rep, 'response-time-p95').value, 62.5, 'p95');
+  assert.is(row(rep, 'response-time-p95').evidence.length, 3);
+  // Error rate: max(0, 0.02 %, 0.05 %) = 0.05 %.
+  near(row(rep, 'error-rate').value, 0.05, 'error rate');
+  // Workflows: min(100, 98) = 98, breached by day 2.
+  near(row(rep, 'workflow-success-rate').value, 98, 'workflow');
+  assert.equal(row(rep, 'workflow-success-rate').breaches.map((b) => b.runId), [day2.record.id]);
+  // Evidence paths are relative to the report and point at real records.
+  for (const e of health.evidence) assert.ok(existsSync(resolve(goodOut, e.recordPath!)), e.recordPath);
+  // Severity table: Sev2 response 10 min / MTTR 40 min, Sev3 20 / 70, Sev4 open.
+  const sev = rep.incidents!.bySeverity;
+  assert.equal(sev.map((s) => [s.label, s.count, s.open, s.meanResponseMin, s.mttrMin]), [
+    ['Sev1', 0, 0, null, null], ['Sev2', 1, 0, 10, 40], ['Sev3', 1, 0, 20, 70], ['Sev4', 1, 1, 60, null],
+  ]);
+  assert.is(rep.charts.gate!.runId, gate.record.id);
+  assert.is(rep.charts.drill!.runId, drill.record.id);
+  // The Markdown table on stdout is the terminal view.
+  assert.is((r.stdout.match(/^\| (✅|❌|➖) \|/gm) ?? []).length, 8);
+  assert.match(r.stdout, /Platform health \| ≥ 99 % \| 97\.5 % .*\*\*FAIL\*\*/);
+});
+
+report('the command leaves a record: one week1.<slug> check per row, pass/fail/no-data', () => {
+  const r = week1(['--json', '--quiet', '--out', join(tmp, 'rec')]);
+  assert.is(r.code, 1, r.stderr);
+  const rec = JSON.parse(r.stdout) as RunRecord;
+  assert.is(rec.kind, 'report-week1');
+  assert.is(rec.status, 'fail');
+  assert.equal(rec.checks.map((c) => c.id), [
+    'week1.platform-health', 'week1.uptime', 'week1.critical-incidents', 'week1.incident-mttr',
+    'week1.user-satisfaction', 'week1.response-time-p95', 'week1.error-rate', 'week1.workflow-success-rate',
+  ]);
+  const c = (id: string) => rec.checks.find((x) => x.id === `week1.${id}`)!;
+  assert.is(c('platform-health').status, 'fail');
+  assert.is(c('platform-health').observed, 97.5);
+  assert.is(c('user-satisfaction').status, 'no-data');
+  assert.is(c('incident-mttr').status, 'no-data');
+  // Without an incident log the daily checks' critical alerts still measure the row.
+  assert.is(c('critical-incidents').status, 'pass');
+  assert.ok(existsSync(join(ownRuns, rec.id, 'record.json')));
+});
+
+report('no feedback file: satisfaction is NO DATA with the reason; no incident log: MTTR NO DATA', () => {
+  const out = join(tmp, 'nofeedback');
+  const r = week1(['--format', 'json', '--out', out]);
+  assert.is(r.code, 1, r.stderr);
+  const rep = readJson(join(out, 'week1.json'));
+  const sat = row(rep, 'user-satisfaction');
+  assert.is(sat.status, 'NO DATA');
+  assert.is(sat.value, null);
+  assert.is(sat.reason, 'no feedback file given (--feedback)');
+  assert.is(row(rep, 'incident-mttr').status, 'NO DATA');
+  assert.match(row(rep, 'incident-mttr').reason!, '--incidents');
+  assert.not.ok(existsSync(join(out, 'week1.md')), 'only the formats asked for');
+});
+
+report('an incident log with zero incidents is a measurement: MTTR PASS "no incidents"', () => {
+  const out = join(tmp, 'empty');
+  week1(['--incidents', fx('incidents-empty.csv'), '--format', 'json', '--out', out]);
+  const mttr = row(readJson(join(out, 'week1.json')), 'incident-mttr');
+  assert.is(mttr.status, 'PASS');
+  assert.is(mttr.measured, 'no incidents');
+});
+
+report('a Sev1 in the window fails critical incidents and names it; JSON inputs work', () => {
+  const out = join(tmp, 'sev1');
+  const r = week1(['--incidents', fx('incidents-sev1.json'), '--feedback', fx('feedback.json'), '--format', 'json', '--out', out]);
+  assert.is(r.code, 1, r.stderr);
+  const rep = readJson(join(out, 'week1.json'));
+  const crit = row(rep, 'critical-incidents');
+  assert.is(crit.status, 'FAIL');
+  near(crit.value, 1, 'sev1 count');
+  assert.match(crit.breaches[0]!.where!, 'incidents-sev1.json[0]');
+  near(row(rep, 'incident-mttr').value, 50, 'mttr (25 + 75) / 2');
+  near(row(rep, 'user-satisfaction').value, 4.25, 'satisfaction');
+});
+
+function snapshot(dir: string, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, readFileSync(join(dir, n), 'latin1')]));
+}
+
+report('malformed incident row: exit 2 naming file:line and field; the earlier good report stays byte-identical', () => {
+  const names = ['week1.md', 'week1.html', 'week1.json'];
+  const before = snapshot(goodOut, names);
+  const ownBefore = existsSync(ownRuns) ? readdirSync(ownRuns).length : 0;
+  const r = week1(['--incidents', fx('incidents-bad.csv'), '--feedback', fx('feedback.csv'), '--out', goodOut]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /incidents-bad\.csv:4: resolved: not an ISO timestamp/);
+  assert.equal(snapshot(goodOut, names), before);
+  assert.is(readdirSync(ownRuns).length, ownBefore, 'bad input leaves no record either');
+  assert.equal(readdirSync(goodOut).sort(), [...names].sort(), 'no temp files left');
+});
+
+report('incident ordering: responded before detected is an error naming the JSON index', () => {
+  const r = week1(['--incidents', fx('incidents-bad.json'), '--out', goodOut]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /incidents-bad\.json\[1\]: responded: .*before detected/);
+});
+
+report('out-of-range feedback score: exit 2 naming file:line; the stable latest-week1.* copy survives', () => {
+  // Default outputs: the run folder plus runs/latest-week1.* (here the test config's runsDir).
+  const ok = week1(['--incidents', fx('incidents.csv'), '--feedback', fx('feedback.csv')]);
+  assert.is(ok.code, 1, ok.stderr);
+  const names = ['latest-week1.md', 'latest-week1.html', 'latest-week1.json'];
+  const before = snapshot(ownRuns, names);
+  const bad = week1(['--incidents', fx('incidents.csv'), '--feedback', fx('feedback-bad.csv')]);
+  assert.is(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /feedback-bad\.csv:3: score: out of range: must be 1–5 \(got "7"\)/);
+  assert.equal(snapshot(ownRuns, names), before);
+  const html = readFileSync(join(ownRuns, 'latest-week1.html'), 'utf8');
+  assert.match(html, `href="${drill.record.id}/record.json"`.replace(/^href="/, 'href="../records/'));
+});
+
+report('bad arguments exit 2 with the flag named', () => {
+  assert.match(week1(['--format', 'pdf']).stderr, '--format');
+  assert.is(week1(['--format', 'pdf']).code, 2);
+  const r = cli(['-c', config, 'report', 'week1', '--from', join(tmp, 'nope')]);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, '--from');
+  assert.is(week1(['--since', 'last tuesday']).code, 2);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The HTML in a real browser
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's chromium is the browser; install it on first use, with progress. */
+async function ensureChromium(): Promise<void> {
+  if (existsSync(CHROMIUM)) return;
+  const say = (m: string) => process.stderr.write(`[report test] ${m}\n`);
+  say(`${CHROMIUM} missing: installing Debian chromium (first run only)…`);
+  const t0 = Date.now();
+  await aptInstall(['chromium'], say);
+  say(`chromium installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+report('the HTML report renders in headless Chromium: 8 rows, badges, charts with points; screenshot kept', async () => {
+  await ensureChromium();
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (req) => { if (!req.url().startsWith('file:')) requests.push(req.url()); });
+    await page.goto(pathToFileURL(join(goodOut, 'week1.html')).href);
+    assert.is(await page.locator('table.criteria tbody tr').count(), 8);
+    assert.equal(await page.locator('table.criteria td.status .badge').allTextContents(),
+      ['FAIL', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'FAIL']);
+    assert.is(await page.locator('#verdict').textContent(), 'FAIL');
+    // Latency + throughput line charts: a polyline with one vertex per second, one dot per point.
+    const lines = page.locator('svg.line-chart');
+    assert.is(await lines.count(), 2);
+    for (let k = 0; k < 2; k++) {
+      const pts = await lines.nth(k).locator('polyline.series').first().getAttribute('points');
+      assert.is(pts!.trim().split(/\s+/).length, 10, `chart ${k} points: ${pts}`);
+      assert.is(await lines.nth(k).locator('circle.point').count(), 10);
+      assert.is(await lines.nth(k).locator('line.threshold').count(), 1);
+    }
+    const tl = page.locator('svg.timeline-chart');
+    assert.is(await tl.count(), 1);
+    assert.is(await tl.locator('circle.event').count(), 6);
+    assert.match((await tl.textContent()) ?? '', 'replicas restored');
+    // The charts are laid out (non-zero size) and evidence links resolve to real record files.
+    const box = await lines.first().boundingBox();
+    assert.ok(box && box.width > 300 && box.height > 150, JSON.stringify(box));
+    const href = await page.locator('tr[data-slug="platform-health"] td.evidence a').first().getAttribute('href');
+    assert.ok(href && existsSync(resolve(goodOut, href)), `${href}`);
+    assert.equal(requests, [], 'a self-contained report makes no network requests');
+    const shot = join(projectRoot, 'test-output', 'week1-report.png');
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(existsSync(shot));
+  } finally {
+    await browser.close();
+  }
+});
+
+report.run();
