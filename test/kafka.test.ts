@@ -7,15 +7,14 @@ import * as assert from 'uvu/assert';
 import { AssignerProtocol, Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, sandboxDir } from '../core/config.ts';
+import { sandboxDir } from '../core/config.ts';
+import { cfg, sb, eventually } from './support.ts';
 import { kafkaBrokers, kafkaPart, TOPICS } from '../sandbox/kafka.ts';
 import { ProcessTable } from '../sandbox/proc.ts';
 import { makePrice, MODEL, type PredictionMessage } from '../sandbox/services/messages.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-const cfg = loadConfig();
-const sb = cfg.sandbox;
 const kafka = new Kafka({ clientId: 'kafka-test', brokers: kafkaBrokers(sb), logLevel: logLevel.NOTHING });
 const TOKEN_HEADER = 'x-carbon-kafka-test';
 /** A feed run id no real feed uses (real ones are ms timestamps), so the pipeline treats these as test traffic. */
@@ -83,19 +82,6 @@ async function withAdmin<T>(fn: (admin: ReturnType<Kafka['admin']>) => Promise<T
   const admin = kafka.admin();
   await admin.connect();
   try { return await fn(admin); } finally { await admin.disconnect(); }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) { last = e; }
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 /**
