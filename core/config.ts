@@ -32,7 +32,7 @@ const SandboxSchema = z.strictObject({
   }).prefault({}),
   kube: z.strictObject({
     /** When on, consumer processes are started by the kubelet bridge for prediction-consumer pods. */
-    enabled: z.boolean().default(false),
+    enabled: z.boolean().default(true),
     /** Fake (kwok) nodes the workloads are scheduled on. */
     nodes: z.number().int().min(1).max(10).default(1),
     etcdQuotaMb: z.number().int().min(64).max(8192).default(512),
@@ -81,9 +81,21 @@ const PlatformSchema = z.strictObject({
   featureStoreUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
 });
 
+/** Guards for chaos drills: where they may act and how much they may break at once. */
+const DrillsSchema = z.strictObject({
+  allowNamespaces: z.array(z.string().min(1)).default(['ml']),
+  /** kubeconfig contexts a drill may act on without --yes. */
+  allowContexts: z.array(z.string().min(1)).default(['carbon-sandbox']),
+  maxPods: z.number().int().min(1).max(100).default(2),
+  maxPercent: z.number().min(1).max(100).default(50),
+  /** kubeconfig of the cluster under test; default: the sandbox's. */
+  kubeconfig: z.string().optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   sandbox: SandboxSchema.prefault({}),
   platform: PlatformSchema.prefault({}),
+  drills: DrillsSchema.prefault({}),
   runsDir: z.string().default('runs'),
 });
 

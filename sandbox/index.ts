@@ -6,12 +6,13 @@ import { ProcessTable, portFree } from './proc.ts';
 import { postgresPart } from './postgres.ts';
 import { kafkaPart } from './kafka.ts';
 import { prometheusPart, alertmanagerPart } from './prometheus.ts';
+import { kubePart } from './kube.ts';
 import { alertSinkPart, inferenceApiPart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart } from './services.ts';
 
 /** Start order: each part only needs the ones before it. */
 export const PARTS: Part[] = [
   postgresPart, kafkaPart, alertSinkPart, alertmanagerPart, prometheusPart,
-  inferenceApiPart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart,
+  inferenceApiPart, kubePart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart,
 ];
 
 export const GROUPS: Record<string, string[]> = {

@@ -74,6 +74,8 @@ export const batchWorkflowPart = servicePart({ name: 'batch-workflow', port: p.b
 export const userTrafficPart = servicePart({ name: 'user-traffic' });
 
 export const replicaName = (i: number) => `prediction-consumer-${i}`;
+/** The process that plays kubelet for prediction-consumer pods when `sandbox.kube.enabled`. */
+export const KUBE_BRIDGE = 'kube-bridge';
 
 /** The consumer group: N processes, healthy when all run and the group is Stable with N members. */
 export const consumersPart: Part = {
@@ -81,17 +83,33 @@ export const consumersPart: Part = {
   ports: (ctx) => Array.from({ length: ctx.sb.consumers.replicas }, (_, i) =>
     ({ port: ctx.sb.ports.consumerBase + i, field: 'sandbox.ports.consumerBase' })),
   async install() {},
-  running: (ctx) => Array.from({ length: 16 }, (_, i) => ctx.procs.alive(replicaName(i))).some(Boolean),
+  running: (ctx) => ctx.procs.alive(KUBE_BRIDGE)
+    || Array.from({ length: 16 }, (_, i) => ctx.procs.alive(replicaName(i))).some(Boolean),
   async start(ctx) {
-    for (let i = 0; i < ctx.sb.consumers.replicas; i++) {
-      if (ctx.procs.alive(replicaName(i))) continue;
-      const c = serviceCommand(ctx, 'prediction-consumer', [String(i)]);
-      ctx.procs.spawn(replicaName(i), c.cmd, c.args, { env: c.env, cwd: c.cwd });
+    if (ctx.sb.kube.enabled) {
+      // With Kubernetes in the sandbox the processes belong to prediction-consumer pods: the kubelet
+      // bridge starts one per scheduled pod (sandbox/kube-bridge.ts).
+      if (!ctx.procs.alive(KUBE_BRIDGE)) {
+        const c = serviceCommand(ctx, KUBE_BRIDGE);
+        ctx.procs.spawn(KUBE_BRIDGE, c.cmd, c.args, { env: c.env, cwd: c.cwd });
+      }
+    } else {
+      for (let i = 0; i < ctx.sb.consumers.replicas; i++) {
+        if (ctx.procs.alive(replicaName(i))) continue;
+        const c = serviceCommand(ctx, 'prediction-consumer', [String(i)]);
+        ctx.procs.spawn(replicaName(i), c.cmd, c.args, { env: c.env, cwd: c.cwd });
+      }
     }
-    await waitFor('prediction-consumer group', async () => (await this.status(ctx)).healthy, 60_000,
-      () => Array.from({ length: ctx.sb.consumers.replicas }, (_, i) => ctx.procs.tailLog(replicaName(i), 5)).join('\n'), 500);
+    await waitFor('prediction-consumer group', async () => {
+      if (ctx.sb.kube.enabled && !ctx.procs.alive(KUBE_BRIDGE)) throw new Error('kubelet bridge exited');
+      return (await this.status(ctx)).healthy;
+    }, 90_000,
+      () => [...(ctx.sb.kube.enabled ? [ctx.procs.tailLog(KUBE_BRIDGE, 10)] : []),
+        ...Array.from({ length: ctx.sb.consumers.replicas }, (_, i) => ctx.procs.tailLog(replicaName(i), 5))].join('\n'), 500);
   },
   async stop(ctx) {
+    // The bridge first, or it would restart the processes stopped next.
+    await ctx.procs.stop(KUBE_BRIDGE);
     // Stop every replica we may have started, including ones beyond a since-lowered replica count.
     await Promise.all(Array.from({ length: 16 }, (_, i) => ctx.procs.stop(replicaName(i))));
   },
@@ -99,6 +117,7 @@ export const consumersPart: Part = {
     const n = ctx.sb.consumers.replicas;
     const running = Array.from({ length: n }, (_, i) => ctx.procs.alive(replicaName(i))).filter(Boolean).length;
     const base = { name: 'prediction-consumer', endpoint: `group ${ctx.sb.consumers.group}` };
+    if (ctx.sb.kube.enabled && !ctx.procs.alive(KUBE_BRIDGE)) return { ...base, healthy: false, reason: `kubelet bridge not running; ${running}/${n} replicas running` };
     if (running < n) return { ...base, healthy: false, reason: `${running}/${n} replicas running` };
     const kafka = new Kafka({ clientId: 'harness-status', brokers: [`${ctx.sb.host}:${ctx.sb.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 }, connectionTimeout: 1500 });
     const admin = kafka.admin();
@@ -108,7 +127,7 @@ export const consumersPart: Part = {
       const g = groups[0];
       const members = g?.members.length ?? 0;
       const ok = g?.state === 'Stable' && members === n;
-      return { ...base, healthy: ok, reason: `${running}/${n} replicas running; group ${g?.state ?? 'missing'} with ${members} member(s)` };
+      return { ...base, healthy: ok, reason: `${running}/${n} replicas running${ctx.sb.kube.enabled ? ' (pods via kubelet bridge)' : ''}; group ${g?.state ?? 'missing'} with ${members} member(s)` };
     } catch (e) {
       return { ...base, healthy: false, reason: `${running}/${n} replicas running; group not described: ${(e as Error).message}` };
     } finally {

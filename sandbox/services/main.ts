@@ -6,6 +6,7 @@ const services: Record<string, () => Promise<{ main: (args: string[]) => Promise
   'batch-workflow': () => import('./batch-workflow.ts'),
   'user-traffic': () => import('./user-traffic.ts'),
   'alert-sink': () => import('./alert-sink.ts'),
+  'kube-bridge': () => import('../kube-bridge.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,367 @@
+/**
+ * The kubelet bridge: plays kubelet for `prediction-consumer` pods on the kwok nodes, so each pod is one
+ * real consumer process of the reference services.
+ *
+ * - LIST the pods, then WATCH from the list's resourceVersion; re-list on 410 Gone or a broken watch.
+ * - A pod bound to a node (spec.nodeName) gets a slot i in 0..replicas-1 (the lowest free one, so a
+ *   replacement reuses the slot its predecessor freed) and one process `prediction-consumer i` with
+ *   CARBON_CONSUMER_ID=<pod name>, serving metrics on consumerBase+i — the static Prometheus targets.
+ * - Readiness is decided here, not by kwok (kwok's pod stages skip pods labelled
+ *   carbon-harness.io/kubelet=bridge): the pod becomes Ready once the `ready-delay-s` fault knob has
+ *   elapsed since the bridge saw the pod bound to a node AND its process's /metrics answers. kwok
+ *   would mark a pod Ready the instant it is scheduled, with no process behind it — a drill would
+ *   then measure nothing real.
+ * - A pod being deleted: the process gets SIGTERM at once (SIGKILL after the pod's grace period, at
+ *   most 10 s); once it is gone the bridge finalises the deletion (grace 0), like a kubelet.
+ * - A process that dies on its own is restarted (restartPolicy Always) after a kubelet-like
+ *   CrashLoopBackOff (10 s, doubling, at most 5 min); the pod is NotReady meanwhile.
+ *
+ * Slots survive a bridge restart (state file `kube/bridge-state.json`): live processes of pods that
+ * still exist are adopted, not restarted; processes of pods that no longer exist are stopped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import type { SandboxConfig } from '../core/config.ts';
+import { writeFileAtomic } from '../core/record.ts';
+import { FaultWatcher } from './faults.ts';
+import { BRIDGE_LABEL, BRIDGE_LABEL_VALUE, KUBE_NAMESPACE, kubeConfig, kubeDir } from './kube.ts';
+import { ProcessTable, isAlive } from './proc.ts';
+import { replicaName, serviceCommand } from './services.ts';
+
+const APP = 'prediction-consumer';
+const MAX_SLOTS = 16;
+
+interface Slot {
+  slot: number;
+  pod: string;
+  uid: string;
+  pid: number;
+  startedAt: number;
+  /** ready-delay-s counts from here: when the bridge first saw the pod bound to a node (or the restart). */
+  readySince: number;
+  restarts: number;
+  ready: boolean;
+  stopping: boolean;
+  /** Set while the process is dead and waiting for its CrashLoopBackOff restart. */
+  restartAt?: number;
+  crashes?: number;
+  /** Bumped on every (re)start: a readiness wait of an older process gives up. */
+  generation: number;
+}
+
+function log(msg: string): void {
+  process.stdout.write(`${new Date().toISOString()} kube-bridge: ${msg}\n`);
+}
+
+const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+export async function main(): Promise<void> {
+  const raw = process.env.CARBON_SANDBOX_CONFIG;
+  const dir = process.env.CARBON_SANDBOX_DIR;
+  if (!raw || !dir) throw new Error('CARBON_SANDBOX_CONFIG and CARBON_SANDBOX_DIR must be set (started by `harness sandbox up`)');
+  const sb = JSON.parse(raw) as SandboxConfig;
+  const bridge = new Bridge(sb, dir);
+  const shutdown = () => { bridge.close(); log('stopping (consumer processes are left to `sandbox down`)'); process.exit(0); };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  await bridge.run();
+}
+
+class Bridge {
+  private readonly procs: ProcessTable;
+  private readonly faults: FaultWatcher;
+  private readonly core: k8s.CoreV1Api;
+  private readonly kc: k8s.KubeConfig;
+  private readonly stateFile: string;
+  private readonly slots = new Map<number, Slot>();
+  private pods = new Map<string, k8s.V1Pod>();
+  private readonly finalizing = new Set<string>();
+  private readonly waitingLogged = new Set<string>();
+  /** uid → when the bridge first saw the pod bound to a node. */
+  private readonly boundSeen = new Map<string, number>();
+  private listed = false;
+  private closed = false;
+  private watchAbort: AbortController | null = null;
+  private pending = false;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly sb: SandboxConfig, private readonly dir: string) {
+    this.procs = new ProcessTable(dir);
+    this.faults = new FaultWatcher(dir, 100);
+    this.kc = kubeConfig({ dir });
+    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.stateFile = join(kubeDir({ dir }), 'bridge-state.json');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watchAbort?.abort();
+  }
+
+  private get capacity(): number { return Math.min(this.sb.consumers.replicas, MAX_SLOTS); }
+
+  private saveState(): void {
+    writeFileAtomic(this.stateFile, JSON.stringify([...this.slots.values()].map((s) => ({
+      slot: s.slot, pod: s.pod, uid: s.uid, pid: s.pid, startedAt: s.startedAt, restarts: s.restarts,
+    })), null, 2) + '\n');
+  }
+
+  /** Adopts live processes recorded by an earlier bridge; stops consumer processes nobody owns. */
+  private async loadState(): Promise<void> {
+    let saved: Array<Pick<Slot, 'slot' | 'pod' | 'uid' | 'pid' | 'startedAt' | 'restarts'>> = [];
+    try { if (existsSync(this.stateFile)) saved = JSON.parse(readFileSync(this.stateFile, 'utf8')); } catch { saved = []; }
+    for (const s of saved) {
+      if (this.procs.pid(replicaName(s.slot)) === s.pid && isAlive(s.pid)) {
+        this.slots.set(s.slot, { ...s, readySince: s.startedAt, ready: false, stopping: false, generation: 0 });
+        log(`adopted slot ${s.slot}: pod ${s.pod} pid ${s.pid}`);
+      }
+    }
+    for (let i = 0; i < MAX_SLOTS; i++) {
+      if (!this.slots.has(i) && this.procs.alive(replicaName(i))) {
+        log(`stopping ${replicaName(i)} (pid ${this.procs.pid(replicaName(i))}): no pod owns it`);
+        await this.procs.stop(replicaName(i), 5_000);
+      }
+    }
+    this.saveState();
+  }
+
+  async run(): Promise<void> {
+    await this.loadState();
+    setInterval(() => this.schedule(), 1000).unref();
+    const labelSelector = `app=${APP},${BRIDGE_LABEL}=${BRIDGE_LABEL_VALUE}`;
+    let resourceVersion = '';
+    let mustList = true;
+    while (!this.closed) {
+      try {
+        if (mustList) {
+          const list = await this.core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector });
+          this.pods = new Map(list.items.map((p) => [p.metadata!.uid!, p]));
+          resourceVersion = list.metadata?.resourceVersion ?? '';
+          this.listed = true;
+          mustList = false;
+          log(`listed ${list.items.length} pod(s) at resourceVersion ${resourceVersion}`);
+          this.schedule();
+        }
+        const outcome = await this.watch(labelSelector, resourceVersion, (rv) => { resourceVersion = rv; });
+        if (outcome === 'gone') { log('watch: 410 Gone, re-listing'); mustList = true; }
+      } catch (e) {
+        if (this.closed) break;
+        log(`API error (${(e as Error).message.split('\n')[0]}); re-listing in 1 s`);
+        mustList = true;
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** One WATCH; resolves when it ends ('gone' for 410, 'ended' otherwise). */
+  private watch(labelSelector: string, resourceVersion: string, onRv: (rv: string) => void): Promise<'gone' | 'ended'> {
+    return new Promise((resolve, reject) => {
+      let gone = false;
+      const w = new k8s.Watch(this.kc);
+      w.watch(`/api/v1/namespaces/${KUBE_NAMESPACE}/pods`,
+        { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
+        (type: string, obj: k8s.V1Pod & { code?: number }) => {
+          if (type === 'ERROR') {
+            if ((obj as { code?: number }).code === 410) gone = true;
+            return;
+          }
+          const rv = obj.metadata?.resourceVersion;
+          if (rv) onRv(rv);
+          if (type === 'BOOKMARK') return;
+          const uid = obj.metadata!.uid!;
+          if (type === 'DELETED') this.pods.delete(uid);
+          else this.pods.set(uid, obj);
+          this.schedule();
+        },
+        (err: unknown) => {
+          if (gone) resolve('gone');
+          else if (err && !(err instanceof Error && err.name === 'AbortError') && !this.closed) reject(err);
+          else resolve('ended');
+        },
+      ).then((ac) => { this.watchAbort = ac; }, reject);
+    });
+  }
+
+  /** Coalesces reconcile requests: at most one pass runs, and one more follows if asked meanwhile. */
+  private schedule(): void {
+    if (!this.listed) return;
+    if (this.running) { this.pending = true; return; }
+    this.running = this.reconcile()
+      .catch((e: Error) => log(`reconcile failed: ${e.message}`))
+      .finally(() => {
+        this.running = null;
+        if (this.pending) { this.pending = false; this.schedule(); }
+      });
+  }
+
+  private slotOf(uid: string): Slot | undefined {
+    for (const s of this.slots.values()) if (s.uid === uid) return s;
+    return undefined;
+  }
+
+  private async reconcile(): Promise<void> {
+    // Processes whose pod is gone entirely (deleted with grace 0, or while we were away).
+    for (const s of this.slots.values()) {
+      if (!s.stopping && !this.pods.has(s.uid)) void this.kill(s, 'pod deleted');
+    }
+    const pods = [...this.pods.values()].sort((a, b) =>
+      String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')));
+    for (const pod of pods) {
+      const uid = pod.metadata!.uid!;
+      const name = pod.metadata!.name!;
+      const slot = this.slotOf(uid);
+      if (pod.metadata?.deletionTimestamp) {
+        if (slot && !slot.stopping) void this.kill(slot, 'pod is being deleted', pod);
+        else if (!slot) void this.finalize(pod);
+        continue;
+      }
+      if (!pod.spec?.nodeName) continue;
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      if (!this.boundSeen.has(uid)) this.boundSeen.set(uid, Date.now());
+      if (!slot) {
+        const free = Array.from({ length: this.capacity }, (_, i) => i).find((i) => !this.slots.has(i));
+        if (free === undefined) {
+          if (!this.waitingLogged.has(uid)) { this.waitingLogged.add(uid); log(`pod ${name}: all ${this.capacity} slots busy, waiting`); }
+          continue;
+        }
+        this.waitingLogged.delete(uid);
+        await this.startProcess(pod, free, 0, this.boundSeen.get(uid)!);
+      } else if (!slot.stopping && !isAlive(slot.pid)) {
+        if (slot.restartAt === undefined) {
+          // CrashLoopBackOff: 10 s, doubling, at most 5 min; reset after 10 min of running. The slot
+          // (and its metrics port) stays reserved for this pod meanwhile.
+          const ranMs = Date.now() - slot.startedAt;
+          slot.crashes = ranMs > 600_000 ? 1 : (slot.crashes ?? 0) + 1;
+          const backoffS = Math.min(300, 10 * 2 ** (slot.crashes - 1));
+          slot.restartAt = Date.now() + backoffS * 1000;
+          slot.ready = false;
+          log(`pod ${name}: process ${slot.pid} (slot ${slot.slot}) exited after ${(ranMs / 1000).toFixed(1)} s; restarting in ${backoffS} s (CrashLoopBackOff)`);
+          await this.patchStatus(pod, slot, false, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${backoffS}s restarting failed container` } });
+        } else if (Date.now() >= slot.restartAt) {
+          this.slots.delete(slot.slot);
+          await this.startProcess(pod, slot.slot, slot.restarts + 1, Date.now(), slot.crashes);
+        }
+      } else if (!slot.stopping && slot.generation === 0) {
+        // Adopted from an earlier bridge: confirm readiness with this bridge's own checks.
+        slot.generation = 1;
+        void this.awaitReady(pod, slot, 1);
+      }
+    }
+  }
+
+  private async startProcess(pod: k8s.V1Pod, i: number, restarts: number, readySince: number, crashes = 0): Promise<void> {
+    const name = pod.metadata!.name!;
+    const c = serviceCommand({ sb: this.sb, dir: this.dir } as Parameters<typeof serviceCommand>[0], APP, [String(i)]);
+    // A slot is only free once its previous process is gone, so the metrics port is free too.
+    const pid = this.procs.spawn(replicaName(i), c.cmd, c.args, { env: { ...c.env, CARBON_CONSUMER_ID: name }, cwd: c.cwd });
+    const slot: Slot = { slot: i, pod: name, uid: pod.metadata!.uid!, pid, startedAt: Date.now(), readySince, restarts, crashes, ready: false, stopping: false, generation: Date.now() };
+    this.slots.set(i, slot);
+    this.saveState();
+    log(`pod ${name}: started consumer pid ${pid} in slot ${i} (metrics :${this.sb.ports.consumerBase + i})`);
+    await this.patchStatus(pod, slot, false);
+    void this.awaitReady(pod, slot, slot.generation);
+  }
+
+  /** Ready = ready-delay-s elapsed since the pod was bound (or the process restarted) AND /metrics answers. */
+  private async awaitReady(pod: k8s.V1Pod, slot: Slot, generation: number): Promise<void> {
+    const delayMs = this.faults.get('ready-delay-s') * 1000;
+    const url = `http://${this.sb.host}:${this.sb.ports.consumerBase + slot.slot}/metrics`;
+    const current = () => !this.closed && !slot.stopping && slot.generation === generation && this.slots.get(slot.slot) === slot;
+    let metricsOk = false;
+    while (current() && isAlive(slot.pid)) {
+      if (!metricsOk) {
+        try {
+          const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+          await r.arrayBuffer();
+          metricsOk = r.ok;
+        } catch { /* not yet */ }
+      }
+      const waited = Date.now() - slot.readySince;
+      if (metricsOk && waited >= delayMs) break;
+      await sleep(metricsOk ? Math.min(100, Math.max(5, delayMs - waited)) : 100);
+    }
+    if (!current() || !isAlive(slot.pid)) return;
+    slot.ready = true;
+    await this.patchStatus(this.pods.get(slot.uid) ?? pod, slot, true);
+    log(`pod ${slot.pod}: Ready ${((Date.now() - slot.readySince) / 1000).toFixed(2)} s after it was bound, ${((Date.now() - slot.startedAt) / 1000).toFixed(2)} s after process start (ready-delay-s=${delayMs / 1000})`);
+  }
+
+  private async patchStatus(pod: k8s.V1Pod, slot: Slot, ready: boolean, state?: object): Promise<void> {
+    const now = rfc3339(Date.now());
+    const started = rfc3339(slot.startedAt);
+    const prev = new Map((pod.status?.conditions ?? []).map((c) => [c.type, c]));
+    const cond = (type: string, status: boolean) => {
+      const p = prev.get(type);
+      const s = status ? 'True' : 'False';
+      return { type, status: s, lastProbeTime: null, lastTransitionTime: p && p.status === s ? p.lastTransitionTime : now };
+    };
+    const container = pod.spec?.containers?.[0];
+    const body = {
+      status: {
+        phase: 'Running',
+        hostIP: this.sb.host,
+        hostIPs: [{ ip: this.sb.host }],
+        podIP: this.sb.host,
+        podIPs: [{ ip: this.sb.host }],
+        startTime: pod.status?.startTime ?? started,
+        conditions: [
+          cond('PodReadyToStartContainers', true), cond('Initialized', true),
+          cond('Ready', ready), cond('ContainersReady', ready), cond('PodScheduled', true),
+        ],
+        containerStatuses: [{
+          name: container?.name ?? APP,
+          image: container?.image ?? APP,
+          imageID: '',
+          containerID: `carbon-bridge://${slot.pid}`,
+          ready,
+          started: !state,
+          restartCount: slot.restarts,
+          state: state ?? { running: { startedAt: started } },
+        }],
+      },
+    };
+    try {
+      await this.core.patchNamespacedPodStatus(
+        { name: pod.metadata!.name!, namespace: KUBE_NAMESPACE, body },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (e) {
+      log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  /** Stops the pod's process (SIGTERM now, SIGKILL after the grace period), frees the slot, finalises the pod. */
+  private async kill(slot: Slot, why: string, pod?: k8s.V1Pod): Promise<void> {
+    slot.stopping = true;
+    const grace = Math.min(10, pod?.metadata?.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds ?? 0);
+    const t0 = Date.now();
+    log(`pod ${slot.pod}: ${why}; stopping pid ${slot.pid} (slot ${slot.slot}, grace ${grace} s)`);
+    await this.procs.stop(replicaName(slot.slot), grace * 1000);
+    log(`pod ${slot.pod}: pid ${slot.pid} gone after ${((Date.now() - t0) / 1000).toFixed(2)} s; slot ${slot.slot} free`);
+    if (this.slots.get(slot.slot) === slot) this.slots.delete(slot.slot);
+    this.boundSeen.delete(slot.uid);
+    this.saveState();
+    if (pod) await this.finalize(pod);
+    this.schedule();
+  }
+
+  /** The kubelet's last word on a deleted pod: delete it for good (grace 0, only this uid). */
+  private async finalize(pod: k8s.V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    if (this.finalizing.has(uid)) return;
+    this.finalizing.add(uid);
+    try {
+      await this.core.deleteNamespacedPod({
+        name: pod.metadata!.name!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0,
+        body: { gracePeriodSeconds: 0, preconditions: { uid } },
+      });
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code !== 404 && code !== 409) log(`pod ${pod.metadata!.name}: final delete failed: ${(e as Error).message.split('\n')[0]}`);
+    } finally {
+      setTimeout(() => this.finalizing.delete(uid), 30_000).unref();
+    }
+  }
+}
