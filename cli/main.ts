@@ -6,6 +6,7 @@ import { registerSandbox } from './sandbox.ts';
 import { registerLoad } from './gate.ts';
 import { registerCheck } from './check.ts';
 import { registerReport } from './report.ts';
+import { registerDrill } from './drill.ts';
 
 export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerLoad(program);
   registerCheck(program);
   registerReport(program);
+  registerDrill(program);
 
   program.command('start')
     .description('the main job: sandbox up (installing on first run), daily check, deploy gate, Wednesday drill, week-1 report')

@@ -5,11 +5,14 @@ import { cli, clearFaults, ctx, eventually, sb } from './support.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar } from '../sandbox/prom-api.ts';
 import type { RunRecord, Check } from '../core/record.ts';
+import * as k8s from '@kubernetes/client-node';
+import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
 
 const daily = suite('daily');
 daily.before(() => clearFaults());
 daily.after.each(async () => {
   clearFaults();
+  if (restoreScale) { await restoreScale(); restoreScale = null; await sleep(2000); }
   // Every test leaves the platform as it found it: all parts up and the consumers caught up.
   assert.is(cli(['--quiet', 'sandbox', 'up']).code, 0, 'sandbox restored');
   await eventually('consumers caught up', async () => ((await promScalar(sb, 'sum(consumer_lag_messages)')) ?? Infinity) < 5000, 90_000, 1000);
@@ -58,10 +61,29 @@ daily('consumer-delay-ms: the consumer lag check fails', async () => {
   assert.ok((lag.observed as number) >= 5, `lag ${lag.observed}`);
 });
 
+/** Two of three consumers stopped: scaled down through Kubernetes when pods run them, else stopped directly. */
+async function stopTwoConsumers(): Promise<void> {
+  if (sb.kube.enabled) {
+    const apps = kubeConfig(ctx).makeApiClient(k8s.AppsV1Api);
+    await apps.patchNamespacedDeploymentScale({ name: 'prediction-consumer', namespace: KUBE_NAMESPACE, body: { spec: { replicas: 1 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    restoreScale = async () => {
+      await apps.patchNamespacedDeploymentScale({ name: 'prediction-consumer', namespace: KUBE_NAMESPACE, body: { spec: { replicas: sb.consumers.replicas } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    };
+  } else {
+    await ctx.procs.stop('prediction-consumer-1');
+    await ctx.procs.stop('prediction-consumer-2');
+  }
+}
+let restoreScale: (() => Promise<void>) | null = null;
+
 daily('stopped consumers: replicas 1/3 fails', async () => {
-  await ctx.procs.stop('prediction-consumer-1');
-  await ctx.procs.stop('prediction-consumer-2');
-  await sleep(3_000); // leaving members trigger a rebalance
+  await stopTwoConsumers();
+  await eventually('group down to one member', async () => {
+    const r = cli(['--json', '--quiet', 'sandbox', 'status', '--only', 'prediction-consumer']);
+    return /1 member/.test(JSON.parse(r.stdout).checks[0].evidence.what);
+  }, 30_000, 1000);
   const { code, byId } = runDaily();
   assert.is(code, 1);
   const r = byId('daily.consumers.replicas');

@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { configFrom, runOpts } from './main.ts';
+import { runCommand } from '../core/run.ts';
+import { UsageError } from '../core/errors.ts';
+import { durationMs } from '../scenarios/verdict.ts';
+import { SCENARIOS } from '../scenarios/catalog.ts';
+import { withOverrides } from '../scenarios/engines/native/index.ts';
+import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
+import { drillMarkdown } from '../reports/drill.ts';
+
+interface PodKillOpts { target: string; namespace: string; via: 'api' | 'chaos-mesh'; count: string; recoverySlo: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
+
+function seconds(field: string, v: string): number {
+  try { return durationMs(v) / 1000; } catch (e) { throw new UsageError(field, (e as Error).message); }
+}
+
+export function planFrom(o: PodKillOpts): PodKillPlan {
+  const m = o.target.match(/^(?:deployment|deploy|deployments)\/([a-z0-9][-a-z0-9.]*)$/);
+  if (!m) throw new UsageError('--target', `expected deployment/NAME, got "${o.target}"`);
+  const count = Number(o.count);
+  if (!Number.isInteger(count) || count < 1) throw new UsageError('--count', 'must be a whole number ≥ 1');
+  let withLoad;
+  if (o.withLoad) {
+    const s = SCENARIOS[o.withLoad];
+    if (!s) throw new UsageError('--with-load', `unknown scenario "${o.withLoad}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+    withLoad = withOverrides(s, { duration: o.loadDuration });
+  }
+  return {
+    namespace: o.namespace, deployment: m[1]!, count, via: o.via, recoverySloS: seconds('--recovery-slo', o.recoverySlo),
+    lagTargetS: 5, withLoad, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes), alertWaitS: seconds('--alert-wait', o.alertWait),
+  };
+}
+
+async function execute(cmd: Command, kind: string, plan: PodKillPlan): Promise<number> {
+  const cfg = configFrom(cmd);
+  return runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)) },
+    (ctx) => podKillDrill(cfg, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
+}
+
+export function registerDrill(program: Command): void {
+  const drill = program.command('drill').description('chaos drills against Kubernetes workloads, with a recovery timeline and verdict');
+  drill.command('pod-kill')
+    .description('kill pods of a deployment and measure recovery: LIST+WATCH timeline, alert, lag, data loss')
+    .requiredOption('--target <deployment/NAME>', 'workload whose pods to kill, e.g. deployment/prediction-consumer')
+    .option('-n, --namespace <ns>', 'namespace (must be in drills.allowNamespaces)', 'ml')
+    .addOption(new Option('--via <how>', 'delete pods through the API, or create a Chaos Mesh PodChaos').choices(['api', 'chaos-mesh']).default('api'))
+    .option('--count <n>', 'pods to kill (capped by drills.maxPods / maxPercent)', '1')
+    .option('--recovery-slo <d>', 'desired replicas Ready again within this', '30s')
+    .option('--with-load <scenario>', 'run a load scenario through the drill')
+    .option('--load-duration <d>', 'duration of the load', '30s')
+    .option('--alert-wait <d>', 'how long to wait for the alert notification after the kill', '45s')
+    .option('--dry-run', 'print what would be killed; change nothing')
+    .option('--yes', 'act even on a kubeconfig context not in drills.allowContexts')
+    .action(async (o: PodKillOpts, cmd: Command) => {
+      process.exitCode = await execute(cmd, 'drill', planFrom(o));
+    });
+  drill.command('wednesday')
+    .description('the seed\'s incident-response drill: steady state, a consumer pod killed under load, recovery < 30 s, alert, no data lost, response times documented')
+    .option('--yes', 'act even on a kubeconfig context not in drills.allowContexts')
+    .option('--dry-run', 'print what would be killed; change nothing')
+    .action(async (o: { yes?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const plan = planFrom({
+        target: 'deployment/prediction-consumer', namespace: 'ml', via: 'api', count: '1', recoverySlo: '30s',
+        withLoad: 'consumer-lag', loadDuration: '25s', alertWait: '45s', yes: o.yes, dryRun: o.dryRun,
+      });
+      process.exitCode = await execute(cmd, 'drill', plan);
+    });
+}

@@ -1,0 +1,222 @@
+import * as k8s from '@kubernetes/client-node';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../core/config.ts';
+import type { Check } from '../core/record.ts';
+import type { RunContext } from '../core/run.ts';
+import { InfraError, UsageError } from '../core/errors.ts';
+import { check, passIf, round } from '../verifiers/check.ts';
+import { integrityChecks } from '../verifiers/integrity.ts';
+import { scenarioChecks } from '../verifiers/load.ts';
+import { sampleEnds } from '../verifiers/kafka.ts';
+import { endpointsFor } from '../scenarios/endpoints.ts';
+import { runNative } from '../scenarios/engines/native/index.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import { PodTimeline } from './timeline.ts';
+import { drillKubeConfig, checkSafety, kubeError } from './safety.ts';
+import { CHAOS, customApi, deletePodChaos, ensureChaosMeshCrds, podChaos } from './chaos-mesh.ts';
+
+export interface PodKillPlan {
+  namespace: string;
+  deployment: string;
+  count: number;
+  via: 'api' | 'chaos-mesh';
+  recoverySloS: number;
+  /** Consumer lag must come back under this after the kill (prediction-consumer only). */
+  lagTargetS: number;
+  withLoad?: Scenario;
+  dryRun: boolean;
+  yes: boolean;
+  alertWaitS: number;
+}
+
+/** Seed severity targets for detection: a critical alert is Sev1 (1 min), a warning Sev2 (5 min). */
+const DETECT_TARGET_S: Record<string, number> = { critical: 60, warning: 300 };
+
+const readyPod = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+/**
+ * Pod-kill drill: steady state → kill → recovery timeline → alert → lag → data integrity →
+ * steady state. Every chaos object it creates is deleted however the drill ends.
+ */
+export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunContext): Promise<void> {
+  const { rec, signal, progress } = run;
+  const { kc, path } = drillKubeConfig(cfg);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  // Refuse early on the namespace, before any API call reveals anything about it.
+  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired: Number.MAX_SAFE_INTEGER, yes: plan.yes });
+  let dep: k8s.V1Deployment;
+  try { dep = await apps.readNamespacedDeployment({ name: plan.deployment, namespace: plan.namespace }); } catch (e) {
+    throw kubeError(e, `deployment ${plan.namespace}/${plan.deployment}`, '--target');
+  }
+  const desired = dep.spec?.replicas ?? 1;
+  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired, yes: plan.yes });
+  const labels = dep.spec?.selector?.matchLabels ?? {};
+  const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!selector) throw new UsageError('--target', `deployment ${plan.deployment} has no matchLabels selector`);
+
+  const timeline = new PodTimeline(kc, plan.namespace, selector, desired);
+  run.onCleanup(() => timeline.stop());
+  let pods: k8s.V1Pod[];
+  try { pods = await timeline.start(); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
+  if (!pods.length) throw new UsageError('--target', `selector ${selector} in namespace ${plan.namespace} matches no pods`);
+  const victims = pods.filter(readyPod).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).slice(0, plan.count);
+  rec.setData('plan', { ...plan, withLoad: plan.withLoad?.name, kubeconfig: path, context: kc.getCurrentContext(), selector, desired });
+  rec.setData('recoverySloS', plan.recoverySloS);
+
+  if (plan.dryRun) {
+    const names = victims.map((v) => v.metadata!.name!);
+    rec.setData('wouldKill', names);
+    rec.addCheck(check('drill.dry-run', 'dry run: nothing deleted', 'no change', names.join(', '), 'pods', 'pass',
+      { what: `would kill ${names.length} of ${pods.length} pods via ${plan.via}: ${names.join(', ')}`, how: `LIST pods ${selector}`, where: `${plan.namespace} @ ${kc.getCurrentContext()}` }));
+    return;
+  }
+
+  const where = `${plan.namespace}/${plan.deployment} @ ${kc.getCurrentContext()}`;
+  const readyBefore = pods.filter(readyPod).length;
+  rec.addCheck(check('drill.steady-state-before', 'steady state before: all replicas Ready', `${desired}/${desired}`, `${readyBefore}/${desired}`, 'replicas',
+    passIf(readyBefore >= desired), { what: `${readyBefore} Ready of ${pods.length} pods`, how: `LIST pods ${selector}`, where }));
+  if (readyBefore < desired) { progress('drill: steady state not met before the kill; nothing injected'); return; }
+
+  const isConsumer = plan.deployment === cfg.sandbox.consumers.group;
+  const ep = endpointsFor(cfg);
+  const kafka = new Kafka({ clientId: 'harness-drill', brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const admin = kafka.admin();
+  if (isConsumer) { await admin.connect(); run.onCleanup(() => admin.disconnect()); }
+
+  // Load runs through the kill, so lag and latency reflect a platform under work.
+  let load: Promise<ScenarioResult> | null = null;
+  if (plan.withLoad) {
+    progress(`drill: load ${plan.withLoad.name} running through the drill…`);
+    load = runNative(plan.withLoad, { endpoints: ep, signal });
+    await sleep(3000, undefined, { signal });
+  }
+
+  const killWall = Date.now();
+  let chaosName: string | null = null;
+  if (plan.via === 'api') {
+    timeline.markKill(victims);
+    progress(`drill: deleting ${victims.map((v) => v.metadata!.name).join(', ')} through the API…`);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (const v of victims) {
+      try { await core.deleteNamespacedPod({ name: v.metadata!.name!, namespace: plan.namespace }); } catch (e) { throw kubeError(e, `pod ${v.metadata!.name}`, '--target'); }
+    }
+  } else {
+    await ensureChaosMeshCrds(kc);
+    chaosName = `carbon-pod-kill-${Date.now().toString(36)}`;
+    const created = chaosName;
+    // Registered before the create: an interrupt between the two must still clean up.
+    run.onCleanup(() => deletePodChaos(kc, plan.namespace, created));
+    timeline.markKill(pods.filter(readyPod));
+    progress(`drill: creating PodChaos ${plan.namespace}/${chaosName} (pod-kill, ${plan.count})…`);
+    await customApi(kc).createNamespacedCustomObject({ ...CHAOS, namespace: plan.namespace, body: podChaos(chaosName, { namespace: plan.namespace, labels, count: plan.count, gracePeriod: 0 }) });
+  }
+
+  const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
+  await timeline.waitFor('replicas-restored', budgetMs, signal);
+  const restoredWall = Date.now();
+
+  let chaosStatus: unknown = null;
+  if (chaosName) {
+    try { chaosStatus = ((await customApi(kc).getNamespacedCustomObject({ ...CHAOS, namespace: plan.namespace, name: chaosName })) as { status?: unknown }).status ?? null; } catch { /* reported below */ }
+  }
+
+  let peakLagS = 0;
+  if (isConsumer && !signal.aborted) {
+    progress('drill: waiting for consumer lag to come back under target…');
+    peakLagS = await followLag(admin, cfg.sandbox.consumers.group, plan.lagTargetS, timeline, signal);
+  }
+
+  progress('drill: waiting for the alert notification…');
+  const alert = await waitForAlert(cfg, killWall, plan.alertWaitS, signal);
+  if (alert) timeline.mark('alert-notified', `${alert.name} (${alert.severity})`);
+
+  let loadResult: ScenarioResult | null = null;
+  if (load) { loadResult = await load; rec.setData('scenarios', [loadResult]); }
+
+  rec.setData('timeline', timeline.events);
+  rec.setData('victims', victims.map((v) => v.metadata!.name));
+  const restoredS = timeline.at('replicas-restored');
+  const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
+  rec.addCheck(check('drill.recovery', 'auto-recovery: desired replicas Ready again', `<${plan.recoverySloS}s`, seconds(restoredS), 's',
+    restoredS === null ? 'fail' : passIf(restoredS / 1000 < plan.recoverySloS), {
+      what: timeline.events.map((e) => `${e.event} +${(e.atMs / 1000).toFixed(2)} s${e.pod ? ` (${e.pod})` : ''}`).join(' → '),
+      how: 'LIST then WATCH pods from the list\'s resourceVersion; monotonic client clock from the kill', where, relists: timeline.relists,
+    }));
+  const sched = timeline.at('scheduled');
+  const rdy = timeline.at('ready');
+  rec.addCheck(check('drill.replacement-ready', 'replacement pod: scheduled → Ready', 'Ready', seconds(rdy !== null && sched !== null ? rdy - sched : null), 's',
+    rdy === null ? 'fail' : 'pass', { what: `created +${seconds(timeline.at('replacement-created'))} s, scheduled +${seconds(sched)} s, Ready +${seconds(rdy)} s after the kill`, how: 'pod watch events', where }));
+  if (chaosName) {
+    rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', 'pod-kill applied', chaosStatus ? 'status recorded' : 'no status', '', timeline.has('pod-gone') ? 'pass' : 'fail',
+      { what: JSON.stringify(chaosStatus ?? {}).slice(0, 400), how: 'PodChaos status (records the controller\'s Apply events)', where: `${plan.namespace}/${chaosName}` }));
+  }
+  if (isConsumer) {
+    const lagAt = timeline.at('lag-recovered');
+    rec.addCheck(check('drill.lag-recovered', `consumer lag back under ${plan.lagTargetS} s`, `<${plan.lagTargetS}s`, round(peakLagS, 2), 's peak',
+      lagAt === null ? 'fail' : 'pass', { what: `peak lag ${peakLagS.toFixed(2)} s; back under target +${seconds(lagAt)} s after the kill`, how: 'committed group offsets vs end offsets (Kafka admin), seconds at the current produce rate', where: ep.kafkaBrokers.join(',') }));
+  }
+  rec.addCheck(alert
+    ? check('drill.alert', `alert notified: ${alert.name}`, `<=${DETECT_TARGET_S[alert.severity] ?? 300}s`, round(alert.afterS, 2), 's',
+      passIf(alert.afterS <= (DETECT_TARGET_S[alert.severity] ?? 300)), { what: `${alert.name} (${alert.severity}) reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill`, how: 'Alertmanager webhook notifications recorded by the alert sink', where: alert.where })
+    : check('drill.alert', 'alert notified', 'an alert within the wait', null, 's', 'fail', { what: `no firing notification within ${plan.alertWaitS} s of the kill`, how: 'Alertmanager webhook notifications recorded by the alert sink', where: alertSinkUrl(cfg) }));
+  if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
+
+  if (isConsumer && !signal.aborted) {
+    progress('drill: checking that no data was lost…');
+    await sleep(10_000, undefined, { signal });
+    const checks: Check[] = await integrityChecks(kafka, ep.featureStore, { from: killWall - 5000, to: Math.max(restoredWall, killWall) + 5000 }, ep.kafkaBrokers.join(','), signal);
+    for (const c of checks) rec.addCheck({ ...c, id: c.id.replace(/^daily\./, 'drill.') });
+  }
+
+  const after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector });
+  const readyAfter = after.items.filter((p) => readyPod(p) && !p.metadata?.deletionTimestamp).length;
+  rec.addCheck(check('drill.steady-state-after', 'steady state after: all replicas Ready', `${desired}/${desired}`, `${readyAfter}/${desired}`, 'replicas',
+    passIf(readyAfter >= desired), { what: `${readyAfter} Ready`, how: `LIST pods ${selector}`, where }));
+  if (chaosName) {
+    await deletePodChaos(kc, plan.namespace, chaosName);
+    rec.addCheck(check('drill.chaos-cleanup', 'no chaos object left behind', 'deleted', 'deleted', '', 'pass', { what: `PodChaos ${chaosName} deleted and confirmed gone`, how: 'DELETE then GET until 404', where: plan.namespace }));
+  }
+}
+
+async function followLag(admin: Admin, group: string, targetS: number, timeline: PodTimeline, signal: AbortSignal): Promise<number> {
+  let peak = 0;
+  let prev = await sampleEnds(admin, 'commodity-prices');
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !signal.aborted) {
+    await sleep(1000);
+    const now = await sampleEnds(admin, 'commodity-prices');
+    const committed = (await admin.fetchOffsets({ groupId: group, topics: ['commodity-prices'] }))[0]!.partitions;
+    const behind = committed.reduce((a, p) => a + Math.max(0, (now.offsets.get(p.partition) ?? 0) - Number(p.offset)), 0);
+    const rate = ([...now.offsets.values()].reduce((a, b) => a + b, 0) - [...prev.offsets.values()].reduce((a, b) => a + b, 0)) / ((now.at - prev.at) / 1000);
+    const lagS = rate > 0 ? behind / rate : 0;
+    peak = Math.max(peak, lagS);
+    prev = now;
+    // Lag back under target after the replicas are back: the platform has caught up.
+    if (timeline.has('replicas-restored') && lagS < targetS) { timeline.mark('lag-recovered', `${lagS.toFixed(2)} s`); break; }
+  }
+  return peak;
+}
+
+const alertSinkUrl = (cfg: Config) => `http://${cfg.sandbox.host}:${cfg.sandbox.ports.alertSink}/alerts`;
+
+async function waitForAlert(cfg: Config, sinceWall: number, waitS: number, signal: AbortSignal): Promise<{ name: string; severity: string; afterS: number; where: string } | null> {
+  const url = alertSinkUrl(cfg);
+  const deadline = sinceWall + waitS * 1000;
+  while (Date.now() < deadline && !signal.aborted) {
+    try {
+      const list = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as Array<{ status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }>;
+      for (const n of list) {
+        const at = Date.parse(n.receivedAt);
+        if (at < sinceWall || n.status !== 'firing') continue;
+        const a = n.alerts.find((x) => x.status === 'firing' && Date.parse(x.startsAt) >= sinceWall - 2000);
+        if (a) return { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000, where: url };
+      }
+    } catch (e) {
+      throw new InfraError(`alert sink unreachable: ${(e as Error).message}`, 'alert-sink');
+    }
+    await sleep(500);
+  }
+  return null;
+}

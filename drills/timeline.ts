@@ -1,0 +1,116 @@
+import * as k8s from '@kubernetes/client-node';
+
+export interface TimelineEvent { event: string; atMs: number; pod?: string; detail?: string }
+
+const ready = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const scheduled = (p: k8s.V1Pod) => Boolean(p.spec?.nodeName) || (p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True') ?? false);
+
+/**
+ * Follows the pods of one selector and turns what happens after a kill into a timeline. LIST, then
+ * WATCH from the list's resourceVersion (re-list on 410 Gone or a dropped watch), all times from a
+ * monotonic client clock relative to `t0`; server timestamps (1 s precision) are kept only as a
+ * cross-check.
+ */
+export class PodTimeline {
+  readonly events: TimelineEvent[] = [];
+  private pods = new Map<string, k8s.V1Pod>();
+  private initial = new Set<string>();
+  private victims = new Set<string>();
+  private seen = new Set<string>();
+  private ctrl: { abort(): void } | null = null;
+  private stopped = false;
+  private waiters: Array<() => void> = [];
+  t0 = 0;
+  relists = 0;
+
+  constructor(private kc: k8s.KubeConfig, private namespace: string, private selector: string, private desired: number) {}
+
+  /** LIST: returns the pods now, and starts the WATCH from that list's resourceVersion. */
+  async start(): Promise<k8s.V1Pod[]> {
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector });
+    this.pods = new Map(list.items.map((p) => [p.metadata!.uid!, p]));
+    if (!this.initial.size) list.items.forEach((p) => this.initial.add(p.metadata!.uid!));
+    await this.watch(list.metadata!.resourceVersion!);
+    return list.items;
+  }
+
+  private async watch(rv: string): Promise<void> {
+    const w = new k8s.Watch(this.kc);
+    this.ctrl = await w.watch(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.selector, resourceVersion: rv, allowWatchBookmarks: true },
+      (type: string, obj: k8s.V1Pod & { code?: number }) => {
+        if (type === 'ERROR') { if (obj.code === 410) void this.relist(); return; }
+        if (type === 'BOOKMARK') return;
+        this.observe(type, obj);
+      },
+      (err: unknown) => { if (!this.stopped) { void err; void this.relist(); } });
+  }
+
+  private async relist(): Promise<void> {
+    if (this.stopped) return;
+    this.relists++;
+    this.ctrl?.abort();
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }).catch(() => null);
+    if (!list || this.stopped) { if (!this.stopped) setTimeout(() => void this.relist(), 500); return; }
+    const now = new Set(list.items.map((p) => p.metadata!.uid!));
+    for (const [uid, p] of this.pods) if (!now.has(uid)) this.observe('DELETED', p);
+    for (const p of list.items) this.observe(this.pods.has(p.metadata!.uid!) ? 'MODIFIED' : 'ADDED', p);
+    await this.watch(list.metadata!.resourceVersion!);
+  }
+
+  markKill(victims: k8s.V1Pod[]): void {
+    this.t0 = performance.now();
+    victims.forEach((v) => this.victims.add(v.metadata!.uid!));
+    this.record('kill', victims.map((v) => v.metadata!.name).join(', '));
+  }
+
+  private record(event: string, pod?: string, detail?: string): void {
+    const key = `${event}|${pod ?? ''}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.events.push({ event, atMs: Math.round((performance.now() - this.t0) * 10) / 10, pod, detail });
+    this.waiters.splice(0).forEach((w) => w());
+  }
+
+  private observe(type: string, p: k8s.V1Pod): void {
+    const uid = p.metadata!.uid!;
+    const name = p.metadata!.name!;
+    if (type === 'DELETED') {
+      this.pods.delete(uid);
+      if (this.t0 && this.victims.has(uid)) this.record('pod-gone', name);
+    } else {
+      this.pods.set(uid, p);
+      if (this.t0 && !this.initial.has(uid)) {
+        this.record('replacement-created', name, p.metadata?.creationTimestamp ? `server ${new Date(p.metadata.creationTimestamp).toISOString()}` : undefined);
+        if (scheduled(p)) this.record('scheduled', name, p.spec?.nodeName);
+        if (ready(p)) this.record('ready', name);
+      }
+    }
+    if (this.t0 && this.readyCount() >= this.desired && this.events.some((e) => e.event === 'ready')) this.record('replicas-restored', undefined, `${this.readyCount()}/${this.desired} Ready`);
+  }
+
+  /** Ready pods that are not being deleted. */
+  readyCount(): number {
+    return [...this.pods.values()].filter((p) => ready(p) && !p.metadata?.deletionTimestamp).length;
+  }
+
+  has(event: string): boolean { return this.events.some((e) => e.event === event); }
+  at(event: string): number | null { return this.events.find((e) => e.event === event)?.atMs ?? null; }
+
+  /** Resolves when `event` is on the timeline, or after `timeoutMs`. */
+  async waitFor(event: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.has(event) && performance.now() < deadline && !signal?.aborted) {
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 250); });
+    }
+    return this.has(event);
+  }
+
+  mark(event: string, detail?: string): void { this.record(event, undefined, detail); }
+
+  stop(): void {
+    this.stopped = true;
+    this.ctrl?.abort();
+  }
+}

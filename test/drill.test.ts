@@ -1,0 +1,141 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import { cli, cliAsync, clearFaults, ctx, eventually, sb } from './support.ts';
+import { writeFaults } from '../sandbox/faults.ts';
+import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
+import { listPodChaos } from '../drills/chaos-mesh.ts';
+import { projectRoot } from '../core/paths.ts';
+import { ChaosMeshPodKillEmulator } from './chaos-mesh-emulator.ts';
+import type { RunRecord, Check } from '../core/record.ts';
+
+const drill = suite('drill');
+const tmp = mkdtempSync(join(tmpdir(), 'drill-'));
+const enabled = sb.kube.enabled;
+const kc = enabled ? kubeConfig(ctx) : new k8s.KubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const TARGET = ['--target', 'deployment/prediction-consumer', '-n', KUBE_NAMESPACE];
+
+const podNames = async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.map((p) => p.metadata!.name!).sort();
+const allReady = async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items
+  .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === sb.consumers.replicas;
+
+function runDrill(args: string[]): { code: number; rec: RunRecord; byId: (id: string) => Check; stderr: string } {
+  const r = cli(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, ...args]);
+  let rec: RunRecord;
+  try { rec = JSON.parse(r.stdout) as RunRecord; } catch { throw new Error(`exit ${r.code}: ${r.stderr}`); }
+  return { code: r.code, rec, stderr: r.stderr, byId: (id) => rec.checks.find((c) => c.id === id) ?? assert.unreachable(`no ${id}`) as never };
+}
+
+drill.before(() => clearFaults());
+drill.after.each(async () => {
+  clearFaults();
+  await eventually('consumers Ready again', allReady, 90_000, 500);
+});
+
+if (!enabled) {
+  drill('drills need the kube sandbox (sandbox.kube.enabled=false)', () => {});
+} else {
+  drill('--dry-run names the victim and deletes nothing', async () => {
+    const before = await podNames();
+    const r = runDrill(['--dry-run']);
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(before.includes((r.rec.data.wouldKill as string[])[0]!));
+    assert.equal(await podNames(), before);
+  });
+
+  drill('ready-delay-s=3: recovery passes; time-to-Ready is the configured delay within 0.5 s', async () => {
+    writeFaults(ctx.dir, { 'ready-delay-s': 3 });
+    await sleep(500);
+    const { code, rec, byId } = runDrill(['--alert-wait', '3s']);
+    const rec1 = byId('drill.recovery');
+    assert.is(rec1.status, 'pass', rec1.evidence.what);
+    const ready = byId('drill.replacement-ready').observed as number;
+    assert.ok(Math.abs(ready - 3) <= 0.5, `scheduled → Ready took ${ready} s`);
+    const events = (rec.data.timeline as Array<{ event: string }>).map((e) => e.event);
+    for (const e of ['kill', 'pod-gone', 'replacement-created', 'scheduled', 'ready', 'replicas-restored']) assert.ok(events.includes(e), e);
+    assert.is(byId('drill.integrity.loss').status, 'pass', 'no data lost on a graceful pod kill');
+    void code;
+  });
+
+  drill('ready-delay-s=45: the 30 s recovery SLO fails with the observed value', async () => {
+    writeFaults(ctx.dir, { 'ready-delay-s': 45 });
+    await sleep(500);
+    const { code, byId } = runDrill(['--alert-wait', '3s']);
+    assert.is(code, 1);
+    const r = byId('drill.recovery');
+    assert.is(r.status, 'fail');
+    assert.ok(r.observed === null || (r.observed as number) >= 30, `observed ${r.observed}`);
+  });
+
+  drill('under load: lag rises and recovers; with consumer-drop-rate the data-loss check lists missing ids', async () => {
+    const ok = runDrill(['--with-load', 'consumer-lag', '--load-duration', '12s', '--alert-wait', '3s']);
+    assert.ok((ok.rec.data.timeline as Array<{ event: string }>).some((e) => e.event === 'lag-recovered'));
+    assert.is(ok.byId('drill.lag-recovered').status, 'pass');
+    assert.is(ok.byId('drill.integrity.loss').status, 'pass');
+    assert.ok(ok.rec.checks.some((c) => c.id.startsWith('drill.load.consumer-lag:')), 'load verdicts recorded');
+    writeFaults(ctx.dir, { 'consumer-drop-rate': 0.05 });
+    await sleep(500);
+    const bad = runDrill(['--alert-wait', '3s']);
+    assert.is(bad.code, 1);
+    const loss = bad.byId('drill.integrity.loss');
+    assert.is(loss.status, 'fail');
+    assert.match(loss.evidence.what, /missing \(run:seq\): \d+:\d+/);
+  });
+
+  drill('--via chaos-mesh: a PodChaos is created, applied, followed and removed', async () => {
+    const emu = new ChaosMeshPodKillEmulator(kc, KUBE_NAMESPACE);
+    emu.start();
+    try {
+      // The emulator runs in this process: the CLI must not block its event loop.
+      const r = await cliAsync(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--alert-wait', '3s']);
+      const rec = JSON.parse(r.stdout) as RunRecord;
+      const byId = (id: string) => rec.checks.find((c) => c.id === id) ?? assert.unreachable(`no ${id}: ${r.stderr}`) as never;
+      assert.is(byId('drill.recovery').status, 'pass');
+      assert.is(byId('drill.chaos-mesh').status, 'pass');
+      assert.is(byId('drill.chaos-cleanup').status, 'pass');
+      assert.is(emu.applied.length, 1);
+      assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
+    } finally { emu.stop(); }
+  });
+
+  drill('--via chaos-mesh interrupted by SIGINT: no PodChaos left, record aborted (exit 3)', async () => {
+    // No emulator: the PodChaos is never applied, so the drill is still waiting when interrupted.
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), '--json', '--quiet', 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--alert-wait', '3s'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    await eventually('PodChaos created', async () => (await listPodChaos(kc, KUBE_NAMESPACE)).length > 0, 30_000, 200);
+    child.kill('SIGINT');
+    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+    assert.is(code, 3);
+    assert.is((JSON.parse(out) as RunRecord).status, 'aborted');
+    assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
+  });
+
+  drill('refusals: namespace outside the allowlist (2), no such target (2), unreachable API server (3); nothing deleted', async () => {
+    const before = await podNames();
+    const ns = cli(['drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '-n', 'kube-system']);
+    assert.is(ns.code, 2);
+    assert.match(ns.stderr, 'allowNamespaces');
+    const none = cli(['drill', 'pod-kill', '--target', 'deployment/no-such-thing', '-n', KUBE_NAMESPACE]);
+    assert.is(none.code, 2);
+    assert.match(none.stderr, '--target');
+    const blast = cli(['drill', 'pod-kill', ...TARGET, '--count', '3']);
+    assert.is(blast.code, 2);
+    assert.match(blast.stderr, '--count');
+    const kcFile = join(tmp, 'down.kubeconfig');
+    writeFileSync(kcFile, `apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: carbon-sandbox, context: {cluster: x, user: u}}]\ncurrent-context: carbon-sandbox\n`);
+    const cfgFile = join(tmp, 'down.yaml');
+    writeFileSync(cfgFile, `drills:\n  kubeconfig: ${kcFile}\n`);
+    const down = cli(['-c', cfgFile, 'drill', 'pod-kill', ...TARGET]);
+    assert.is(down.code, 3, down.stderr);
+    assert.equal(await podNames(), before);
+  });
+}
+
+drill.run();
