@@ -13,7 +13,7 @@ import { run } from './proc.ts';
 export type Severity = 'warning' | 'critical';
 export type SloId =
   | 'platform-health' | 'response-time' | 'inference-latency'
-  | 'error-rate' | 'pod-stability' | 'kafka-lag';
+  | 'error-rate' | 'pod-stability' | 'kafka-lag' | 'consumer-group';
 /** How `$value` is rendered in annotations and reports. */
 export type AlertUnit = 'percent' | 'ratio' | 'seconds' | 'count';
 
@@ -91,6 +91,14 @@ export const ALERT_CATALOG: readonly AlertDef[] = [
     op: '>', threshold: 3, unit: 'count',
     what: 'number of prediction-consumer restarts in the last 5 minutes', seed: '> 3 pod crashes in 5 min critical',
     summary: 'prediction-consumer restarting repeatedly',
+  },
+  {
+    // Not in the seed's threshold list: the alert a single lost consumer pod raises (the seed's
+    // drill asks for one), since a pod replaced within seconds never moves health or lag far enough.
+    name: 'ConsumerGroupRebalancing', severity: 'warning', slo: 'consumer-group',
+    measure: 'sum(increase(consumer_group_rebalances_total{job="prediction-consumer"}[$window]))', op: '>', threshold: 0, unit: 'count',
+    what: 'prediction-consumer group rejoins in the rule window', seed: '(drill: pod failure alert)',
+    summary: 'prediction-consumer group lost or gained a member',
   },
   {
     name: 'KafkaConsumerLagHigh', severity: 'warning', slo: 'kafka-lag',

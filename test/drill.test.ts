@@ -1,12 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { cli, cliAsync, clearFaults, ctx, eventually, sb } from './support.ts';
+import { cli, cliAsync, clearFaults, ctx, cfg, eventually, sb } from './support.ts';
+import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
+import { runsDir } from '../core/config.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
 import { listPodChaos } from '../drills/chaos-mesh.ts';
@@ -47,6 +49,18 @@ if (!enabled) {
     assert.is(r.code, 0, r.stderr);
     assert.ok(before.includes((r.rec.data.wouldKill as string[])[0]!));
     assert.equal(await podNames(), before);
+  });
+
+  drill('drill wednesday: steady state, kill under load, recovery < 30 s, alert notified, no data lost', async () => {
+    // A still-firing alert from an earlier rebalance would not be notified again: start from quiet.
+    await eventually('no ConsumerGroupRebalancing active', async () =>
+      (await alertmanagerAlerts(sb, { alertname: 'ConsumerGroupRebalancing', active: true })).length === 0, 60_000, 1000);
+    const r = cli(['--json', '--quiet', 'drill', 'wednesday']);
+    const rec = JSON.parse(r.stdout) as RunRecord;
+    assert.is(r.code, 0, rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n'));
+    const alert = rec.checks.find((c) => c.id === 'drill.alert')!;
+    assert.ok((alert.observed as number) > 0 && (alert.observed as number) < 60, `detected after ${alert.observed} s`);
+    assert.ok(readFileSync(join(runsDir(cfg), rec.id, 'drill.md'), 'utf8').includes('Recovery timeline'));
   });
 
   drill('ready-delay-s=3: recovery passes; time-to-Ready is the configured delay within 0.5 s', async () => {

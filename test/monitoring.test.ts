@@ -34,6 +34,7 @@ test('catalog: every seed alert is present with the seed thresholds', () => {
     ErrorRateCritical: ['critical', '>', 0.05],
     PodCrashLooping: ['critical', '>', 3],
     KafkaConsumerLagHigh: ['warning', '>', 30],
+    ConsumerGroupRebalancing: ['warning', '>', 0],
   });
   const rules = generateRules(MON).groups[0]!.rules;
   assert.is(rules.length, ALERT_CATALOG.length);

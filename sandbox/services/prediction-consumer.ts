@@ -22,6 +22,7 @@ export async function main(args: string[]): Promise<void> {
   const lagSeconds = new client.Gauge({ name: 'consumer_lag_seconds', help: 'now minus send time of the newest processed message', registers: reg });
   const lagMessages = new client.Gauge({ name: 'consumer_lag_messages', help: 'high watermark minus processed offset, summed over assigned partitions', registers: reg });
   const batchSeconds = new client.Histogram({ name: 'consumer_batch_duration_seconds', help: 'time to process one fetched batch', registers: reg, buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
+  const rebalances = new client.Counter({ name: 'consumer_group_rebalances_total', help: 'times this replica (re)joined the consumer group', registers: reg });
   const partitionLag = new Map<number, number>();
 
   const pool = new pg.Pool({ ...pgConnection(sb), max: 2 });
@@ -34,6 +35,8 @@ export async function main(args: string[]): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: sb.consumers.group, sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
   await producer.connect();
+  // A member lost or added makes every survivor rejoin: the signal a pod failure leaves in the group.
+  consumer.on(consumer.events.GROUP_JOIN, () => rebalances.inc());
   await consumer.connect();
   await consumer.subscribe({ topic: 'commodity-prices', fromBeginning: false });
   await serve(env, sb.ports.consumerBase + Number(replica));
