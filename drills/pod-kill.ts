@@ -51,7 +51,6 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     throw kubeError(e, `deployment ${plan.namespace}/${plan.deployment}`, '--target');
   }
   const desired = dep.spec?.replicas ?? 1;
-  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired, yes: plan.yes });
   const labels = dep.spec?.selector?.matchLabels ?? {};
   const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
   if (!selector) throw new UsageError('--target', `deployment ${plan.deployment} has no matchLabels selector`);
@@ -61,6 +60,7 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   let pods: k8s.V1Pod[];
   try { pods = await timeline.start(); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
   if (!pods.length) throw new UsageError('--target', `selector ${selector} in namespace ${plan.namespace} matches no pods`);
+  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired, yes: plan.yes });
   const victims = pods.filter(readyPod).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).slice(0, plan.count);
   rec.setData('plan', { ...plan, withLoad: plan.withLoad?.name, kubeconfig: path, context: kc.getCurrentContext(), selector, desired });
   rec.setData('recoverySloS', plan.recoverySloS);

@@ -18,6 +18,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
+import { ensureChaosMeshCrds } from '../drills/chaos-mesh.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
@@ -441,6 +442,9 @@ async function start(ctx: SandboxContext): Promise<void> {
     return nodes.items.length >= sb.kube.nodes && nodes.items.every(nodeReady);
   }, 60_000);
   step(`${sb.kube.nodes} kwok node(s) Ready; deployments applied in namespace ${KUBE_NAMESPACE}`);
+  // No Chaos Mesh controller runs here, but its API does: drills create PodChaos objects against it.
+  await ensureChaosMeshCrds(kubeConfig(ctx));
+  step('Chaos Mesh CRDs (PodChaos, Schedule) installed');
 }
 
 async function stop(ctx: SandboxContext): Promise<void> {

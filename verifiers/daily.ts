@@ -9,6 +9,8 @@ import { featureStoreChecks, workflowChecks } from './feature-store.ts';
 import { inferenceChecks } from './inference.ts';
 import { integrityChecks } from './integrity.ts';
 import { monitoringChecks } from './monitoring.ts';
+import { kubeChecks } from './kube.ts';
+import { drillKubeConfig } from '../drills/safety.ts';
 
 /** The seed's targets for the morning checklist (DESIGN.md §3). */
 export const DAILY_TARGETS = {
@@ -59,6 +61,11 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
       checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, o.signal));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
+    if (sb.kube.enabled || cfg.drills.kubeconfig) {
+      const { kc } = drillKubeConfig(cfg);
+      // Seed: "> 3 pod crashes in 5 min" is critical.
+      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3));
+    }
   } finally {
     await admin.disconnect().catch(() => {});
   }
