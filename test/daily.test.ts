@@ -3,7 +3,10 @@ import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, clearFaults, ctx, eventually, sb } from './support.ts';
 import { writeFaults } from '../sandbox/faults.ts';
-import { promScalar } from '../sandbox/prom-api.ts';
+import { promScalar, alertmanagerAlerts } from '../sandbox/prom-api.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunRecord, Check } from '../core/record.ts';
 import * as k8s from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
@@ -126,6 +129,42 @@ daily('stopped price feed: passive throughput fails', async () => {
   const t = byId('daily.kafka.throughput');
   assert.is(t.status, 'fail');
   assert.ok((t.observed as number) < 7000, `throughput ${t.observed}`);
+  // The feed's target is down and its series stop: health and dashboards see it too.
+  assert.is(byId('daily.platform-health').status, 'fail');
+  assert.match(byId('daily.dashboards.fresh').evidence.what, 'price_feed_messages_sent_total');
+});
+
+daily('slow and failing inference: latency probe, error rate and critical alerts fail', async () => {
+  writeFaults(ctx.dir, { 'inference-latency-ms': 150, 'inference-error-rate': 0.5 });
+  await eventually('ErrorRateCritical firing', async () =>
+    (await alertmanagerAlerts(sb, { alertname: 'ErrorRateCritical', active: true })).length > 0, 60_000, 1000);
+  const { code, byId } = runDaily();
+  assert.is(code, 1);
+  assert.is(byId('daily.inference.latency-p95').status, 'fail');
+  assert.ok((byId('daily.error-rate').observed as number) > 0.1);
+  const alerts = byId('daily.critical-alerts');
+  assert.is(alerts.status, 'fail');
+  assert.match(alerts.evidence.what, 'ErrorRateCritical');
+});
+
+daily('failing batch workflows: the workflow success rate fails', async () => {
+  writeFaults(ctx.dir, { 'workflow-failure-rate': 1 });
+  await sleep(sb.batch.intervalS * 2000 + 2000);
+  const { byId } = runDaily();
+  const w = byId('daily.workflow-success');
+  assert.is(w.status, 'fail');
+  assert.ok((w.observed as number) < 99);
+});
+
+daily('an unreachable feature store: connectivity fails, nothing else is attempted against it', () => {
+  const f = join(mkdtempSync(join(tmpdir(), 'daily-')), 'fs-down.yaml');
+  writeFileSync(f, 'platform:\n  featureStoreUrl: postgres://carbon:carbon@127.0.0.1:1/features\n');
+  const r = cli(['--json', '--quiet', '-c', f, 'check', 'daily', '--window', '5s']);
+  const rec = JSON.parse(r.stdout) as RunRecord;
+  assert.is(r.code, 1);
+  const c = rec.checks.find((x) => x.id === 'daily.feature-store.connectivity')!;
+  assert.is(c.status, 'fail');
+  assert.not.ok(rec.checks.some((x) => x.id === 'daily.feature-store.query-latency'));
 });
 
 daily('a bad --window is a usage error', () => {

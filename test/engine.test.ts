@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
 import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
 import { durationMs } from '../scenarios/verdict.ts';
@@ -50,10 +54,17 @@ test('overrides keep the executor shape', () => {
   assert.equal(s.executor, { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '5s', preAllocatedVUs: 5, maxVUs: 5 });
 });
 
+/** The target in its own process, so its timers do not share an event loop with the engine measuring it. */
+async function separateServer(delayMs: number): Promise<{ url: string; stop: () => void }> {
+  const proc = spawn(process.execPath, [join(projectRoot, 'bench', 'target-server.mjs'), String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = await once(proc.stdout!, 'data');
+  return { url: `http://127.0.0.1:${String(chunk).trim()}`, stop: () => proc.kill() };
+}
+
 test('latency accuracy: a 20 ms target measures p50 and p95 within a few ms of 20', async () => {
-  const { url, server } = await fixedDelayServer(20);
+  const { url, stop } = await separateServer(20);
   const r = await runNative(scenario(50, '3s', 20), { endpoints: endpoints(url), signal });
-  server.close();
+  stop();
   const d = r.metrics.http_req_duration!.values;
   assert.ok(d.med! >= 19.5 && d.med! < 25, `p50 ${d.med}`);
   assert.ok(d['p(95)']! >= 19.5 && d['p(95)']! < 30, `p95 ${d['p(95)']}`);
