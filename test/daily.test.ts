@@ -124,6 +124,8 @@ daily('a pod that does not become Ready: the Kubernetes replicas check fails', a
 
 daily('stopped price feed: passive throughput fails', async () => {
   await ctx.procs.stop('price-feed');
+  // Health and freshness look back over the window before the check starts: let the outage fill it.
+  await sleep(12_000);
   const { code, byId } = runDaily();
   assert.is(code, 1);
   const t = byId('daily.kafka.throughput');
