@@ -2,7 +2,8 @@ import type { Config } from '../core/config.ts';
 import { sandboxDir } from '../core/config.ts';
 import { UsageError } from '../core/errors.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
-import { ProcessTable, portFree } from './proc.ts';
+import { ProcessTable, portFree, waitFor } from './proc.ts';
+import { promTargets } from './prom-api.ts';
 import { postgresPart } from './postgres.ts';
 import { kafkaPart } from './kafka.ts';
 import { prometheusPart, alertmanagerPart } from './prometheus.ts';
@@ -68,7 +69,27 @@ export async function sandboxUp(ctx: SandboxContext, parts = PARTS): Promise<Par
     await part.start(ctx);
     ctx.progress(`${part.name}: up (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
+  if (todo.length > 0 && parts.includes(prometheusPart) && (await prometheusPart.status(ctx)).healthy) await settleScrapes(ctx);
   return sandboxStatus(ctx, parts);
+}
+
+/**
+ * Parts started after Prometheus are scraped as down until their first good scrape; `up` returns
+ * only once every discovered target has been scraped up, so what it reports (and the health
+ * series a check reads right after) describes a running platform, not one still starting.
+ */
+async function settleScrapes(ctx: SandboxContext): Promise<void> {
+  let last = '';
+  try {
+    await waitFor('scrape targets up', async () => {
+      const ts = await promTargets(ctx.sb);
+      const notUp = ts.filter((t) => t.health !== 'up').map((t) => t.job);
+      last = notUp.join(', ');
+      return ts.length > 0 && notUp.length === 0;
+    }, 20_000, () => last, 250);
+  } catch {
+    ctx.progress(`prometheus: not every scrape target is up yet (${last})`);
+  }
 }
 
 export async function sandboxDown(ctx: SandboxContext, parts = PARTS): Promise<string[]> {
