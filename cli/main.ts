@@ -7,6 +7,7 @@ import { registerLoad } from './gate.ts';
 import { registerCheck } from './check.ts';
 import { registerReport } from './report.ts';
 import { registerDrill } from './drill.ts';
+import { registerK6 } from './k6.ts';
 
 export interface GlobalOpts { config?: string; json?: boolean; quiet?: boolean }
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerReport(program);
   registerDrill(program);
+  registerK6(program);
 
   program.command('start')
     .description('the main job: sandbox up (installing on first run), daily check, deploy gate, Wednesday drill, week-1 report')

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { K6_DIR, staleScripts, writeScripts } from '../scenarios/engines/k6/script.ts';
+import { EXIT } from '../core/errors.ts';
+import { projectRoot } from '../core/paths.ts';
+
+export function registerK6(program: Command): void {
+  const k6 = program.command('k6').description('k6 scripts generated from the scenario definitions');
+  k6.command('generate')
+    .description(`render every scenario to a k6 TypeScript script in ${relative(projectRoot, K6_DIR)}/ (run them with \`k6 run\`)`)
+    .option('--check', 'change nothing; exit 1 and list the files that are stale')
+    .action((o: { check?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ json?: boolean }>();
+      const files = o.check ? staleScripts() : writeScripts();
+      if (g.json) process.stdout.write(JSON.stringify({ dir: K6_DIR, [o.check ? 'stale' : 'written']: files }) + '\n');
+      else if (o.check) process.stdout.write(files.length ? `stale (run \`harness k6 generate\`):\n  ${files.join('\n  ')}\n` : 'k6 scripts are up to date\n');
+      else process.stdout.write(files.length ? `wrote ${files.map((f) => `k6/${f}`).join(', ')}\n` : 'k6 scripts already up to date\n');
+      process.exitCode = o.check && files.length ? EXIT.checkFailed : EXIT.ok;
+    });
+}

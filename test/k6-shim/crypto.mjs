@@ -1,0 +1,2 @@
+import { createHash } from 'node:crypto';
+export const sha256 = (input, encoding) => createHash('sha256').update(input).digest(encoding);
