@@ -8,6 +8,8 @@ import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
 import { SCENARIOS, SUITES } from '../scenarios/catalog.ts';
 import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
+import { findK6, runK6 } from '../scenarios/engines/k6/run.ts';
+import { runK6Operator } from '../scenarios/engines/k6/operator.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { parseScenarioThresholds, durationMs } from '../scenarios/verdict.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -15,9 +17,12 @@ import type { ScenarioResult } from '../scenarios/result.ts';
 import { scenarioChecks } from '../verifiers/load.ts';
 import { gateMarkdown, gateJunit } from '../reports/gate.ts';
 
-interface LoadOpts { engine: string; duration?: string; rate?: number; junit?: string; summary?: string }
+interface LoadOpts { engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number }
+type Engine = 'native' | 'k6' | 'k6-operator';
 
-const engineOption = () => new Option('--engine <engine>', 'load engine').choices(['native']).default('native');
+const engineOption = () => new Option('--engine <engine>', 'load engine: native (built in), k6 (your k6 on PATH or $K6_BIN), k6-operator (a TestRun in the cluster)')
+  .choices(['native', 'k6', 'k6-operator']).default('native');
+const parallelismOption = () => new Option('--parallelism <n>', 'k6-operator: runner pods per scenario').argParser(Number).default(2);
 const durationOption = () => new Option('--duration <d>', 'override each scenario\'s duration (k6 syntax: 30s, 1m30s)');
 
 function validateDuration(d: string | undefined): void {
@@ -30,20 +35,24 @@ function validateDuration(d: string | undefined): void {
 }
 
 /** Runs scenarios one after another into one record; used by `gate` and `run`. */
-async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[]): Promise<void> {
+async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[], o: LoadOpts): Promise<void> {
   const endpoints = endpointsFor(cfg);
   const results: ScenarioResult[] = [];
   const live = process.stderr.isTTY;
   for (const s of scenarios) {
     if (ctx.signal.aborted) break;
     ctx.progress(`▶ ${s.name}: ${s.description}`);
-    const r = await runNative(s, {
-      endpoints, signal: ctx.signal,
-      progress: (line, final) => {
-        if (live) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-        else if (final) ctx.progress(line);
-      },
-    });
+    const r = o.engine === 'k6'
+      ? await runK6(s, { endpoints, signal: ctx.signal, outDir: ctx.rec.dir, progress: (line) => ctx.progress(line) })
+      : o.engine === 'k6-operator'
+        ? await runK6Operator(s, { cfg, signal: ctx.signal, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
+        : await runNative(s, {
+          endpoints, signal: ctx.signal,
+          progress: (line, final) => {
+            if (live) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+            else if (final) ctx.progress(line);
+          },
+        });
     results.push(r);
     ctx.rec.setData('scenarios', results);
     for (const c of scenarioChecks(s, r)) ctx.rec.addCheck(c);
@@ -66,12 +75,16 @@ async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: Loa
   if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
   const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
   planned.forEach(parseScenarioThresholds); // bad thresholds exit 2 before any load
+  if (o.engine === 'k6') findK6(); // a missing k6 exits 2 before anything runs
+  if (o.engine === 'k6-operator' && !(Number.isInteger(o.parallelism) && o.parallelism! >= 1 && o.parallelism! <= 100)) {
+    throw new UsageError('--parallelism', 'must be a whole number from 1 to 100');
+  }
   const code = await runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);
     // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
     ctx.rec.noDataFails = true;
-    await runScenarios(ctx, cfg, planned);
+    await runScenarios(ctx, cfg, planned, o);
   }, (r) => process.stdout.write(gateMarkdown(r)));
   return code;
 }
@@ -81,6 +94,7 @@ export function registerLoad(program: Command): void {
     .description('run an SLO suite and decide: exit 0 pass, 1 a check failed, 2 bad input, 3 could not run')
     .addOption(new Option('--suite <name>', 'suite to run').choices(Object.keys(SUITES)).default('deploy'))
     .addOption(engineOption())
+    .addOption(parallelismOption())
     .addOption(durationOption())
     .option('--junit <file>', 'also write JUnit XML here (always written to the run folder)')
     .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
@@ -93,6 +107,7 @@ export function registerLoad(program: Command): void {
     .description('run one scenario and judge its thresholds')
     .argument('<scenario>', `one of: ${Object.keys(SCENARIOS).join(', ')}`)
     .addOption(engineOption())
+    .addOption(parallelismOption())
     .addOption(durationOption())
     .option('--rate <n>', 'override the arrival rate (iterations per timeUnit; ramping: peak)', Number)
     .option('--junit <file>', 'also write JUnit XML here')

@@ -92,10 +92,23 @@ const DrillsSchema = z.strictObject({
   kubeconfig: z.string().optional(),
 });
 
+/** Distributed k6 runs through k6-operator (`--engine k6-operator`). */
+const K6OperatorSchema = z.strictObject({
+  /** Namespace for the TestRun and its script ConfigMap; created when missing. */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 label').default('load-testing'),
+  /** Runner image: a k6 build with xk6-kafka and xk6-sql for the Kafka and feature-store scenarios. */
+  runnerImage: z.string().min(1).default('grafana/k6:1.5.0'),
+  /** Seconds beyond the scenario's own duration to wait for the TestRun to finish. */
+  timeoutS: z.number().int().min(10).max(86_400).default(300),
+  /** kubeconfig of the cluster running k6-operator; default: drills.kubeconfig, then the sandbox's. */
+  kubeconfig: z.string().optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   sandbox: SandboxSchema.prefault({}),
   platform: PlatformSchema.prefault({}),
   drills: DrillsSchema.prefault({}),
+  k6Operator: K6OperatorSchema.prefault({}),
   runsDir: z.string().default('runs'),
 });
 

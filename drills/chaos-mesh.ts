@@ -1,39 +1,15 @@
 import * as k8s from '@kubernetes/client-node';
+import { ensureCrds, storedCrd } from '../sandbox/crds.ts';
 
 export const CHAOS = { group: 'chaos-mesh.org', version: 'v1alpha1', plural: 'podchaos' } as const;
 
-/** The CRDs the harness needs: enough schema for the API server to store and serve the objects. */
+/** The CRDs the harness needs: no Chaos Mesh controller runs in the sandbox, but its API does. */
 export function chaosMeshCrds(): k8s.V1CustomResourceDefinition[] {
-  const crd = (kind: string, plural: string, singular: string): k8s.V1CustomResourceDefinition => ({
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.chaos-mesh.org` },
-    spec: {
-      group: 'chaos-mesh.org', scope: 'Namespaced',
-      names: { kind, plural, singular, listKind: `${kind}List` },
-      versions: [{
-        name: 'v1alpha1', served: true, storage: true, subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
-      }],
-    },
-  });
-  return [crd('PodChaos', 'podchaos', 'podchaos'), crd('Schedule', 'schedules', 'schedule')];
+  return [storedCrd('chaos-mesh.org', 'v1alpha1', 'PodChaos', 'podchaos'), storedCrd('chaos-mesh.org', 'v1alpha1', 'Schedule', 'schedules')];
 }
 
 export async function ensureChaosMeshCrds(kc: k8s.KubeConfig): Promise<void> {
-  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const c of chaosMeshCrds()) {
-    try { await api.readCustomResourceDefinition({ name: c.metadata!.name! }); continue; } catch { /* create below */ }
-    try { await api.createCustomResourceDefinition({ body: c }); } catch (e) { if ((e as { code?: number }).code !== 409) throw e; }
-  }
-  // The API serves the new kind only once the CRD is Established.
-  const deadline = Date.now() + 15_000;
-  for (const c of chaosMeshCrds()) {
-    while (Date.now() < deadline) {
-      const got = await api.readCustomResourceDefinition({ name: c.metadata!.name! });
-      if (got.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await ensureCrds(kc, chaosMeshCrds());
 }
 
 export interface PodChaosSpec { namespace: string; labels: Record<string, string>; count: number; gracePeriod: number }

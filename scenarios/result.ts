@@ -38,4 +38,18 @@ export interface ScenarioResult {
   /** One point per second: load achieved and latency, for charts. */
   timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null }>;
   crossChecks: Record<string, number>;
+  /** k6 and k6-operator runs: what k6 itself said, kept next to our own verdict. */
+  k6?: K6RunReport;
+}
+
+export interface K6RunReport {
+  /** k6's exit code (k6-operator: null, runners have no single exit code). */
+  exitCode: number | null;
+  /** Output files read, by shape. */
+  files: Record<string, string>;
+  /** k6's own threshold verdicts (per runner for k6-operator), where its output had them. */
+  reported: Array<{ key: string; expr: string; ok: boolean; source: string }>;
+  /** Thresholds where k6's verdict differs from ours over the same samples. */
+  disagreements: Array<{ key: string; expr: string; k6: boolean; ours: boolean | null; source: string }>;
+  runners?: number;
 }
