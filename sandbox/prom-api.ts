@@ -162,12 +162,18 @@ export async function alertmanagerAlerts(sb: Sb, filter: AmAlertFilter = {}): Pr
 }
 
 /** True when GET `url` answers 200 within `timeoutMs`. */
-export async function httpOk(url: string, timeoutMs = 2_000): Promise<boolean> {
+/** GET `url`: ok on a 2xx answer, else why not (status, or the connection error's cause). */
+export async function httpProbe(url: string, timeoutMs = 2_000): Promise<{ ok: boolean; why: string }> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
-    return res.status === 200;
-  } catch {
-    return false;
+    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await r.body?.cancel();
+    return r.ok ? { ok: true, why: '' } : { ok: false, why: `${url} answered ${r.status}` };
+  } catch (e) {
+    const cause = (e as Error).cause as Error | undefined;
+    return { ok: false, why: `${url}: ${cause ? String(cause.message) : (e as Error).message}` };
   }
+}
+
+export async function httpOk(url: string, timeoutMs = 2_000): Promise<boolean> {
+  return (await httpProbe(url, timeoutMs)).ok;
 }

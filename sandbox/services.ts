@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { projectRoot } from '../core/paths.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
 import { waitFor } from './proc.ts';
+import { httpProbe } from './prom-api.ts';
 
 const MAIN = join(projectRoot, 'sandbox', 'services', 'main.ts');
 
@@ -15,16 +16,6 @@ export function serviceCommand(ctx: SandboxContext, service: string, args: strin
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', CARBON_SANDBOX_CONFIG: JSON.stringify(ctx.sb), CARBON_SANDBOX_DIR: ctx.dir },
     cwd: projectRoot,
   };
-}
-
-async function httpOk(url: string): Promise<{ ok: boolean; why: string }> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await r.arrayBuffer();
-    return r.ok ? { ok: true, why: '' } : { ok: false, why: `${url} answered ${r.status}` };
-  } catch (e) {
-    return { ok: false, why: `${url}: ${(e as Error).cause ? String(((e as Error).cause as Error).message) : (e as Error).message}` };
-  }
 }
 
 interface ServiceSpec {
@@ -45,7 +36,7 @@ function servicePart(spec: ServiceSpec): Part {
       ctx.procs.spawn(spec.name, c.cmd, c.args, { env: c.env, cwd: c.cwd });
       await waitFor(spec.name, async () => {
         if (!ctx.procs.alive(spec.name)) throw new Error('exited');
-        return spec.probe ? (await httpOk(spec.probe(ctx))).ok : true;
+        return spec.probe ? (await httpProbe(spec.probe(ctx))).ok : true;
       }, 30_000, () => ctx.procs.tailLog(spec.name));
     },
     async stop(ctx) { await ctx.procs.stop(spec.name); },
@@ -53,7 +44,7 @@ function servicePart(spec: ServiceSpec): Part {
       const endpoint = spec.port ? `${ctx.sb.host}:${spec.port(ctx)}` : undefined;
       if (!ctx.procs.alive(spec.name)) return { name: spec.name, healthy: false, reason: 'not running', endpoint };
       if (!spec.probe) return { name: spec.name, healthy: true, reason: 'running', endpoint };
-      const r = await httpOk(spec.probe(ctx));
+      const r = await httpProbe(spec.probe(ctx));
       return { name: spec.name, healthy: r.ok, reason: r.ok ? 'running; probe answered 200' : r.why, endpoint };
     },
   };
