@@ -57,6 +57,24 @@ for (const s of Object.values(SCENARIOS)) {
   });
 }
 
+test('scenario tags and a ramping executor carry over too, and the script type-checks', () => {
+  const s = {
+    ...SCENARIOS['inference-latency']!, name: 'ramp-probe', tags: { team: 'ml', slo: 'response-time-p95' },
+    executor: { executor: 'ramping-arrival-rate' as const, startRate: 10, timeUnit: '1s', stages: [{ target: 50, duration: '10s' }, { target: 0, duration: '5s' }], preAllocatedVUs: 5, maxVUs: 20 },
+    thresholds: { 'http_req_duration{scenario:ramp-probe}': [{ threshold: 'p(99)<250', abortOnFail: true, delayAbortEval: '5s' }] },
+  };
+  const text = renderScript(s);
+  assert.equal(JSON.parse(between(text, 'const definition: ArrivalExecutor = ', ';\n')), s.executor);
+  assert.equal(JSON.parse(between(text, '  thresholds: ', ',\n  summaryTrendStats')), s.thresholds);
+  assert.equal(JSON.parse(between(text, 'tags: ', ' },\n')), s.tags);
+  const dir = mkdtempSync(join(tmpdir(), 'k6-ramp-'));
+  cpSync(K6_DIR, dir, { recursive: true });
+  writeFileSync(join(dir, 'tsconfig.json'), readFileSync(join(K6_DIR, 'tsconfig.json'), 'utf8').replace('"../node_modules/@types"', JSON.stringify(join(projectRoot, 'node_modules/@types'))));
+  writeFileSync(join(dir, 'ramp-probe.ts'), text);
+  const r = spawnSync(process.execPath, [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+});
+
 test('kafka scripts send the native engine\'s message: same seq, sentAt and checksum', () => {
   const code = `
     const { priceMessage } = await import(${JSON.stringify(join(K6_DIR, 'lib/platform.ts'))});
