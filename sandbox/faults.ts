@@ -14,6 +14,9 @@ export const FAULTS = {
   'consumer-drop-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers silently lose (0..1)' },
   'consumer-delay-ms': { schema: z.number().int().min(0).max(60_000), help: 'processing time per message in the consumers (ms): builds lag' },
   'ready-delay-s': { schema: z.number().min(0).max(600), help: 'seconds a replacement consumer pod takes to become Ready' },
+  'consumer-duplicate-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers process twice, as an at-least-once redelivery would (0..1)' },
+  'feed-corrupt-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the feed sends damaged: the price changed after the checksum (0..1)' },
+  'prediction-bias': { schema: z.number().min(-1000).max(1000), help: 'amount added to every prediction: a model that no longer matches the reference' },
   'workflow-failure-rate': { schema: z.number().min(0).max(1), help: 'fraction of batch workflow runs that fail (0..1)' },
 } as const;
 

@@ -58,6 +58,24 @@ daily('consumer-drop-rate: the integrity check fails and lists the missing seque
   assert.is(byId('daily.integrity.duplicates').status, 'pass');
 });
 
+daily('duplicated, damaged and mispredicted messages: the duplicates, corruption and accuracy checks each fail with the ids', async () => {
+  writeFaults(ctx.dir, { 'consumer-duplicate-rate': 0.02, 'feed-corrupt-rate': 0.01, 'prediction-bias': 0.5 });
+  await sleep(12_000);
+  const { code, byId } = runDaily();
+  assert.is(code, 1);
+  const dup = byId('daily.integrity.duplicates');
+  assert.is(dup.status, 'fail');
+  assert.match(dup.evidence.what, /duplicated \(run:seq\): \d+:\d+/);
+  const corrupt = byId('daily.integrity.corruption');
+  assert.is(corrupt.status, 'fail');
+  assert.match(corrupt.evidence.what, /checksum failures in the topic: \d+:\d+/);
+  const accuracy = byId('daily.integrity.accuracy');
+  assert.is(accuracy.status, 'fail');
+  assert.match(accuracy.evidence.what, /wrong: \d+:\d+/);
+  // Damaged messages are rejected by the consumers, not lost: the loss check stays clean.
+  assert.is(byId('daily.integrity.loss').status, 'pass');
+});
+
 daily('consumer-delay-ms: the consumer lag check fails', async () => {
   writeFaults(ctx.dir, { 'consumer-delay-ms': 20 });
   await sleep(6_000);

@@ -81,11 +81,16 @@ export async function main(args: string[]): Promise<void> {
         f.samples += 1;
         f.last = price.price;
         features.set(price.commodity, f);
-        out.push({
+        const prediction: PredictionMessage = {
           run: price.run, seq: price.seq, commodity: price.commodity, price: price.price,
-          predicted: MODEL.predict(price.price, f.short, f.long), emaShort: f.short, emaLong: f.long, sourceChecksum: price.checksum,
+          predicted: MODEL.predict(price.price, f.short, f.long) + faults.get('prediction-bias'),
+          emaShort: f.short, emaLong: f.long, sourceChecksum: price.checksum,
           sentAt: price.sentAt, processedAt: Date.now(), consumer: id,
-        });
+        };
+        out.push(prediction);
+        // A redelivered message processed again, as at-least-once consumers do after a rebalance.
+        const dupRate = faults.get('consumer-duplicate-rate');
+        if (dupRate > 0 && Math.random() < dupRate) out.push({ ...prediction, processedAt: Date.now() });
         // Slow processing still reports progress (and lag) every second.
         if (out.length >= 1000 || performance.now() - chunkStart > 1000) await flush();
       }

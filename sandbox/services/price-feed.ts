@@ -6,7 +6,7 @@ import { makePrice, type PriceMessage } from './messages.ts';
 /** The upstream market-data feed: produces price ticks to `commodity-prices` at a steady rate. */
 export async function main(): Promise<void> {
   const env = serviceEnv('price-feed');
-  const { sb } = env;
+  const { sb, faults } = env;
   const run = Date.now();
   const sent = new client.Counter({ name: 'price_feed_messages_sent_total', help: 'price messages acknowledged by Kafka', registers: [env.registry] });
   const errors = new client.Counter({ name: 'price_feed_send_errors_total', help: 'failed produce requests', registers: [env.registry] });
@@ -40,6 +40,9 @@ export async function main(): Promise<void> {
         batch.push(makePrice({ run, seq: seq + i + 1, commodity, price: Math.round(p * 10000) / 10000, sentAt: now }));
       }
       seq += n;
+      // Damage in transit: the price changes after the checksum was computed.
+      const corruptRate = faults.get('feed-corrupt-rate');
+      if (corruptRate > 0) for (const m of batch) if (Math.random() < corruptRate) m.price += 1;
       try {
         await producer.send({
           topic: 'commodity-prices', acks: -1, compression: CompressionTypes.None,
