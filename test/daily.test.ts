@@ -11,15 +11,23 @@ import type { RunRecord, Check } from '../core/record.ts';
 import * as k8s from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
+import { featureStoreChecks } from '../verifiers/feature-store.ts';
+import { pgConnection } from '../sandbox/postgres.ts';
 
 const daily = suite('daily');
 daily.before(() => clearFaults());
 daily.after.each(async () => {
-  clearFaults();
-  if (restoreScale) { await restoreScale(); restoreScale = null; await sleep(2000); }
-  // Every test leaves the platform as it found it: all parts up and the consumers caught up.
-  assert.is(cli(['--quiet', 'sandbox', 'up']).code, 0, 'sandbox restored');
-  await eventually('consumers caught up', async () => ((await promScalar(sb, 'sum(consumer_lag_messages)')) ?? Infinity) < 5000, 90_000, 1000);
+  try {
+    clearFaults();
+    if (restoreScale) { await restoreScale(); restoreScale = null; await sleep(2000); }
+    // Every test leaves the platform as it found it: all parts up and the consumers caught up.
+    assert.is(cli(['--quiet', 'sandbox', 'up']).code, 0, 'sandbox restored');
+    await eventually('consumers caught up', async () => ((await promScalar(sb, 'sum(consumer_lag_messages)')) ?? Infinity) < 5000, 90_000, 1000);
+  } catch (e) {
+    // uvu ends the suite without a word when a hook throws: say why here.
+    process.stderr.write(`daily after.each failed: ${(e as Error).stack ?? e}\n`);
+    throw e;
+  }
 });
 
 function runDaily(window = '6s'): { code: number; rec: RunRecord; byId: (id: string) => Check } {
@@ -87,24 +95,23 @@ daily('consumer-delay-ms: the consumer lag check fails', async () => {
 });
 
 /** Two of three consumers stopped: scaled down through Kubernetes when pods run them, else stopped directly. */
-async function stopTwoConsumers(): Promise<void> {
+async function stopConsumers(keep = 1): Promise<void> {
   if (sb.kube.enabled) {
     const apps = kubeConfig(ctx).makeApiClient(k8s.AppsV1Api);
-    await apps.patchNamespacedDeploymentScale({ name: 'prediction-consumer', namespace: KUBE_NAMESPACE, body: { spec: { replicas: 1 } } },
+    await apps.patchNamespacedDeploymentScale({ name: 'prediction-consumer', namespace: KUBE_NAMESPACE, body: { spec: { replicas: keep } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     restoreScale = async () => {
       await apps.patchNamespacedDeploymentScale({ name: 'prediction-consumer', namespace: KUBE_NAMESPACE, body: { spec: { replicas: sb.consumers.replicas } } },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     };
   } else {
-    await ctx.procs.stop('prediction-consumer-1');
-    await ctx.procs.stop('prediction-consumer-2');
+    for (let i = keep; i < sb.consumers.replicas; i++) await ctx.procs.stop(`prediction-consumer-${i}`);
   }
 }
 let restoreScale: (() => Promise<void>) | null = null;
 
 daily('stopped consumers: replicas 1/3 fails', async () => {
-  await stopTwoConsumers();
+  await stopConsumers(1);
   const admin = new Kafka({ clientId: 'daily-test', brokers: [`${sb.host}:${sb.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -118,6 +125,17 @@ daily('stopped consumers: replicas 1/3 fails', async () => {
   const r = byId('daily.consumers.replicas');
   assert.is(r.status, 'fail');
   assert.is(r.observed, '1/3');
+});
+
+daily('feature freshness: passes while consumers update features, fails once they have all stopped', async () => {
+  const opts = { queryTargetMs: 5000, freshnessS: 3 };
+  const fresh = (await featureStoreChecks(pgConnection(sb), 'sandbox', opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
+  assert.is(fresh.status, 'pass', fresh.evidence.what);
+  await stopConsumers(0);
+  await sleep(6_000);
+  const stale = (await featureStoreChecks(pgConnection(sb), 'sandbox', opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
+  assert.is(stale.status, 'fail');
+  assert.ok((stale.observed as number) >= 3, `newest update ${stale.observed} s ago`);
 });
 
 daily('a pod that does not become Ready: the Kubernetes replicas check fails', async () => {

@@ -36,7 +36,15 @@ export async function main(args: string[]): Promise<void> {
   const consumer = kafka.consumer({ groupId: sb.consumers.group, sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
   await producer.connect();
   // A member lost or added makes every survivor rejoin: the signal a pod failure leaves in the group.
-  consumer.on(consumer.events.GROUP_JOIN, () => rebalances.inc());
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    rebalances.inc();
+    // Lag is reported for the partitions this replica owns now: a partition handed to another
+    // replica in the rebalance must not keep its last lag here forever.
+    const owned = new Set(Object.values(e.payload.memberAssignment).flat());
+    for (const p of [...partitionLag.keys()]) if (!owned.has(p)) partitionLag.delete(p);
+    lagMessages.set([...partitionLag.values()].reduce((a, b) => a + b, 0));
+    if (owned.size === 0) lagSeconds.set(0);
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: 'commodity-prices', fromBeginning: false });
   await serve(env, sb.ports.consumerBase + Number(replica));
