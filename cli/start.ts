@@ -9,6 +9,27 @@ import { runsDir } from '../core/config.ts';
 import { EXIT } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { check } from '../verifiers/check.ts';
+import { promScalar } from '../sandbox/prom-api.ts';
+import { durationMs } from '../scenarios/verdict.ts';
+import type { Config } from '../core/config.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The morning check judges health over its look-back window; a platform that started seconds ago
+ * would be judged on its own start-up. Wait (bounded) until every platform target has been up for
+ * the whole window; if it never is, the check runs anyway and reports what it sees.
+ */
+async function steadyFor(cfg: Config, window: string, signal: AbortSignal, progress: (m: string) => void): Promise<void> {
+  const w = Math.ceil(durationMs(window) / 1000);
+  const query = `min(min_over_time(up{platform="carbon"}[${w}s]))`;
+  const deadline = Date.now() + (w + 30) * 1000;
+  progress(`   waiting until every platform target has been up for ${w} s (the daily check's window)…`);
+  while (Date.now() < deadline && !signal.aborted) {
+    if ((await promScalar(cfg.sandbox, query).catch(() => null)) === 1) return;
+    await sleep(1000);
+  }
+  progress('   not steady yet; running the daily check anyway');
+}
 
 export interface StartOpts { incidents?: string; feedback?: string; duration: string; window: string }
 
@@ -53,6 +74,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       if (s.name === 'week-1 report') reportRecord = rec ?? null;
       // Nothing after a sandbox that did not come up can produce evidence worth reporting.
       if (s.name === 'sandbox up' && r.status !== EXIT.ok) break;
+      if (s.name === 'sandbox up') await steadyFor(cfg, o.window, ctx.signal, ctx.progress);
     }
   }, () => {
     const rr = reportRecord as RunRecord | null;
