@@ -5,7 +5,7 @@ import { configFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import { dailyChecks } from '../verifiers/daily.ts';
-import { dailyMarkdown } from '../reports/daily.ts';
+import { dailyHtml, dailyMarkdown } from '../reports/daily.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 
 export function registerCheck(program: Command): void {
@@ -20,7 +20,7 @@ export function registerCheck(program: Command): void {
       if (!(windowS >= 5)) throw new UsageError('--window', 'must be at least 5s');
       process.exitCode = await runCommand({
         ...runOpts(cmd, 'daily', cfg),
-        onFinish: (r, dir) => writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)),
+        onFinish: (r, dir) => { writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)); writeFileSync(join(dir, 'daily.html'), dailyHtml(r)); },
       }, async (ctx) => {
         ctx.rec.setData('windowS', windowS);
         for (const c of await dailyChecks(cfg, { windowS, signal: ctx.signal, progress: ctx.progress })) ctx.rec.addCheck(c);

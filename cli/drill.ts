@@ -8,7 +8,7 @@ import { durationMs } from '../scenarios/verdict.ts';
 import { SCENARIOS } from '../scenarios/catalog.ts';
 import { withOverrides } from '../scenarios/engines/native/index.ts';
 import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
-import { drillMarkdown } from '../reports/drill.ts';
+import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 
 interface PodKillOpts { target: string; namespace: string; via: 'api' | 'chaos-mesh'; count: string; recoverySlo: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
 
@@ -35,7 +35,7 @@ export function planFrom(o: PodKillOpts): PodKillPlan {
 
 async function execute(cmd: Command, kind: string, plan: PodKillPlan): Promise<number> {
   const cfg = configFrom(cmd);
-  return runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)) },
+  return runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
     (ctx) => podKillDrill(cfg, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }
 

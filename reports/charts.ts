@@ -3,7 +3,7 @@
  * Every text that reaches the SVG is XML-escaped here, so templates insert the result unescaped.
  */
 
-export interface Point { x: number; y: number | null }
+export interface Point { x: number; y: number | null; /** Tooltip text instead of `series: x → y`. */ note?: string }
 export interface Series { name: string; points: Point[]; color?: string }
 
 export interface LineChartOptions {
@@ -17,6 +17,8 @@ export interface LineChartOptions {
   height?: number;
   /** Lower bound of the y axis; default 0 (latency and throughput are never negative). */
   yMin?: number;
+  /** Vertical marks at x values, e.g. the events of a drill's timeline on a lag chart. */
+  markers?: Array<{ x: number; label: string }>;
 }
 
 export interface TimelineEvent { label: string; atMs: number }
@@ -61,7 +63,8 @@ export function lineChart(o: LineChartOptions): string {
   const m = { top: 34, right: 16, bottom: 44, left: 60 };
   const pw = W - m.left - m.right, ph = H - m.top - m.bottom;
   const pts = o.series.flatMap((s) => s.points);
-  const xs = pts.map((p) => p.x);
+  const markers = (o.markers ?? []).filter((k) => Number.isFinite(k.x));
+  const xs = [...pts.map((p) => p.x), ...markers.map((k) => k.x)];
   const ys = pts.flatMap((p) => (p.y === null ? [] : [p.y]));
   if (o.threshold) ys.push(o.threshold.y);
   const xt = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, 6);
@@ -99,6 +102,13 @@ export function lineChart(o: LineChartOptions): string {
     const ly = above > below ? Number(y) + 14 : Number(y) - 5;
     out.push(`<text x="${m.left + pw - 4}" y="${ly}" font-size="11" text-anchor="end" fill="#dc2626" stroke="#fff" stroke-width="3" paint-order="stroke">${esc(o.threshold.label)}</text>`);
   }
+  // Markers: a dashed vertical line each; labels on two alternating rows under the title.
+  markers.forEach((k, i) => {
+    const x = n(sx(k.x));
+    out.push(`<line class="marker" x1="${x}" x2="${x}" y1="${m.top}" y2="${m.top + ph}" stroke="#9ca3af" stroke-dasharray="3 3"/>`);
+    const anchor = sx(k.x) > m.left + pw * 0.75 ? 'end' : 'start';
+    out.push(`<text class="marker-label" x="${Number(x) + (anchor === 'end' ? -3 : 3)}" y="${m.top + 11 + (i % 2) * 12}" font-size="10" text-anchor="${anchor}" fill="#6b7280">${esc(k.label)}</text>`);
+  });
   o.series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
     // Break the line where a second had no samples, rather than drawing through it.
@@ -111,7 +121,7 @@ export function lineChart(o: LineChartOptions): string {
     }
     for (const p of s.points) {
       if (p.y === null) continue;
-      out.push(`<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="2.5" fill="${color}"><title>${esc(`${s.name}: ${fmt(p.x)} → ${fmt(p.y)}`)}</title></circle>`);
+      out.push(`<circle class="point" cx="${n(sx(p.x))}" cy="${n(sy(p.y))}" r="2.5" fill="${color}"><title>${esc(p.note ?? `${s.name}: ${fmt(p.x)} → ${fmt(p.y)}`)}</title></circle>`);
     }
   });
   // legend (a single series is named by the axis label)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { projectRoot } from '../core/paths.ts';
@@ -20,15 +20,35 @@ hb.registerHelper('json', (v: unknown, indent: unknown) => {
   return JSON.stringify(v, null, 2).replace(/\n/g, `\n${pad}`);
 });
 
+/** `{{cell value}}`: a Markdown table cell; a `|` or a line break in the text must not end the cell or the row. */
+hb.registerHelper('cell', (v: unknown) => (v === null || v === undefined ? '' : String(v)).replace(/\|/g, '\\|').replace(/\r?\n/g, ' '));
+
+/** Markdown and generated code are plain text and must not be HTML-escaped; HTML/XML templates are. */
+function isPlain(name: string): boolean {
+  return name.endsWith('.md.hbs') || name.endsWith('.ts.hbs');
+}
+
+/**
+ * Every `templates/partials/<name>.hbs` is a partial named `<name>` (`{{> checks-table.md}}`,
+ * `{{#> layout.html}}…{{/layout.html}}`). Each is compiled with its own escaping (Markdown plain,
+ * HTML escaped), whatever template includes it.
+ */
+function registerPartials(): void {
+  const dir = join(projectRoot, 'templates', 'partials');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs'))) {
+    const name = file.slice(0, -'.hbs'.length);
+    hb.registerPartial(name, hb.compile(readFileSync(join(dir, file), 'utf8'), { noEscape: isPlain(file) }));
+  }
+}
+registerPartials();
+
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
 /** Renders `templates/<name>` with the record-derived view; templates never compute verdicts. */
 export function render(name: string, view: unknown): string {
   let t = cache.get(name);
   if (!t) {
-    // HTML/XML templates escape; Markdown and generated code are plain text and must not.
-    const plain = name.endsWith('.md.hbs') || name.endsWith('.ts.hbs');
-    t = hb.compile(readFileSync(join(projectRoot, 'templates', name), 'utf8'), { noEscape: plain });
+    t = hb.compile(readFileSync(join(projectRoot, 'templates', name), 'utf8'), { noEscape: isPlain(name) });
     cache.set(name, t);
   }
   return t(view);

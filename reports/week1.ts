@@ -12,7 +12,8 @@ import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { SCENARIOS } from '../scenarios/catalog.ts';
 import { render } from './render.ts';
-import { lineChart, timelineChart, fmt } from './charts.ts';
+import { lineChart, fmt } from './charts.ts';
+import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
 import { severitySummary, repairMinutes, type Incident, type Feedback, type SeveritySummary } from './inputs.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -427,12 +428,9 @@ function drillChartData(recs: LoadedRecord[]): Week1Report['charts']['drill'] {
   const drills = recs.filter((x) => (x.record.kind === 'drill' || x.record.kind.startsWith('drill')) && Array.isArray(x.record.data.timeline));
   const pick = drills[drills.length - 1];
   if (!pick) return null;
-  const events = (pick.record.data.timeline as Array<Record<string, unknown>>)
-    .filter((e) => typeof e.atMs === 'number' && Number.isFinite(e.atMs))
-    .map((e) => ({ event: String(e.event ?? e.label ?? e.name ?? '?'), atMs: e.atMs as number }));
+  const { events: timeline, sloMs } = drillTimeline(pick.record);
+  const events = timeline.map((e) => ({ event: e.event, atMs: e.atMs }));
   if (!events.length) return null;
-  const d = pick.record.data;
-  const sloMs = typeof d.recoverySloMs === 'number' ? d.recoverySloMs : typeof d.recoverySloS === 'number' ? d.recoverySloS * 1000 : null;
   return { runId: pick.record.id, startedAt: pick.record.startedAt, recordFile: pick.file, events, sloMs };
 }
 
@@ -545,12 +543,7 @@ export function week1Html(r: Week1Report, outDir: string): string {
     : chart('Throughput over time', null, 'No gate run with a kafka-throughput timeline in the window (run `harness gate`).'));
   const d = r.charts.drill;
   charts.push(d
-    ? chart('Recovery timeline', timelineChart({
-      title: 'Pod-kill drill: recovery timeline',
-      events: d.events.map((e) => ({ label: e.event, atMs: e.atMs })),
-      slo: d.sloMs !== null ? { atMs: d.sloMs, label: `recovery SLO ${fmt(d.sloMs / 1000)} s` } : undefined,
-    }), 'Times after the kill, from the newest drill record in the window.', { label: `${d.runId} (${d.startedAt})`, href: href(outDir, d.recordFile) }, true)
+    ? chart('Recovery timeline', recoveryTimelineSvg(d.events, d.sloMs), 'Times after the kill, from the newest drill record in the window.', { label: `${d.runId} (${d.startedAt})`, href: href(outDir, d.recordFile) }, true)
     : chart('Recovery timeline', null, 'No drill in the window, so no recovery timeline (run `harness drill wednesday`).', undefined, true));
-  const css = render('partials/report.css.hbs', {});
-  return render('week1.html.hbs', { ...baseView(r), table, charts, css });
+  return render('week1.html.hbs', { ...baseView(r), table, charts });
 }
