@@ -7,19 +7,22 @@ function view(r: RunRecord) {
   const scenarios = (r.data.scenarios ?? []) as ScenarioResult[];
   const checks = r.checks.map((c) => ({ ...c, scenario: c.id.split(':')[0], metric: c.id.split(':').slice(1, -1).join(':') || c.title }));
   const count = (cs: Check[], s: Check['status']) => cs.filter((c) => c.status === s).length;
+  // The gate fails on a check with no data (a verdict needs evidence), so JUnit reports it as a
+  // failure too: CI must never read failures="0" from a run that exited 1.
+  const failures = (cs: Check[]) => count(cs, 'fail') + count(cs, 'no-data');
   const bySuite = new Map<string, typeof checks>();
   for (const c of checks) bySuite.set(c.scenario!, [...(bySuite.get(c.scenario!) ?? []), c]);
   const durationS = r.endedAt ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000 : 0;
   return {
     id: r.id, suite: (r.data.suite as string) ?? r.kind, engine: (r.data.engine as string) ?? 'native',
     status: r.status, pass: r.status === 'pass', startedAt: r.startedAt, error: r.error,
-    total: checks.length, passed: count(r.checks, 'pass'), failures: count(r.checks, 'fail'),
-    errors: count(r.checks, 'error') + (r.error ? 1 : 0), skipped: count(r.checks, 'no-data'), durationS,
+    total: checks.length, passed: count(r.checks, 'pass'), failures: failures(r.checks),
+    errors: count(r.checks, 'error') + (r.error ? 1 : 0), skipped: 0, durationS,
     checks, scenarios,
     suites: [...bySuite].map(([name, cs]) => {
       const res = scenarios.find((s) => s.scenario === name);
       return {
-        name, checks: cs, failures: count(cs, 'fail'), errors: count(cs, 'error'), skipped: count(cs, 'no-data'),
+        name, checks: cs, failures: failures(cs), errors: count(cs, 'error'), skipped: 0,
         durationS: res?.durationS.toFixed(3) ?? '0', startedAt: res?.startedAt ?? r.startedAt,
       };
     }),

@@ -49,7 +49,10 @@ const makeSink = (t: MetricType): Sink =>
 
 export interface MetricDef { name: string; type: MetricType; unit: 'ms' | 'count' | 'ratio' | 'value'; help: string }
 
-/** The metrics the engines emit: k6's built-ins and xk6-kafka's names, plus our end-to-end Kafka latency. */
+/**
+ * The metrics the engines emit: k6's built-ins and xk6-kafka's names, plus our end-to-end Kafka latency.
+ * Only these can carry a threshold; the native engine emits each of them (for the targets it applies to).
+ */
 export const METRICS: Record<string, MetricDef> = Object.fromEntries(([
   ['http_reqs', 'counter', 'count', 'HTTP requests made'],
   ['http_req_duration', 'trend', 'ms', 'HTTP request time, from the scheduled start of the iteration to the last byte'],
@@ -57,8 +60,12 @@ export const METRICS: Record<string, MetricDef> = Object.fromEntries(([
   ['iterations', 'counter', 'count', 'iterations started'],
   ['iteration_duration', 'trend', 'ms', 'whole iteration time, from its scheduled start'],
   ['dropped_iterations', 'counter', 'count', 'arrivals that found no free VU and were skipped (open model)'],
-  ['vus', 'gauge', 'value', 'VUs busy'],
-  ['checks', 'rate', 'ratio', 'share of checks that passed'],
+  // Sampled once a second. Native engine: VUs busy with an iteration, and VUs allocated (preAllocatedVUs,
+  // grown to the highest concurrency reached, at most maxVUs). k6's `vus` counts its active VUs instead.
+  ['vus', 'gauge', 'value', 'VUs busy with an iteration (sampled each second)'],
+  ['vus_max', 'gauge', 'value', 'VUs allocated: preAllocatedVUs, grown to the highest number busy at once (sampled each second)'],
+  // No `checks`: no engine runs k6 check()s, so a threshold on it could only ever be no-data; it is
+  // rejected as an unknown metric when the thresholds are parsed.
   ['kafka_writer_message_count', 'counter', 'count', 'messages acknowledged by Kafka'],
   ['kafka_writer_error_count', 'counter', 'count', 'failed produce requests'],
   ['kafka_writer_write_seconds', 'trend', 'ms', 'produce request time (name kept from xk6-kafka; unit here is ms)'],

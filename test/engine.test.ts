@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
-import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
+import { runNative, withOverrides, progressLine } from '../scenarios/engines/native/index.ts';
+import { MetricStore } from '../scenarios/metrics.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { Endpoints } from '../scenarios/endpoints.ts';
@@ -33,6 +34,68 @@ const scenario = (rate: number, duration: string, maxVUs: number): Scenario => (
 
 const endpoints = (url: string): Endpoints => ({ inferenceApi: url, kafkaBrokers: [], featureStore: {}, commodities: ['brent'] });
 const signal = new AbortController().signal;
+
+/** A store whose run has lasted exactly `elapsedS` seconds. */
+function storeOf(elapsedS: number, samples: Array<[string, number]>, name = 'probe'): MetricStore {
+  const store = new MetricStore();
+  store.startedAt = 0;
+  store.endedAt = elapsedS * 1000;
+  for (const [metric, value] of samples) store.add(metric, value, { scenario: name });
+  store.add('iterations', 999, { scenario: 'another-scenario' }); // other scenarios' samples are not counted
+  store.add('http_req_failed', 1, { scenario: 'another-scenario' });
+  return store;
+}
+
+test('progress line: rate achieved, p95 so far, failed HTTP requests with their share, busy VUs, drops', () => {
+  const samples: Array<[string, number]> = [];
+  for (let i = 1; i <= 10; i++) samples.push(['iterations', 1], ['http_req_duration', i], ['http_req_failed', i <= 2 ? 1 : 0]);
+  samples.push(['dropped_iterations', 1]);
+  assert.is(progressLine(scenario(5, '30s', 5), storeOf(2, samples), 2, 30, 3),
+    'probe                   2s/30s  5.0 it/s  p95 10.0 ms  errors 2 (20.00 %)  busy 3  dropped 1');
+  // before the first response: nothing failed, nothing to divide by
+  assert.is(progressLine(scenario(5, '30s', 5), storeOf(1, [['iterations', 1]]), 1, 30, 1),
+    'probe                   1s/30s  1.0 it/s  p95 -  errors 0  busy 1  dropped 0');
+});
+
+test('progress line: Kafka write errors and failed feature-store queries count as errors', () => {
+  const kafka: Scenario = { ...scenario(5, '30s', 5), target: { kind: 'kafka-produce', topic: 'commodity-prices', batchSize: 100 } };
+  const produced = storeOf(2, [
+    ['iterations', 1], ['iterations', 1], ['iterations', 1], ['iterations', 1],
+    ['kafka_writer_message_count', 100], ['kafka_writer_message_count', 100], ['kafka_writer_message_count', 100], ['kafka_writer_error_count', 1],
+    ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5],
+  ]);
+  assert.match(progressLine(kafka, produced, 2, 30, 0), '150 msg/s  p95 5.0 ms  errors 1 (25.00 %)  busy 0');
+  const sql: Scenario = { ...scenario(5, '30s', 5), target: { kind: 'sql', endpoint: 'feature-store', query: 'SELECT 1' } };
+  const queried = storeOf(1, [['feature_store_query_duration', 4], ['feature_store_query_failed', 1], ['feature_store_query_duration', 4], ['feature_store_query_failed', 0]]);
+  assert.match(progressLine(sql, queried, 1, 30, 0), 'p95 4.0 ms  errors 1 (50.00 %)');
+});
+
+test('vus and vus_max are sampled as gauges: busy VUs, and allocated VUs growing past preAllocatedVUs', async () => {
+  // 200 ms per request at 20/s: about 4 requests in flight, more than the one pre-allocated VU.
+  const { url, server } = await fixedDelayServer(200);
+  const s: Scenario = {
+    ...scenario(20, '2s', 10),
+    executor: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '2s', preAllocatedVUs: 1, maxVUs: 10 },
+    thresholds: { 'vus{scenario:probe}': ['value<=10'], 'vus_max{scenario:probe}': ['value>=2', 'value<=10'] },
+  };
+  const r = await runNative(s, { endpoints: endpoints(url), signal }).finally(() => server.close());
+  assert.equal(r.thresholds.map((t) => [t.key, t.expr, t.ok]), [
+    ['vus{scenario:probe}', 'value<=10', true],
+    ['vus_max{scenario:probe}', 'value>=2', true],
+    ['vus_max{scenario:probe}', 'value<=10', true],
+  ]);
+  const vus = r.metrics.vus!;
+  assert.is(vus.type, 'gauge');
+  assert.ok(vus.values.max! >= 2 && vus.values.max! <= 10, `busy VUs peaked at ${vus.values.max}`);
+  assert.ok(r.metrics.vus_max!.values.max! >= vus.values.max!, 'allocated ≥ busy');
+});
+
+test('a schedule shorter than the sampling tick still has a vus sample', async () => {
+  const { url, server } = await fixedDelayServer(1);
+  const s: Scenario = { ...scenario(10, '300ms', 2), thresholds: { vus: ['value>=0'], vus_max: ['value==2'] } };
+  const r = await runNative(s, { endpoints: endpoints(url), signal }).finally(() => server.close());
+  assert.equal(r.thresholds.map((t) => t.ok), [true, true]);
+});
 
 test('constant-arrival-rate schedules rate × duration arrivals, evenly spaced', () => {
   const a = [...arrivals({ executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '2s', preAllocatedVUs: 1, maxVUs: 1 }, durationMs)];

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scenario, Executor } from '../../types.ts';
-import { MetricStore, METRICS, TrendSink, type Tags } from '../../metrics.ts';
+import { MetricStore, METRICS, TrendSink, CounterSink, RateSink, type Tags } from '../../metrics.ts';
 import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, durationMs } from '../../verdict.ts';
 import type { ScenarioResult } from '../../result.ts';
 import type { Endpoints } from '../../endpoints.ts';
@@ -38,6 +38,12 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const t0 = performance.now();
   store.startedAt = t0;
   let busy = 0;
+  // VUs "allocated", as k6's vus_max: the pre-allocated ones, grown to the most ever busy at once.
+  let allocated = Math.min(ex.preAllocatedVUs, ex.maxVUs);
+  const sampleVus = () => {
+    store.add('vus', busy, tags);
+    store.add('vus_max', allocated, tags);
+  };
   let aborted: string | null = null;
   const inflight = new Set<Promise<void>>();
   const trend = primaryTrend(s);
@@ -51,11 +57,13 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     second = { iterations: 0, failed: 0, trend: new TrendSink() };
     const abort = firstAbort(evaluateStore(parsed, store), performance.now() - t0);
     if (abort && !aborted) aborted = `threshold ${abort.key} ${abort.expr} failed (abortOnFail)`;
+    sampleVus();
     opts.progress?.(progressLine(s, store, t, totalMs / 1000, busy));
   }, 1000);
 
   const iterate = (scheduled: number) => {
     busy++;
+    if (busy > allocated) allocated = busy;
     store.add('iterations', 1, tags);
     second.iterations++;
     const p = target.iterate(scheduled).then(() => {
@@ -80,6 +88,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
       if (busy >= ex.maxVUs) { store.add('dropped_iterations', 1, tags); continue; }
       iterate(due);
     }
+    sampleVus(); // also when the schedule is shorter than the first sampling tick
     const grace = sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false });
     await Promise.race([Promise.allSettled([...inflight]), grace]);
   } finally {
@@ -102,15 +111,38 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   return result;
 }
 
-function progressLine(s: Scenario, store: MetricStore, t: number, total: number, busy: number): string {
+/**
+ * The live progress line: time, rate achieved, p95 so far, errors so far (failed HTTP requests, failed
+ * feature-store queries, failed Kafka produce calls; with their share when there is a denominator),
+ * busy VUs and dropped iterations.
+ */
+export function progressLine(s: Scenario, store: MetricStore, t: number, total: number, busy: number): string {
   const tags = { scenario: s.name };
-  const it = store.select('iterations', tags) as { sum: number } | null;
-  const dropped = store.select('dropped_iterations', tags) as { sum: number } | null;
+  const it = store.select('iterations', tags) as CounterSink | null;
+  const dropped = store.select('dropped_iterations', tags) as CounterSink | null;
   const trend = store.select(primaryTrend(s), tags) as TrendSink | null;
   const p95 = trend?.percentile(95);
-  const msgs = store.select('kafka_writer_message_count', tags) as { sum: number } | null;
-  const rate = msgs ? `${(msgs.sum / Math.max(store.elapsedS(), 0.001)).toFixed(0)} msg/s` : `${((it?.sum ?? 0) / Math.max(store.elapsedS(), 0.001)).toFixed(1)} it/s`;
-  return `${s.name.padEnd(20)} ${String(t).padStart(4)}s/${total}s  ${rate}  p95 ${p95 == null ? '-' : p95.toFixed(1) + ' ms'}  busy ${busy}  dropped ${dropped?.sum ?? 0}`;
+  const msgs = store.select('kafka_writer_message_count', tags) as CounterSink | null;
+  const elapsed = Math.max(store.elapsedS(), 0.001);
+  const rate = msgs ? `${(msgs.sum / elapsed).toFixed(0)} msg/s` : `${((it?.sum ?? 0) / elapsed).toFixed(1)} it/s`;
+  const e = errorsSoFar(store, tags);
+  const errors = `errors ${e.failed}${e.of > 0 ? ` (${((100 * e.failed) / e.of).toFixed(2)} %)` : ''}`;
+  return `${s.name.padEnd(20)} ${String(t).padStart(4)}s/${total}s  ${rate}  p95 ${p95 == null ? '-' : p95.toFixed(1) + ' ms'}  ${errors}  busy ${busy}  dropped ${dropped?.sum ?? 0}`;
+}
+
+/** Failed requests, queries and produce calls so far, out of how many were made. */
+function errorsSoFar(store: MetricStore, tags: Tags): { failed: number; of: number } {
+  let failed = 0;
+  let of = 0;
+  for (const name of ['http_req_failed', 'feature_store_query_failed']) {
+    const r = store.select(name, tags) as RateSink | null;
+    if (r) { failed += r.passes; of += r.total; } // a Rate's "passes" are its non-zero samples: the failures
+  }
+  const kafkaErrors = store.select('kafka_writer_error_count', tags) as CounterSink | null;
+  const produceCalls = store.select('kafka_writer_write_seconds', tags) as TrendSink | null;
+  failed += kafkaErrors?.sum ?? 0;
+  of += produceCalls?.count ?? 0;
+  return { failed, of };
 }
 
 /** `--duration` / `--rate` overrides, keeping the executor's shape. */
