@@ -20,6 +20,7 @@
  * still exist are adopted, not restarted; processes of pods that no longer exist are stopped.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
@@ -49,7 +50,11 @@ interface Slot {
   crashes?: number;
   /** Bumped on every (re)start: a readiness wait of an older process gives up. */
   generation: number;
+  /** The previous run's end, reported as the container's lastState like a kubelet does. */
+  lastTerminated?: Terminated;
 }
+
+interface Terminated { exitCode: number; reason: string; message?: string; startedAt: string; finishedAt: string }
 
 function log(msg: string): void {
   process.stdout.write(`${new Date().toISOString()} kube-bridge: ${msg}\n`);
@@ -81,6 +86,8 @@ class Bridge {
   private readonly waitingLogged = new Set<string>();
   /** uid → when the bridge first saw the pod bound to a node. */
   private readonly boundSeen = new Map<string, number>();
+  /** How the processes this bridge spawned ended, by pid (from their exit events). */
+  private readonly exits = new Map<number, { code: number | null; signal: NodeJS.Signals | null; at: number }>();
   private listed = false;
   private closed = false;
   private watchAbort: AbortController | null = null;
@@ -237,11 +244,12 @@ class Bridge {
           const backoffS = Math.min(300, 10 * 2 ** (slot.crashes - 1));
           slot.restartAt = Date.now() + backoffS * 1000;
           slot.ready = false;
+          slot.lastTerminated = this.terminated(slot);
           log(`pod ${name}: process ${slot.pid} (slot ${slot.slot}) exited after ${(ranMs / 1000).toFixed(1)} s; restarting in ${backoffS} s (CrashLoopBackOff)`);
           await this.patchStatus(pod, slot, false, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${backoffS}s restarting failed container` } });
         } else if (Date.now() >= slot.restartAt) {
           this.slots.delete(slot.slot);
-          await this.startProcess(pod, slot.slot, slot.restarts + 1, Date.now(), slot.crashes);
+          await this.startProcess(pod, slot.slot, slot.restarts + 1, Date.now(), slot.crashes, slot.lastTerminated);
         }
       } else if (!slot.stopping && slot.generation === 0) {
         // Adopted from an earlier bridge: confirm readiness with this bridge's own checks.
@@ -251,12 +259,13 @@ class Bridge {
     }
   }
 
-  private async startProcess(pod: k8s.V1Pod, i: number, restarts: number, readySince: number, crashes = 0): Promise<void> {
+  private async startProcess(pod: k8s.V1Pod, i: number, restarts: number, readySince: number, crashes = 0, lastTerminated?: Terminated): Promise<void> {
     const name = pod.metadata!.name!;
     const c = serviceCommand({ sb: this.sb, dir: this.dir } as Parameters<typeof serviceCommand>[0], APP, [String(i)]);
     // A slot is only free once its previous process is gone, so the metrics port is free too.
-    const pid = this.procs.spawn(replicaName(i), c.cmd, c.args, { env: { ...c.env, CARBON_CONSUMER_ID: name }, cwd: c.cwd });
-    const slot: Slot = { slot: i, pod: name, uid: pod.metadata!.uid!, pid, startedAt: Date.now(), readySince, restarts, crashes, ready: false, stopping: false, generation: Date.now() };
+    const pid = this.procs.spawn(replicaName(i), c.cmd, c.args, { env: { ...c.env, CARBON_CONSUMER_ID: name }, cwd: c.cwd },
+      (code, signal) => this.exits.set(pid, { code, signal, at: Date.now() }));
+    const slot: Slot = { slot: i, pod: name, uid: pod.metadata!.uid!, pid, startedAt: Date.now(), readySince, restarts, crashes, ready: false, stopping: false, generation: Date.now(), lastTerminated };
     this.slots.set(i, slot);
     this.saveState();
     log(`pod ${name}: started consumer pid ${pid} in slot ${i} (metrics :${this.sb.ports.consumerBase + i})`);
@@ -319,6 +328,7 @@ class Bridge {
           started: !state,
           restartCount: slot.restarts,
           state: state ?? { running: { startedAt: started } },
+          lastState: slot.lastTerminated ? { terminated: slot.lastTerminated } : {},
         }],
       },
     };
@@ -330,6 +340,20 @@ class Bridge {
     } catch (e) {
       log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
     }
+  }
+
+  /**
+   * How a crashed process ended, as a kubelet reports it: 128 + signal number when killed by a signal;
+   * a process adopted from an earlier bridge was not ours to wait on, so its end is unknown (the
+   * kubelet's own wording for a lost container).
+   */
+  private terminated(slot: Slot): Terminated {
+    const e = this.exits.get(slot.pid);
+    this.exits.delete(slot.pid);
+    const startedAt = rfc3339(slot.startedAt);
+    if (!e) return { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'the process ended while not supervised by this bridge', startedAt, finishedAt: rfc3339(Date.now()) };
+    const code = e.code ?? 128 + (e.signal ? osConstants.signals[e.signal] : 0);
+    return { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', ...(e.signal ? { message: `killed by ${e.signal}` } : {}), startedAt, finishedAt: rfc3339(e.at) };
   }
 
   /** Stops the pod's process (SIGTERM now, SIGKILL after the grace period), frees the slot, finalises the pod. */

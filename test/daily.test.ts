@@ -12,7 +12,10 @@ import * as k8s from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
 import { featureStoreChecks } from '../verifiers/feature-store.ts';
+import { topicChecks } from '../verifiers/kafka.ts';
+import { kubeChecks } from '../verifiers/kube.ts';
 import { pgConnection } from '../sandbox/postgres.ts';
+import pg from 'pg';
 
 const daily = suite('daily');
 daily.before(() => clearFaults());
@@ -92,6 +95,8 @@ daily('consumer-delay-ms: the consumer lag check fails', async () => {
   const lag = byId('daily.kafka.consumer-lag');
   assert.is(lag.status, 'fail');
   assert.ok((lag.observed as number) >= 5, `lag ${lag.observed}`);
+  const msgs = byId('daily.kafka.consumer-lag-messages');
+  assert.is(msgs.status, 'fail', msgs.evidence.what);
 });
 
 /** Two of three consumers stopped: scaled down through Kubernetes when pods run them, else stopped directly. */
@@ -125,6 +130,12 @@ daily('stopped consumers: replicas 1/3 fails', async () => {
   const r = byId('daily.consumers.replicas');
   assert.is(r.status, 'fail');
   assert.is(r.observed, '1/3');
+  if (sb.kube.enabled) {
+    // Scaled down is not healthy: Kubernetes' view is judged against the intended 3, not spec.replicas.
+    const k = byId('daily.kube.replicas');
+    assert.is(k.status, 'fail');
+    assert.is(k.observed, '1/3');
+  }
 });
 
 daily('feature freshness: passes while consumers update features, fails once they have all stopped', async () => {
@@ -159,6 +170,78 @@ daily('a pod that does not become Ready: the Kubernetes replicas check fails', a
     if (!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) await core.deleteNamespacedPod({ name: p.metadata!.name!, namespace: KUBE_NAMESPACE });
   }
   await eventually('all Ready again', async () => (await readyCount()) === sb.consumers.replicas, 60_000, 500);
+});
+
+daily('a crashed consumer process: the pod-crash check counts the crash the pod reports', async () => {
+  if (!sb.kube.enabled) return;
+  const kc = kubeConfig(ctx);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const before = await kubeChecks(kc, KUBE_NAMESPACE, 'prediction-consumer', 0, sb.consumers.replicas);
+  assert.is(before.find((c) => c.id === 'daily.kube.crashes')!.status, 'pass', 'no crash yet');
+  const victim = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items[0]!;
+  const pid = Number(victim.status!.containerStatuses![0]!.containerID!.replace('carbon-bridge://', ''));
+  assert.ok(pid > 0);
+  process.kill(-pid, 'SIGKILL'); // the container's whole process group, like an OOM kill
+  const term = await eventually('the pod reports the terminated container', async () =>
+    (await core.readNamespacedPod({ name: victim.metadata!.name!, namespace: KUBE_NAMESPACE })).status?.containerStatuses?.[0]?.lastState?.terminated,
+  30_000, 250);
+  assert.is(term.exitCode, 137);
+  assert.match(term.message ?? '', 'SIGKILL');
+  const strict = (await kubeChecks(kc, KUBE_NAMESPACE, 'prediction-consumer', 0, sb.consumers.replicas)).find((c) => c.id === 'daily.kube.crashes')!;
+  assert.is(strict.status, 'fail');
+  assert.is(strict.observed, 1);
+  assert.equal(strict.evidence.crashed, [victim.metadata!.name!]);
+  // One crash is within the seed's critical limit (more than 3 in 5 min).
+  const seed = (await kubeChecks(kc, KUBE_NAMESPACE, 'prediction-consumer', 3, sb.consumers.replicas)).find((c) => c.id === 'daily.kube.crashes')!;
+  assert.is(seed.status, 'pass');
+  await eventually('the crashed container restarted and Ready', async () => {
+    const p = await core.readNamespacedPod({ name: victim.metadata!.name!, namespace: KUBE_NAMESPACE });
+    const c = p.status?.containerStatuses?.[0];
+    return c?.restartCount === 1 && c.ready;
+  }, 60_000, 500);
+});
+
+daily('stopped inference API: health and uptime fail', async () => {
+  await ctx.procs.stop('inference-api');
+  await sleep(7_000); // uptime looks back over the window: let the outage fill it
+  const { code, byId } = runDaily();
+  assert.is(code, 1);
+  const h = byId('daily.inference.health');
+  assert.is(h.status, 'fail');
+  assert.match(h.evidence.what, 'unreachable');
+  const u = byId('daily.uptime');
+  assert.is(u.status, 'fail');
+  assert.ok((u.observed as number) < 99.9, `uptime ${u.observed}`);
+});
+
+daily('a lock held on the features table: the feature-store query latency check fails', async () => {
+  const locker = new pg.Client(pgConnection(sb));
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE features IN ACCESS EXCLUSIVE MODE');
+    const release = sleep(5_500).then(() => locker.query('COMMIT'));
+    const checks = await featureStoreChecks(pgConnection(sb), 'sandbox', { queryTargetMs: 5000, freshnessS: 60 });
+    await release;
+    const q = checks.find((c) => c.id === 'daily.feature-store.query-latency')!;
+    assert.is(q.status, 'fail');
+    assert.ok((q.observed as number) >= 5000, `query took ${q.observed} ms`);
+    assert.is(checks.find((c) => c.id === 'daily.feature-store.connectivity')!.status, 'pass');
+  } finally {
+    await locker.end();
+  }
+});
+
+daily('a missing topic: the topic check fails for it and passes for the one that exists', async () => {
+  const admin = new Kafka({ clientId: 'daily-test', brokers: [`${sb.host}:${sb.ports.kafka}`], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [ok, missing] = await topicChecks(admin, ['commodity-prices', 'no-such-topic'], 'sandbox');
+    assert.is(ok!.status, 'pass');
+    assert.is(ok!.observed, `${sb.kafka.partitions}/${sb.kafka.partitions} partitions led`);
+    assert.is(missing!.status, 'fail');
+    assert.is(missing!.observed, 'missing');
+  } finally { await admin.disconnect(); }
 });
 
 daily('stopped price feed: passive throughput fails', async () => {
@@ -197,15 +280,19 @@ daily('failing batch workflows: the workflow success rate fails', async () => {
   assert.ok((w.observed as number) < 99);
 });
 
-daily('an unreachable feature store: connectivity fails, nothing else is attempted against it', () => {
+daily('an unreachable feature store and Kafka: connectivity and reachability fail, nothing else is attempted against them', () => {
   const f = join(mkdtempSync(join(tmpdir(), 'daily-')), 'fs-down.yaml');
-  writeFileSync(f, 'platform:\n  featureStoreUrl: postgres://carbon:carbon@127.0.0.1:1/features\n');
+  writeFileSync(f, 'platform:\n  featureStoreUrl: postgres://carbon:carbon@127.0.0.1:1/features\n  kafkaBrokers: ["127.0.0.1:1"]\n');
   const r = cli(['--json', '--quiet', '-c', f, 'check', 'daily', '--window', '5s']);
   const rec = JSON.parse(r.stdout) as RunRecord;
   assert.is(r.code, 1);
   const c = rec.checks.find((x) => x.id === 'daily.feature-store.connectivity')!;
   assert.is(c.status, 'fail');
   assert.not.ok(rec.checks.some((x) => x.id === 'daily.feature-store.query-latency'));
+  const k = rec.checks.find((x) => x.id === 'daily.kafka.reachable')!;
+  assert.is(k.status, 'fail');
+  assert.is(k.evidence.where, '127.0.0.1:1');
+  assert.not.ok(rec.checks.some((x) => x.id === 'daily.kafka.throughput'));
 });
 
 daily('a bad --window is a usage error', () => {

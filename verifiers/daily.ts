@@ -64,7 +64,7 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
     if (sb.kube.enabled || cfg.drills.kubeconfig) {
       const { kc } = drillKubeConfig(cfg);
       // Seed: "> 3 pod crashes in 5 min" is critical.
-      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3));
+      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas));
     }
   } finally {
     await admin.disconnect().catch(() => {});

@@ -60,10 +60,18 @@ export async function lagChecks(admin: Admin, group: string, topic: string, a: O
       lagS = Math.max(lagS, s);
     }
     const how = 'committed group offsets (OffsetFetch) against end offsets; seconds interpolated from the end-offset samples of the window';
+    // Messages behind is judged against the traffic of `targetS` seconds: the whole group's backlog, where
+    // the seconds check looks at the worst partition (a backlog spread thinly can pass one and fail the other).
+    const ratePerS = (total(b) - total(a)) / Math.max(0.001, (b.at - a.at) / 1000);
+    const maxMsgs = Math.round(ratePerS * targetS);
     return [
       check('daily.kafka.consumer-lag', `consumer lag of ${group} (seconds)`, `<${targetS}`, Number.isFinite(lagS) ? round(lagS) : null, 's',
         Number.isFinite(lagS) ? passIf(lagS < targetS) : 'fail', { what: `${lagMsgs} messages behind across ${committed.length} partitions`, how, where }),
-      check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages)`, 'informational', lagMsgs, 'messages', 'pass', { what: 'sum over partitions of end offset minus committed offset', how, where }),
+      check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages)`, `<${maxMsgs}`, lagMsgs, 'messages',
+        ratePerS > 0 ? passIf(lagMsgs < maxMsgs) : passIf(lagMsgs === 0), {
+          what: `${lagMsgs} messages behind; the topic took ${round(ratePerS, 1)} msg/s over the window, so ${targetS} s of traffic is ${maxMsgs} messages`,
+          how: 'sum over partitions of end offset minus committed offset', where,
+        }),
     ];
   } catch (e) {
     return [errorCheck('daily.kafka.consumer-lag', `consumer lag of ${group}`, `<${targetS}`, 's', where, e)];
