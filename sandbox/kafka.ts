@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir } from '../core/paths.ts';
+import { aptInstall } from './apt.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
 import { portOpen, requirePortFree, run, waitFor } from './proc.ts';
 
@@ -38,11 +39,18 @@ function propsFile(ctx: SandboxContext): string { return join(runDir(ctx), 'serv
 
 function classpath(sb: SandboxConfig): string { return `${libsDir(sb)}/*`; }
 
-async function requireTool(cmd: string, args: string[], hint: string): Promise<void> {
+/** A tool Kafka needs: installed from Debian when missing (as PostgreSQL and Prometheus are). */
+async function requireTool(cmd: string, args: string[], pkg: string, why: string, progress: (m: string) => void): Promise<void> {
   try {
     await run(cmd, args);
+    return;
+  } catch { /* missing: install below */ }
+  try {
+    progress(`kafka: ${cmd} not found; installing ${pkg} (${why})…`);
+    await aptInstall([pkg], progress);
+    await run(cmd, args);
   } catch (e) {
-    throw new InfraError(`${cmd} is needed (${hint}): ${(e as Error).message.split('\n')[0]}`, NAME);
+    throw new InfraError(`${cmd} is needed (${why}) and apt-get install ${pkg} did not provide it: ${(e as Error).message.split('\n')[0]}`, NAME);
   }
 }
 
@@ -149,8 +157,8 @@ async function install(ctx: SandboxContext): Promise<void> {
   const libs = libsDir(sb);
   if (existsSync(stampFile(sb)) && existsSync(libs)) return;
 
-  await requireTool('java', ['-version'], 'Kafka 4.x needs Java 17+; on Debian: apt-get install openjdk-17-jre-headless');
-  await requireTool('mvn', ['-v'], 'used to fetch the Kafka jars from Maven Central; on Debian: apt-get install maven');
+  await requireTool('java', ['-version'], 'openjdk-17-jre-headless', 'Kafka 4.x runs on Java 17+', ctx.progress);
+  await requireTool('mvn', ['-v'], 'maven', 'it fetches the Kafka jars from Maven Central', ctx.progress);
 
   ctx.progress(`kafka: downloading ${version} jars from Maven Central (first run only)…`);
   const started = Date.now();

@@ -18,11 +18,22 @@ export class ProcessTable {
   pidFile(name: string): string { return join(this.dir, 'pids', `${name}.pid`); }
   logFile(name: string): string { return join(this.dir, 'logs', `${name}.log`); }
 
+  /**
+   * The recorded process, or null when none is recorded or the pid now belongs to someone else:
+   * pid files outlive reboots, and `down` must never signal a process the sandbox did not start.
+   */
   pid(name: string): number | null {
     const f = this.pidFile(name);
     if (!existsSync(f)) return null;
-    const pid = Number(readFileSync(f, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const [p, started] = readFileSync(f, 'utf8').trim().split(/\s+/);
+    const pid = Number(p);
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    if (started !== undefined && isAlive(pid) && startTime(pid) !== started) return null;
+    return pid;
+  }
+
+  private record(name: string, pid: number): void {
+    writeFileSync(this.pidFile(name), `${pid} ${startTime(pid) ?? ''}`.trimEnd() + '\n');
   }
 
   alive(name: string): boolean {
@@ -30,25 +41,29 @@ export class ProcessTable {
     return pid !== null && isAlive(pid);
   }
 
-  /** Starts a detached process (it outlives the CLI), its output appended to logs/<name>.log. */
-  spawn(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): number {
+  /**
+   * Starts a detached process (it outlives the CLI), its output appended to logs/<name>.log.
+   * `onExit` hears how it ended while this process lives (a supervisor reporting crashes).
+   */
+  spawn(name: string, cmd: string, args: string[], opts: SpawnOptions = {}, onExit?: (code: number | null, signal: NodeJS.Signals | null) => void): number {
     const out = openSync(this.logFile(name), 'a');
     const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', out, out] });
     if (!child.pid) throw new InfraError(`could not start ${cmd}`, name);
+    if (onExit) child.on('exit', onExit);
     child.unref();
-    writeFileSync(this.pidFile(name), `${child.pid}\n`);
+    this.record(name, child.pid);
     return child.pid;
   }
 
   /** Records a pid started by another tool (e.g. pg_ctl daemonises PostgreSQL itself). */
   adopt(name: string, pid: number): void {
-    writeFileSync(this.pidFile(name), `${pid}\n`);
+    this.record(name, pid);
   }
 
   /** `signal` lets a part ask for its own clean shutdown (PostgreSQL: SIGINT = fast shutdown). */
   async stop(name: string, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
     const pid = this.pid(name);
-    if (pid === null) return false;
+    if (pid === null) { rmSync(this.pidFile(name), { force: true }); return false; }
     const wasAlive = isAlive(pid);
     if (wasAlive) {
       signalGroup(pid, signal);
@@ -65,6 +80,16 @@ export class ProcessTable {
     const f = this.logFile(name);
     if (!existsSync(f)) return '';
     return readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** Kernel start time of a process (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, a unique identity. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 

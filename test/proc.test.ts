@@ -1,0 +1,33 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcessTable, isAlive, startTime } from '../sandbox/proc.ts';
+
+const table = new ProcessTable(mkdtempSync(join(tmpdir(), 'procs-')));
+
+test('a process the table started is recorded with its start time and stopped', async () => {
+  const pid = table.spawn('sleeper', 'sleep', ['30']);
+  assert.is(readFileSync(table.pidFile('sleeper'), 'utf8').trim(), `${pid} ${startTime(pid)}`);
+  assert.ok(table.alive('sleeper'));
+  assert.ok(await table.stop('sleeper', 2000));
+  assert.not.ok(isAlive(pid));
+});
+
+test('a recycled pid (another process, other start time) is never signalled', async () => {
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    // As after a reboot: the pid file names a pid that now belongs to a process we did not start.
+    writeFileSync(table.pidFile('stale'), `${other.pid} 1\n`);
+    assert.is(table.pid('stale'), null);
+    assert.not.ok(table.alive('stale'));
+    assert.is(await table.stop('stale', 500), false);
+    assert.ok(isAlive(other.pid!), 'the unrelated process survives');
+  } finally {
+    other.kill('SIGKILL');
+  }
+});
+
+test.run();
