@@ -98,9 +98,17 @@ export function registerLoad(program: Command): void {
     .addOption(durationOption())
     .option('--junit <file>', 'also write JUnit XML here (always written to the run folder)')
     .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--only <scenarios>', 'run only these scenarios of the suite (comma-separated), e.g. to re-check one SLO after a fix')
     .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([n, s]) => `  ${n}: ${s.join(', ')}`).join('\n')}\n`)
-    .action(async (o: LoadOpts & { suite: string }, cmd: Command) => {
-      process.exitCode = await execute(cmd, 'gate', SUITES[o.suite]!.map((n) => SCENARIOS[n]!), o, o.suite);
+    .action(async (o: LoadOpts & { suite: string; only?: string }, cmd: Command) => {
+      const names = SUITES[o.suite]!;
+      const only = o.only?.split(',').map((x) => x.trim()).filter(Boolean);
+      const unknown = only?.filter((n) => !names.includes(n)) ?? [];
+      if (only && (!only.length || unknown.length)) {
+        throw new UsageError('--only', `${unknown.length ? `not in suite ${o.suite}: ${unknown.join(', ')}` : 'names no scenario'}; the suite has ${names.join(', ')}`);
+      }
+      const chosen = only ? names.filter((n) => only.includes(n)) : names;
+      process.exitCode = await execute(cmd, 'gate', chosen.map((n) => SCENARIOS[n]!), o, o.suite);
     });
 
   program.command('run')

@@ -6,6 +6,7 @@
  * The rows are data (`WEEK1_ROWS`): metric, target, comparator, threshold, aggregation and the
  * sources that feed them. Adding a source (another check id) is an edit to that table only.
  */
+import type { SloId } from '../core/slo.ts';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
@@ -33,7 +34,7 @@ export type Source =
   | { from: 'feedback'; measure: 'score' };
 
 export interface RowDef {
-  slug: string;
+  slug: SloId;
   metric: string;
   /** As the seed writes it. */
   target: string;

@@ -8,12 +8,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { InfraError } from '../core/errors.ts';
 import type { SandboxConfig } from '../core/config.ts';
+import type { SloId } from '../core/slo.ts';
 import { run } from './proc.ts';
 
 export type Severity = 'warning' | 'critical';
-export type SloId =
-  | 'platform-health' | 'response-time' | 'inference-latency'
-  | 'error-rate' | 'pod-stability' | 'kafka-lag' | 'consumer-group';
 /** How `$value` is rendered in annotations and reports. */
 export type AlertUnit = 'percent' | 'ratio' | 'seconds' | 'count';
 
@@ -57,14 +55,14 @@ export const ALERT_CATALOG: readonly AlertDef[] = [
     summary: 'Platform health below 90%',
   },
   {
-    name: 'ResponseTimeHigh', severity: 'warning', slo: 'response-time',
+    name: 'ResponseTimeHigh', severity: 'warning', slo: 'response-time-p95',
     measure: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${API}}[$window])))`,
     op: '>', threshold: 0.2, unit: 'seconds',
     what: 'p95 HTTP response time of inference-api', seed: 'response time > 200 ms warn',
     summary: 'inference-api p95 response time above 200 ms',
   },
   {
-    name: 'InferenceLatencyHigh', severity: 'warning', slo: 'inference-latency',
+    name: 'InferenceLatencyHigh', severity: 'warning', slo: 'ml-inference-latency',
     measure: `histogram_quantile(0.95, sum by (le) (rate(inference_duration_seconds_bucket{${API}}[$window])))`,
     op: '>', threshold: 0.5, unit: 'seconds',
     what: 'p95 model inference time (incl. feature lookup)', seed: 'inference > 500 ms warn',
@@ -101,7 +99,7 @@ export const ALERT_CATALOG: readonly AlertDef[] = [
     summary: 'prediction-consumer group lost or gained a member',
   },
   {
-    name: 'KafkaConsumerLagHigh', severity: 'warning', slo: 'kafka-lag',
+    name: 'KafkaConsumerLagHigh', severity: 'warning', slo: 'consumer-lag',
     measure: 'max(consumer_lag_seconds{job="prediction-consumer"})', op: '>', threshold: 30, unit: 'seconds',
     what: 'worst prediction-consumer lag', seed: 'Kafka lag > 30 s warn',
     summary: 'Kafka consumer lag above 30 s',

@@ -6,6 +6,7 @@ import type { Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
 import { makePrice, type PredictionMessage } from '../../../sandbox/services/messages.ts';
 import type { Endpoints } from '../../endpoints.ts';
+import { countOwnMessages } from './readback.ts';
 
 /** One scenario's target: what a single iteration does, and the metrics it records. */
 export interface IterationTarget {
@@ -78,9 +79,11 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
   let consumer: Consumer | null = null;
-  let offsetsBefore = 0;
-  let offsetsAfter = 0;
-  const topicEnd = async () => (await admin.fetchTopicOffsets(t.topic)).reduce((a, p) => a + Number(p.high), 0);
+  let offsetsBefore = new Map<number, number>();
+  let offsetsAfter: Map<number, number> | null = null;
+  let own: { found: number; read: number; complete: boolean } | null = null;
+  const topicEnds = async () => new Map((await admin.fetchTopicOffsets(t.topic)).map((p) => [p.partition, Number(p.high)]));
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
   return {
     where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
@@ -88,7 +91,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       try {
         await admin.connect();
         await producer.connect();
-        offsetsBefore = await topicEnd();
+        offsetsBefore = await topicEnds();
       } catch (e) {
         throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
       }
@@ -113,7 +116,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
               if (seen.has(p.seq)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
               seen.add(p.seq);
               store.add('kafka_e2e_received', 1, tags);
-              store.add('kafka_e2e_latency', now - p.sentAt, tags);
+              store.add('kafka_e2e_latency', now - (sentAt.get(p.seq) ?? p.sentAt), tags);
             }
           },
         });
@@ -123,22 +126,23 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       }
     },
     async iterate(scheduledAt) {
+      // Both latencies count from the arrival's scheduled time, like HTTP: a generator that falls
+      // behind its clock shows up as latency, not as silently fewer sends (no coordinated omission).
+      const scheduledWall = Date.now() - (performance.now() - scheduledAt);
       const now = Date.now();
       const batch = Array.from({ length: t.batchSize }, () => {
         const commodity = ep.commodities[seq % ep.commodities.length]!;
         const m = makePrice({ run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now });
-        if (t.followTo) sentAt.set(m.seq, now);
+        if (t.followTo) sentAt.set(m.seq, scheduledWall);
         return { key: commodity, value: JSON.stringify(m) };
       });
-      const t0 = performance.now();
       try {
         await producer.send({ topic: t.topic, acks: -1, messages: batch });
         store.add('kafka_writer_message_count', batch.length, tags);
       } catch {
         store.add('kafka_writer_error_count', 1, tags);
       }
-      store.add('kafka_writer_write_seconds', performance.now() - t0, tags);
-      void scheduledAt;
+      store.add('kafka_writer_write_seconds', performance.now() - scheduledAt, tags);
     },
     async teardown(signal) {
       if (consumer) {
@@ -148,12 +152,21 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
         await consumer.disconnect().catch(() => {});
       }
-      try { offsetsAfter = await topicEnd(); } catch { offsetsAfter = NaN; }
+      try { offsetsAfter = await topicEnds(); } catch { offsetsAfter = null; }
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
+      if (offsetsAfter && seq > 0 && !signal.aborted) {
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore, offsetsAfter, run, seq, signal); } catch { own = null; }
+      }
     },
     async crossChecks() {
-      return { topicEndOffsetDelta: offsetsAfter - offsetsBefore };
+      const out: Record<string, number> = { topicEndOffsetDelta: offsetsAfter ? sum(offsetsAfter) - sum(offsetsBefore) : NaN };
+      if (own) {
+        out.ownMessagesInTopic = own.found;
+        out.messagesReadBack = own.read;
+        out.readBackComplete = own.complete ? 1 : 0;
+      }
+      return out;
     },
   };
 }

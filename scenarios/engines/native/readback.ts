@@ -1,0 +1,66 @@
+import type { Kafka } from 'kafkajs';
+
+/**
+ * Counts this run's messages actually stored in a topic: reads every partition from its end offset
+ * before the run to its end offset after, and marks each sequence number of `run` it finds. Other
+ * producers (the platform's own feed) write to the same topic, so end-offset growth alone cannot
+ * prove our messages landed; this can.
+ */
+export async function countOwnMessages(
+  kafka: Kafka, topic: string, before: Map<number, number>, after: Map<number, number>,
+  run: number, lastSeq: number, signal: AbortSignal, timeoutMs = 60_000,
+): Promise<{ found: number; read: number; complete: boolean }> {
+  const pending = new Map<number, number>(); // partition → last offset still to read
+  for (const [p, end] of after) if (end > (before.get(p) ?? 0)) pending.set(p, end - 1);
+  if (!pending.size) return { found: 0, read: 0, complete: true };
+
+  const groupId = `harness-readback-${run}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId, topic, partitions: [...pending.keys()].map((p) => ({ partition: p, offset: String(before.get(p) ?? 0) })) });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+
+  const seen = new Uint8Array(lastSeq + 1);
+  let found = 0;
+  let read = 0;
+  const marker = Buffer.from(`"run":${run},`);
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytesPerPartition: 4 << 20 });
+  let done!: () => void;
+  const finished = new Promise<void>((r) => { done = r; });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const last = pending.get(batch.partition);
+        if (last === undefined) return;
+        for (const m of batch.messages) {
+          const off = Number(m.offset);
+          if (off > last) break;
+          read++;
+          if (!m.value || m.value.indexOf(marker) < 0) continue;
+          const seq = (JSON.parse(m.value.toString()) as { seq: number }).seq;
+          if (seq > 0 && seq <= lastSeq && !seen[seq]) { seen[seq] = 1; found++; }
+        }
+        const tail = Number(batch.messages.at(-1)?.offset ?? -1);
+        if (tail >= last) { pending.delete(batch.partition); if (!pending.size) done(); }
+      },
+    });
+    const timer = setTimeout(done, timeoutMs);
+    const onAbort = () => done();
+    signal.addEventListener('abort', onAbort, { once: true });
+    await finished;
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  } finally {
+    await consumer.disconnect().catch(() => {});
+    const cleanup = kafka.admin();
+    await cleanup.connect().then(() => cleanup.deleteGroups([groupId])).catch(() => {});
+    await cleanup.disconnect().catch(() => {});
+  }
+  return { found, read, complete: pending.size === 0 };
+}
