@@ -5,3 +5,6 @@ import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// The record is written: a leftover handle (a watch a library did not close) must not keep the CLI
+// alive. The timer does not itself hold the process open.
+setTimeout(() => process.exit(), 3000).unref();

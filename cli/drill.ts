@@ -10,7 +10,7 @@ import { withOverrides } from '../scenarios/engines/native/index.ts';
 import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
 import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 
-interface PodKillOpts { target: string; namespace: string; via: 'api' | 'chaos-mesh'; count: string; recoverySlo: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
+interface PodKillOpts { target: string; namespace: string; via: 'api' | 'chaos-mesh'; count: string; gracePeriod?: string; recoverySlo: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
 
 function seconds(field: string, v: string): number {
   try { return durationMs(v) / 1000; } catch (e) { throw new UsageError(field, (e as Error).message); }
@@ -21,6 +21,11 @@ export function planFrom(o: PodKillOpts): PodKillPlan {
   if (!m) throw new UsageError('--target', `expected deployment/NAME, got "${o.target}"`);
   const count = Number(o.count);
   if (!Number.isInteger(count) || count < 1) throw new UsageError('--count', 'must be a whole number ≥ 1');
+  let gracePeriodS: number | undefined;
+  if (o.gracePeriod !== undefined) {
+    gracePeriodS = Number(o.gracePeriod);
+    if (!Number.isInteger(gracePeriodS) || gracePeriodS < 0) throw new UsageError('--grace-period', 'must be a whole number of seconds ≥ 0');
+  }
   let withLoad;
   if (o.withLoad) {
     const s = SCENARIOS[o.withLoad];
@@ -28,14 +33,14 @@ export function planFrom(o: PodKillOpts): PodKillPlan {
     withLoad = withOverrides(s, { duration: o.loadDuration });
   }
   return {
-    namespace: o.namespace, deployment: m[1]!, count, via: o.via, recoverySloS: seconds('--recovery-slo', o.recoverySlo),
+    namespace: o.namespace, deployment: m[1]!, count, via: o.via, gracePeriodS, recoverySloS: seconds('--recovery-slo', o.recoverySlo),
     lagTargetS: 5, withLoad, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes), alertWaitS: seconds('--alert-wait', o.alertWait),
   };
 }
 
 async function execute(cmd: Command, kind: string, plan: PodKillPlan): Promise<number> {
   const cfg = configFrom(cmd);
-  return runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
+  return runCommand({ ...runOpts(cmd, kind, cfg), failureAborts: (r) => Boolean(r.data.injected), onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
     (ctx) => podKillDrill(cfg, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }
 
@@ -47,6 +52,7 @@ export function registerDrill(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace (must be in drills.allowNamespaces)', 'ml')
     .addOption(new Option('--via <how>', 'delete pods through the API, or create a Chaos Mesh PodChaos').choices(['api', 'chaos-mesh']).default('api'))
     .option('--count <n>', 'pods to kill (capped by drills.maxPods / maxPercent)', '1')
+    .option('--grace-period <s>', 'seconds the pod gets to stop (0 = killed at once, as a crash); default: the pod\'s own (--via chaos-mesh: 0)')
     .option('--recovery-slo <d>', 'desired replicas Ready again within this', '30s')
     .option('--with-load <scenario>', 'run a load scenario through the drill')
     .option('--load-duration <d>', 'duration of the load', '30s')

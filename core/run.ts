@@ -17,6 +17,12 @@ export interface RunOptions {
   quiet?: boolean;
   /** Writes derived files (reports) from the finished record, whatever the output mode. */
   onFinish?: (r: RunRecord, dir: string) => void;
+  /**
+   * Drills: a failure once the run has changed something (API or broker gone mid-drill) is recorded as
+   * `aborted`, like Ctrl-C — it was cut short and its cleanups undid what it had started. A failure
+   * before that (refusals, an unreachable API) stays `error`.
+   */
+  failureAborts?: (r: RunRecord) => boolean;
 }
 
 export function exitCodeForRecord(r: RunRecord): number {
@@ -82,7 +88,7 @@ export async function runCommand(
       rec.finish('error', err.message);
       code = EXIT.usage;
     } else {
-      rec.finish('error', err.message);
+      rec.finish(opts.failureAborts?.(rec.record) ? 'aborted' : 'error', err.message);
       code = exitCodeFor(e);
     }
     process.stderr.write(`error: ${err.message}\n`);

@@ -42,3 +42,37 @@ export async function listPodChaos(kc: k8s.KubeConfig, namespace: string): Promi
   const r = await customApi(kc).listNamespacedCustomObject({ ...CHAOS, namespace }) as { items: Array<{ metadata: { name: string } }> };
   return r.items.map((i) => i.metadata.name);
 }
+
+/** What Chaos Mesh's controller writes back: one record per selected pod, with its Apply events. */
+export interface ChaosRecord { id: string; phase: string; events?: Array<{ type: string; operation: string; timestamp?: string }> }
+
+/**
+ * Follows one PodChaos through its status (LIST, then WATCH by name) and calls `onInjected` once for
+ * every pod the controller reports as injected. Returns at once with the function that stops it, so
+ * an interrupt can never land between starting and being able to stop.
+ */
+export function followPodChaos(kc: k8s.KubeConfig, namespace: string, name: string, onInjected: (r: ChaosRecord) => void): () => void {
+  const reported = new Set<string>();
+  const seen = (obj: { status?: { experiment?: { containerRecords?: ChaosRecord[] } } }) => {
+    for (const r of obj.status?.experiment?.containerRecords ?? []) {
+      if (r.phase === 'Injected' && !reported.has(r.id)) { reported.add(r.id); onInjected(r); }
+    }
+  };
+  let stopped = false;
+  let ctrl: { abort(): void } | null = null;
+  const path = `/apis/${CHAOS.group}/${CHAOS.version}/namespaces/${namespace}/${CHAOS.plural}`;
+  const start = async (): Promise<void> => {
+    const list = await customApi(kc).listNamespacedCustomObject({ ...CHAOS, namespace, fieldSelector: `metadata.name=${name}` }) as
+      { metadata: { resourceVersion: string }; items: Array<Parameters<typeof seen>[0]> };
+    if (stopped) return;
+    list.items.forEach(seen);
+    const c = await new k8s.Watch(kc).watch(path, { fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion },
+      (type: string, obj: Parameters<typeof seen>[0]) => { if (!stopped && (type === 'ADDED' || type === 'MODIFIED')) seen(obj); },
+      // A dropped watch (or 410) re-lists; records already reported are not reported twice.
+      () => restart());
+    if (stopped) c.abort(); else ctrl = c;
+  };
+  const restart = () => { if (!stopped) setTimeout(() => { if (!stopped) start().catch(restart); }, 250); };
+  start().catch(restart);
+  return () => { stopped = true; ctrl?.abort(); };
+}

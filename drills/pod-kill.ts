@@ -8,20 +8,22 @@ import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { scenarioChecks } from '../verifiers/load.ts';
-import { sampleEnds } from '../verifiers/kafka.ts';
+import { sampleEnds, type OffsetSample } from '../verifiers/kafka.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { PodTimeline } from './timeline.ts';
-import { drillKubeConfig, checkSafety, kubeError } from './safety.ts';
-import { CHAOS, customApi, deletePodChaos, ensureChaosMeshCrds, podChaos } from './chaos-mesh.ts';
+import { drillKubeConfig, checkNamespace, checkSafety, kubeError } from './safety.ts';
+import { CHAOS, customApi, deletePodChaos, ensureChaosMeshCrds, followPodChaos, podChaos } from './chaos-mesh.ts';
 
 export interface PodKillPlan {
   namespace: string;
   deployment: string;
   count: number;
   via: 'api' | 'chaos-mesh';
+  /** Seconds a killed pod gets to stop; undefined = the pod's own (chaos-mesh: 0). */
+  gracePeriodS?: number;
   recoverySloS: number;
   /** Consumer lag must come back under this after the kill (prediction-consumer only). */
   lagTargetS: number;
@@ -42,6 +44,7 @@ const readyPod = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 
  */
 export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunContext): Promise<void> {
   const { rec, signal, progress } = run;
+  checkNamespace(cfg, plan.namespace);
   const { kc, path } = drillKubeConfig(cfg);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   // Refuse early on the namespace, before any API call reveals anything about it.
@@ -93,14 +96,19 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     await sleep(3000, undefined, { signal });
   }
 
+  // Lag is sampled from just before the kill, so the timeline shows it rise and come back.
+  const lag = isConsumer ? new LagFollower(admin, cfg.sandbox.consumers.group, plan.lagTargetS, timeline) : null;
+  if (lag) await lag.baseline();
   const killWall = Date.now();
+  rec.setData('injected', true); // from here a failure leaves the platform changed: the run is aborted, not merely failed
   let chaosName: string | null = null;
+  const injected: string[] = [];
   if (plan.via === 'api') {
     timeline.markKill(victims);
     progress(`drill: deleting ${victims.map((v) => v.metadata!.name).join(', ')} through the API…`);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     for (const v of victims) {
-      try { await core.deleteNamespacedPod({ name: v.metadata!.name!, namespace: plan.namespace }); } catch (e) { throw kubeError(e, `pod ${v.metadata!.name}`, '--target'); }
+      try { await core.deleteNamespacedPod({ name: v.metadata!.name!, namespace: plan.namespace, gracePeriodSeconds: plan.gracePeriodS }); } catch (e) { throw kubeError(e, `pod ${v.metadata!.name}`, '--target'); }
     }
   } else {
     await ensureChaosMeshCrds(kc);
@@ -110,9 +118,14 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     run.onCleanup(() => deletePodChaos(kc, plan.namespace, created));
     timeline.markKill(pods.filter(readyPod));
     progress(`drill: creating PodChaos ${plan.namespace}/${chaosName} (pod-kill, ${plan.count})…`);
-    await customApi(kc).createNamespacedCustomObject({ ...CHAOS, namespace: plan.namespace, body: podChaos(chaosName, { namespace: plan.namespace, labels, count: plan.count, gracePeriod: 0 }) });
+    await customApi(kc).createNamespacedCustomObject({ ...CHAOS, namespace: plan.namespace, body: podChaos(chaosName, { namespace: plan.namespace, labels, count: plan.count, gracePeriod: plan.gracePeriodS ?? 0 }) });
+    run.onCleanup(followPodChaos(kc, plan.namespace, created, (r) => {
+      injected.push(r.id);
+      timeline.mark('chaos-injected', r.id);
+    }));
   }
 
+  const following = lag?.follow(signal).catch((e: Error) => progress(`drill: lag sampling stopped: ${e.message}`));
   const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
   await timeline.waitFor('replicas-restored', budgetMs, signal);
   const restoredWall = Date.now();
@@ -122,10 +135,10 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     try { chaosStatus = ((await customApi(kc).getNamespacedCustomObject({ ...CHAOS, namespace: plan.namespace, name: chaosName })) as { status?: unknown }).status ?? null; } catch { /* reported below */ }
   }
 
-  let peakLagS = 0;
-  if (isConsumer && !signal.aborted) {
+  if (following && !signal.aborted) {
     progress('drill: waiting for consumer lag to come back under target…');
-    peakLagS = await followLag(admin, cfg.sandbox.consumers.group, plan.lagTargetS, timeline, signal);
+    await following;
+    rec.setData('lagSamples', lag!.samples);
   }
 
   progress('drill: waiting for the alert notification…');
@@ -149,13 +162,27 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   rec.addCheck(check('drill.replacement-ready', 'replacement pod: scheduled → Ready', 'Ready', seconds(rdy !== null && sched !== null ? rdy - sched : null), 's',
     rdy === null ? 'fail' : 'pass', { what: `created +${seconds(timeline.at('replacement-created'))} s, scheduled +${seconds(sched)} s, Ready +${seconds(rdy)} s after the kill`, how: 'pod watch events', where }));
   if (chaosName) {
-    rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', 'pod-kill applied', chaosStatus ? 'status recorded' : 'no status', '', timeline.has('pod-gone') ? 'pass' : 'fail',
-      { what: JSON.stringify(chaosStatus ?? {}).slice(0, 400), how: 'PodChaos status (records the controller\'s Apply events)', where: `${plan.namespace}/${chaosName}` }));
+    // Applied means both: the controller reports the injection, and the pods it names are gone.
+    const gone = new Set(timeline.events.filter((e) => e.event === 'pod-gone').map((e) => `${plan.namespace}/${e.pod}`));
+    const confirmed = injected.filter((id) => gone.has(id));
+    rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', `${plan.count} pod(s) injected and gone`, confirmed.length, 'pods',
+      passIf(confirmed.length >= plan.count && injected.length === confirmed.length), {
+        what: `injected per status: ${injected.join(', ') || 'none'}; of those gone: ${confirmed.join(', ') || 'none'}; status ${JSON.stringify(chaosStatus ?? {}).slice(0, 300)}`,
+        how: 'WATCH of the PodChaos status (containerRecords phase Injected, written by the controller) against the pod watch\'s deletions', where: `${plan.namespace}/${chaosName}`,
+      }));
   }
-  if (isConsumer) {
+  if (lag) {
     const lagAt = timeline.at('lag-recovered');
-    rec.addCheck(check('drill.lag-recovered', `consumer lag back under ${plan.lagTargetS} s`, `<${plan.lagTargetS}s`, round(peakLagS, 2), 's peak',
-      lagAt === null ? 'fail' : 'pass', { what: `peak lag ${peakLagS.toFixed(2)} s; back under target +${seconds(lagAt)} s after the kill`, how: 'committed group offsets vs end offsets (Kafka admin), seconds at the current produce rate', where: ep.kafkaBrokers.join(',') }));
+    const peak = lag.peak();
+    // Observed is when the platform had caught up; the peak (which may exceed the target while a
+    // member is missing) is in the evidence and on the timeline.
+    rec.addCheck(check('drill.lag-recovered', `consumer lag back under ${plan.lagTargetS} s and caught up`, `lag <${plan.lagTargetS}s again`, seconds(lagAt), 's after the kill',
+      lagAt === null ? 'fail' : 'pass', {
+        what: `before the kill ${lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
+          + (lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
+        how: `committed group offsets vs end offsets (Kafka admin) every ${LAG_SAMPLE_MS} ms; seconds = messages behind / produce rate`,
+        where: ep.kafkaBrokers.join(','), samples: lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
+      }));
   }
   rec.addCheck(alert
     ? check('drill.alert', `alert notified: ${alert.name}`, `<=${DETECT_TARGET_S[alert.severity] ?? 300}s`, round(alert.afterS, 2), 's',
@@ -180,23 +207,63 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   }
 }
 
-async function followLag(admin: Admin, group: string, targetS: number, timeline: PodTimeline, signal: AbortSignal): Promise<number> {
-  let peak = 0;
-  let prev = await sampleEnds(admin, 'commodity-prices');
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !signal.aborted) {
-    await sleep(1000);
-    const now = await sampleEnds(admin, 'commodity-prices');
-    const committed = (await admin.fetchOffsets({ groupId: group, topics: ['commodity-prices'] }))[0]!.partitions;
+export interface LagSample { atMs: number; lagMessages: number; lagS: number }
+
+const LAG_SAMPLE_MS = 250;
+
+/**
+ * The consumer group's lag through a drill: a baseline before the kill, then a sample every
+ * LAG_SAMPLE_MS. `lag-rising` marks the first sample clearly above the baseline;
+ * `lag-recovered` the first one, once the replicas are back, under target and back near the baseline.
+ */
+class LagFollower {
+  readonly samples: LagSample[] = [];
+  before = 0;
+  private prev: OffsetSample | null = null;
+
+  constructor(private admin: Admin, private group: string, private targetS: number, private timeline: PodTimeline) {}
+
+  private async sample(): Promise<{ behind: number; rate: number }> {
+    const now = await sampleEnds(this.admin, 'commodity-prices');
+    const committed = (await this.admin.fetchOffsets({ groupId: this.group, topics: ['commodity-prices'] }))[0]!.partitions;
     const behind = committed.reduce((a, p) => a + Math.max(0, (now.offsets.get(p.partition) ?? 0) - Number(p.offset)), 0);
-    const rate = ([...now.offsets.values()].reduce((a, b) => a + b, 0) - [...prev.offsets.values()].reduce((a, b) => a + b, 0)) / ((now.at - prev.at) / 1000);
-    const lagS = rate > 0 ? behind / rate : 0;
-    peak = Math.max(peak, lagS);
-    prev = now;
-    // Lag back under target after the replicas are back: the platform has caught up.
-    if (timeline.has('replicas-restored') && lagS < targetS) { timeline.mark('lag-recovered', `${lagS.toFixed(2)} s`); break; }
+    const sum = (o: OffsetSample) => [...o.offsets.values()].reduce((a, b) => a + b, 0);
+    const rate = this.prev ? (sum(now) - sum(this.prev)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
+    this.prev = now;
+    return { behind, rate };
   }
-  return peak;
+
+  /** Two samples before the kill; the higher is the baseline (commits move the committed offset in steps). */
+  async baseline(): Promise<void> {
+    const a = (await this.sample()).behind;
+    await sleep(LAG_SAMPLE_MS);
+    this.before = Math.max(a, (await this.sample()).behind);
+  }
+
+  async follow(signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    let rising = false;
+    while (Date.now() < deadline && !signal.aborted) {
+      await sleep(LAG_SAMPLE_MS);
+      const { behind, rate } = await this.sample();
+      const lagS = rate > 0 ? behind / rate : 0;
+      this.samples.push({ atMs: this.timeline.elapsedMs(), lagMessages: behind, lagS: round(lagS, 3) });
+      // A twentieth of a second of traffic (at least 250 messages): above commit-interval noise, below
+      // what a rebalance's pause in consumption adds.
+      const slack = Math.max(250, rate * 0.05);
+      if (!rising && behind > this.before + slack) { rising = true; this.timeline.mark('lag-rising', `${behind} messages behind (${lagS.toFixed(2)} s)`); }
+      if (this.timeline.has('replicas-restored') && lagS < this.targetS && behind <= this.before + slack) {
+        const peak = this.peak();
+        if (rising) this.timeline.markAt('lag-peak', peak.atMs, `${peak.lagMessages} messages behind (${peak.lagS.toFixed(2)} s)`);
+        this.timeline.mark('lag-recovered', `${behind} messages behind (${lagS.toFixed(2)} s)`);
+        return;
+      }
+    }
+  }
+
+  peak(): LagSample {
+    return this.samples.reduce((a, b) => (b.lagMessages > a.lagMessages ? b : a), { atMs: 0, lagMessages: this.before, lagS: 0 });
+  }
 }
 
 const alertSinkUrl = (cfg: Config) => `http://${cfg.sandbox.host}:${cfg.sandbox.ports.alertSink}/alerts`;
@@ -204,7 +271,8 @@ const alertSinkUrl = (cfg: Config) => `http://${cfg.sandbox.host}:${cfg.sandbox.
 async function waitForAlert(cfg: Config, sinceWall: number, waitS: number, signal: AbortSignal): Promise<{ name: string; severity: string; afterS: number; where: string } | null> {
   const url = alertSinkUrl(cfg);
   const deadline = sinceWall + waitS * 1000;
-  while (Date.now() < deadline && !signal.aborted) {
+  // Looks at least once: the notification may have arrived while recovery and lag were followed.
+  for (let first = true; first || (Date.now() < deadline && !signal.aborted); first = false) {
     try {
       const list = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as Array<{ status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }>;
       for (const n of list) {

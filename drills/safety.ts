@@ -17,9 +17,7 @@ export function drillKubeConfig(cfg: Config): { kc: k8s.KubeConfig; path: string
 /** Every guard runs before anything is touched; each refusal names what to change. */
 export function checkSafety(cfg: Config, kc: k8s.KubeConfig, o: { namespace: string; count: number; desired: number; yes: boolean }): void {
   const d = cfg.drills;
-  if (!d.allowNamespaces.includes(o.namespace)) {
-    throw new UsageError('-n/--namespace', `namespace "${o.namespace}" is not in drills.allowNamespaces (${d.allowNamespaces.join(', ')}); add it to the config to allow drills there`);
-  }
+  checkNamespace(cfg, o.namespace);
   const context = kc.getCurrentContext();
   if (!d.allowContexts.includes(context) && !o.yes) {
     throw new UsageError('--yes', `kubeconfig context "${context}" is not in drills.allowContexts (${d.allowContexts.join(', ')}); pass --yes to act on it anyway`);
@@ -28,6 +26,14 @@ export function checkSafety(cfg: Config, kc: k8s.KubeConfig, o: { namespace: str
   if (o.count > d.maxPods) throw new UsageError('--count', `${o.count} pods exceeds the blast-radius cap drills.maxPods=${d.maxPods}`);
   const pct = (100 * o.count) / Math.max(1, o.desired);
   if (pct > d.maxPercent) throw new UsageError('--count', `${o.count} of ${o.desired} replicas is ${pct.toFixed(0)} %, over the blast-radius cap drills.maxPercent=${d.maxPercent}`);
+}
+
+/** The allowlist needs no cluster: it is checked before a kubeconfig is even read. */
+export function checkNamespace(cfg: Config, namespace: string): void {
+  const d = cfg.drills;
+  if (!d.allowNamespaces.includes(namespace)) {
+    throw new UsageError('-n/--namespace', `namespace "${namespace}" is not in drills.allowNamespaces (${d.allowNamespaces.join(', ')}); add it to the config to allow drills there`);
+  }
 }
 
 /** A kube API failure: unreachable is exit 3; "not found" is the user's target, exit 2. */

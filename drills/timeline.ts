@@ -22,6 +22,7 @@ export class PodTimeline {
   private waiters: Array<() => void> = [];
   t0 = 0;
   relists = 0;
+  private gen = 0;
 
   constructor(private kc: k8s.KubeConfig, private namespace: string, private selector: string, private desired: number) {}
 
@@ -36,28 +37,37 @@ export class PodTimeline {
   }
 
   private async watch(rv: string): Promise<void> {
+    // Each watch has a generation: events and endings of a watch already replaced are ignored, so a
+    // re-list (which aborts the old watch) never starts a second one.
+    const gen = ++this.gen;
     const w = new k8s.Watch(this.kc);
     this.ctrl = await w.watch(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.selector, resourceVersion: rv, allowWatchBookmarks: true },
       (type: string, obj: k8s.V1Pod & { code?: number }) => {
-        if (type === 'ERROR') { if (obj.code === 410) void this.relist(); return; }
+        if (gen !== this.gen) return;
+        if (type === 'ERROR') { if (obj.code === 410) void this.relist(gen); return; }
         if (type === 'BOOKMARK') return;
         this.observe(type, obj);
       },
-      (err: unknown) => { if (!this.stopped) { void err; void this.relist(); } });
+      () => { if (!this.stopped) void this.relist(gen); });
   }
 
-  private async relist(): Promise<void> {
-    if (this.stopped) return;
+  private async relist(fromGen: number): Promise<void> {
+    if (this.stopped || fromGen !== this.gen) return;
+    const gen = ++this.gen; // retires the current watch before it is aborted
     this.relists++;
     this.ctrl?.abort();
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }).catch(() => null);
-    if (!list || this.stopped) { if (!this.stopped) setTimeout(() => void this.relist(), 500); return; }
+    if (this.stopped || gen !== this.gen) return;
+    if (!list) { setTimeout(() => void this.relist(gen), 500); return; }
     const now = new Set(list.items.map((p) => p.metadata!.uid!));
     for (const [uid, p] of this.pods) if (!now.has(uid)) this.observe('DELETED', p);
     for (const p of list.items) this.observe(this.pods.has(p.metadata!.uid!) ? 'MODIFIED' : 'ADDED', p);
     await this.watch(list.metadata!.resourceVersion!);
   }
+
+  /** Ends the current watch as a dropped connection would (tests). */
+  dropWatch(): void { this.ctrl?.abort(); }
 
   markKill(victims: k8s.V1Pod[]): void {
     this.t0 = performance.now();
@@ -108,6 +118,16 @@ export class PodTimeline {
   }
 
   mark(event: string, detail?: string): void { this.record(event, undefined, detail); }
+
+  /** Milliseconds since the kill on the timeline's clock. */
+  elapsedMs(): number { return Math.round((performance.now() - this.t0) * 10) / 10; }
+
+  /** An event measured earlier (e.g. a peak known only in hindsight), kept in time order. */
+  markAt(event: string, atMs: number, detail?: string): void {
+    const at = this.events.findIndex((e) => e.atMs > atMs);
+    const e = { event, atMs, detail };
+    if (at < 0) this.events.push(e); else this.events.splice(at, 0, e);
+  }
 
   stop(): void {
     this.stopped = true;

@@ -1,0 +1,64 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, clearFaults, cfg, eventually, sb } from './support.ts';
+import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
+import { runsDir } from '../core/config.ts';
+import { projectRoot } from '../core/paths.ts';
+import type { RunRecord } from '../core/record.ts';
+
+const start = suite('start');
+start.before(() => clearFaults());
+
+const record = (id: string) => JSON.parse(readFileSync(join(runsDir(cfg), id, 'record.json'), 'utf8')) as RunRecord;
+
+start('npm start (compressed): daily check, deploy gate and the Wednesday drill feed an eight-row week-1 table', async () => {
+  // The drill's alert is only notified anew if the previous rebalance alert has resolved.
+  if (sb.kube.enabled) {
+    await eventually('no ConsumerGroupRebalancing active', async () =>
+      (await alertmanagerAlerts(sb, { alertname: 'ConsumerGroupRebalancing', active: true })).length === 0, 60_000, 1000);
+  }
+  // What `npm start` runs, with the load windows shortened for the test suite.
+  const r = cli(['start', '--duration', '3s', '--window', '8s'], { CI: 'true' });
+  const failed = (rec: RunRecord) => rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n');
+
+  const rows = r.stdout.split('\n').filter((l) => /^\| (✅|❌|➖) \|/.test(l));
+  assert.is(rows.length, 8, r.stdout);
+  for (const [metric, status] of [['Platform health', 'PASS'], ['Uptime', 'PASS'], ['Critical incidents', 'PASS'], ['Response time p95', 'PASS'],
+    ['Error rate', 'PASS'], ['Workflow success rate', 'PASS'], ['Incident MTTR', 'NO DATA'], ['User satisfaction', 'NO DATA']]) {
+    const row = rows.find((l) => l.includes(`| ${metric} |`));
+    assert.ok(row, `${metric} row`);
+    assert.match(row!, `**${status}**`, row);
+  }
+  // NO DATA says why.
+  assert.match(rows.find((l) => l.includes('Incident MTTR'))!, '--incidents');
+  assert.match(rows.find((l) => l.includes('User satisfaction'))!, '--feedback');
+  const html = r.stdout.match(/^HTML report: (.+)$/m)?.[1];
+  assert.ok(html && existsSync(join(projectRoot, html)), `HTML report path printed: ${html}`);
+  assert.is(r.code, 0, r.stderr.slice(-2000));
+
+  // Each step left its own record; the table was computed from exactly these.
+  const startRec = latest('start');
+  const steps = startRec.data.steps as Array<{ step: string; runId: string; status: string }>;
+  assert.equal(steps.map((s) => s.step), ['sandbox up', 'daily check', 'deploy gate', ...(sb.kube.enabled ? ['Wednesday drill'] : []), 'week-1 report']);
+  for (const s of steps) assert.is(s.status, 'pass', `${s.step}: ${failed(record(s.runId))}`);
+  if (sb.kube.enabled) {
+    const drill = record(steps.find((s) => s.step === 'Wednesday drill')!.runId);
+    const alert = drill.checks.find((c) => c.id === 'drill.alert')!;
+    assert.ok((alert.observed as number) > 0 && (alert.observed as number) < 60, `alert notified after ${alert.observed} s`);
+    assert.ok((drill.checks.find((c) => c.id === 'drill.recovery')!.observed as number) < 30);
+    assert.is(drill.checks.find((c) => c.id === 'drill.integrity.loss')!.status, 'pass');
+    assert.match(readFileSync(join(runsDir(cfg), drill.id, 'drill.md'), 'utf8'), 'Recovery timeline');
+    assert.ok(existsSync(join(runsDir(cfg), drill.id, 'drill.html')));
+  }
+});
+
+/** The newest record of a kind (run ids sort by time). */
+function latest(kind: string): RunRecord {
+  const id = readdirSync(runsDir(cfg)).filter((d) => d.includes(`-${kind}-`)).sort().at(-1);
+  assert.ok(id, `a ${kind} record`);
+  return record(id!);
+}
+
+start.run();
