@@ -6,6 +6,7 @@ import { ctx, sb, eventually, clearFaults } from './support.ts';
 import { KUBE_NAMESPACE, apiserverUrl, httpsGet, kubeConfig } from '../sandbox/kube.ts';
 import { isAlive } from '../sandbox/proc.ts';
 import { consumersPart, replicaName } from '../sandbox/services.ts';
+import { PodTimeline } from '../drills/timeline.ts';
 
 // These run against the shared sandbox `npm test` brought up, with Kubernetes when sandbox.kube.enabled.
 const enabled = sb.kube.enabled;
@@ -100,6 +101,24 @@ if (!enabled) {
       const d = await apps.readNamespacedDeployment({ name: APP, namespace: KUBE_NAMESPACE });
       return d.status?.readyReplicas === N && d.status?.availableReplicas === N;
     }, 30_000);
+  });
+
+  test('kube: the drill timeline re-lists once when its watch drops and keeps following (inference-api, kwok pods)', async () => {
+    const t = new PodTimeline(kc, KUBE_NAMESPACE, 'app=inference-api', 1);
+    const pods = await t.start();
+    try {
+      assert.ok(pods.length >= 1);
+      t.dropWatch(); // as a dropped connection
+      await eventually('re-listed', async () => t.relists === 1, 10_000, 50);
+      t.markKill([pods[0]!]);
+      await core.deleteNamespacedPod({ name: pods[0]!.metadata!.name!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0 });
+      assert.ok(await t.waitFor('replicas-restored', 30_000), t.events.map((e) => e.event).join(', '));
+      for (const e of ['pod-gone', 'replacement-created', 'scheduled', 'ready']) assert.ok(t.has(e), e);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.is(t.relists, 1, 'one re-list, one watch: the aborted watch did not start another');
+    } finally {
+      t.stop();
+    }
   });
 
   test(`kube: the consumer group is back to ${N} members`, async () => {
