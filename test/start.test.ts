@@ -13,14 +13,14 @@ start.before(() => clearFaults());
 
 const record = (id: string) => JSON.parse(readFileSync(join(runsDir(cfg), id, 'record.json'), 'utf8')) as RunRecord;
 
-start('npm start (compressed): daily check, deploy gate and the Wednesday drill feed an eight-row week-1 table', async () => {
+start('npm start (compressed) on the healthy sandbox: every daily check passes, the deploy gate passes (Kafka read back), the Wednesday drill passes, and they feed an eight-row week-1 table', async () => {
   // The drill's alert is only notified anew if the previous rebalance alert has resolved.
   if (sb.kube.enabled) {
     await eventually('no ConsumerGroupRebalancing active', async () =>
       (await alertmanagerAlerts(sb, { alertname: 'ConsumerGroupRebalancing', active: true })).length === 0, 60_000, 1000);
   }
   // What `npm start` runs, with the load windows shortened for the test suite.
-  const r = cli(['start', '--duration', '3s', '--window', '8s'], { CI: 'true' });
+  const r = cli(['start', '--duration', '3s', '--window', '8s'], { CI: 'true' }, 420_000);
   const failed = (rec: RunRecord) => rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n');
 
   const rows = r.stdout.split('\n').filter((l) => /^\| (✅|❌|➖) \|/.test(l));
@@ -43,6 +43,28 @@ start('npm start (compressed): daily check, deploy gate and the Wednesday drill 
   const steps = startRec.data.steps as Array<{ step: string; runId: string; status: string }>;
   assert.equal(steps.map((s) => s.step), ['sandbox up', 'daily check', 'deploy gate', ...(sb.kube.enabled ? ['Wednesday drill'] : []), 'week-1 report']);
   for (const s of steps) assert.is(s.status, 'pass', `${s.step}: ${failed(record(s.runId))}`);
+  // The morning check on a healthy platform: every check passes, each with its evidence.
+  const daily = record(steps.find((s) => s.step === 'daily check')!.runId);
+  assert.ok(daily.checks.length >= 20, `${daily.checks.length} daily checks`);
+  for (const c of daily.checks) {
+    assert.is(c.status, 'pass', `${c.id}=${c.observed} ${c.evidence.what}`);
+    assert.ok(c.evidence.how && c.evidence.where, `${c.id} has evidence`);
+  }
+  // The deploy gate: Kafka ≥ 7,000 msg/s with every acknowledged message read back from the topic
+  // (the platform's feed shares it), inference p95 < 100 ms, JUnit and summary written.
+  const gate = record(steps.find((s) => s.step === 'deploy gate')!.runId);
+  const byId = (id: string) => gate.checks.find((c) => c.id === id) ?? assert.unreachable(`no ${id}`) as never;
+  assert.ok((byId('kafka-throughput:kafka_writer_message_count:rate>=7000').observed as number) >= 7000);
+  const offsets = byId('kafka-throughput:topic-end-offsets');
+  const sent = (gate.data.scenarios as Array<{ scenario: string; metrics: Record<string, { values: { count: number } }> }>)
+    .find((x) => x.scenario === 'kafka-throughput')!.metrics.kafka_writer_message_count!.values.count;
+  assert.is(offsets.observed, sent, offsets.evidence.what);
+  assert.match(offsets.evidence.what, /found among \d+ messages read back/);
+  assert.ok((byId('inference-latency:http_req_duration:p(95)<100').observed as number) < 100);
+  const xml = readFileSync(join(runsDir(cfg), gate.id, 'junit.xml'), 'utf8');
+  assert.is((xml.match(/<testcase /g) ?? []).length, gate.checks.length);
+  assert.match(xml, 'failures="0"');
+  assert.match(readFileSync(join(runsDir(cfg), gate.id, 'summary.md'), 'utf8'), 'PASS');
   if (sb.kube.enabled) {
     const drill = record(steps.find((s) => s.step === 'Wednesday drill')!.runId);
     const alert = drill.checks.find((c) => c.id === 'drill.alert')!;

@@ -29,9 +29,9 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** Runs the real CLI as a user would, capturing output and exit code. */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], {
-    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000,
+    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
