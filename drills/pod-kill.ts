@@ -8,7 +8,7 @@ import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { scenarioChecks } from '../verifiers/load.ts';
-import { sampleEnds, type OffsetSample } from '../verifiers/kafka.ts';
+import { groupBehind, sampleEnds, totalEnds, type OffsetSample } from '../verifiers/kafka.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -225,10 +225,8 @@ class LagFollower {
 
   private async sample(): Promise<{ behind: number; rate: number }> {
     const now = await sampleEnds(this.admin, 'commodity-prices');
-    const committed = (await this.admin.fetchOffsets({ groupId: this.group, topics: ['commodity-prices'] }))[0]!.partitions;
-    const behind = committed.reduce((a, p) => a + Math.max(0, (now.offsets.get(p.partition) ?? 0) - Number(p.offset)), 0);
-    const sum = (o: OffsetSample) => [...o.offsets.values()].reduce((a, b) => a + b, 0);
-    const rate = this.prev ? (sum(now) - sum(this.prev)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
+    const behind = [...(await groupBehind(this.admin, this.group, 'commodity-prices', now)).values()].reduce((a, b) => a + b, 0);
+    const rate = this.prev ? (totalEnds(now) - totalEnds(this.prev)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
     this.prev = now;
     return { behind, rate };
   }

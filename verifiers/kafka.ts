@@ -25,14 +25,25 @@ export async function sampleEnds(admin: Admin, topic: string): Promise<OffsetSam
   return { at: Date.now(), offsets: new Map(offs.map((p) => [p.partition, Number(p.high)])) };
 }
 
-const total = (s: OffsetSample) => [...s.offsets.values()].reduce((a, b) => a + b, 0);
+/** Sum of the end offsets over all partitions: every message the topic has taken so far. */
+export const totalEnds = (s: OffsetSample) => [...s.offsets.values()].reduce((a, b) => a + b, 0);
+
+/** Messages a group still has to process, per partition, at `ends` (all of them where it has committed nothing). */
+export async function groupBehind(admin: Admin, group: string, topic: string, ends: OffsetSample): Promise<Map<number, number>> {
+  const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
+  return new Map(committed.map((p) => {
+    const c = Number(p.offset);
+    const end = ends.offsets.get(p.partition) ?? 0;
+    return [p.partition, c < 0 ? end : Math.max(0, end - c)];
+  }));
+}
 
 /** Produce rate measured from end offsets alone: no load of our own, so it is the platform's real rate. */
 export function throughputCheck(a: OffsetSample, b: OffsetSample, topic: string, target: number, where: string): Check {
   const seconds = (b.at - a.at) / 1000;
-  const rate = (total(b) - total(a)) / seconds;
+  const rate = (totalEnds(b) - totalEnds(a)) / seconds;
   return check('daily.kafka.throughput', `real-time throughput into ${topic}`, `>=${target}`, round(rate, 1), 'msg/s', passIf(rate >= target), {
-    what: `${total(b) - total(a)} messages appended over ${seconds.toFixed(1)} s`,
+    what: `${totalEnds(b) - totalEnds(a)} messages appended over ${seconds.toFixed(1)} s`,
     how: 'passive: sum of end offsets over all partitions sampled at the start and end of the window (ListOffsets)',
     where,
   });
@@ -45,14 +56,12 @@ export function throughputCheck(a: OffsetSample, b: OffsetSample, topic: string,
  */
 export async function lagChecks(admin: Admin, group: string, topic: string, a: OffsetSample, b: OffsetSample, targetS: number, where: string): Promise<Check[]> {
   try {
-    const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
+    const behindBy = await groupBehind(admin, group, topic, b);
     let lagMsgs = 0;
     let lagS = 0;
-    for (const p of committed) {
-      const c = Number(p.offset);
-      const endA = a.offsets.get(p.partition) ?? 0;
-      const endB = b.offsets.get(p.partition) ?? 0;
-      const behind = c < 0 ? endB : Math.max(0, endB - c);
+    for (const [partition, behind] of behindBy) {
+      const endA = a.offsets.get(partition) ?? 0;
+      const endB = b.offsets.get(partition) ?? 0;
       lagMsgs += behind;
       if (behind === 0) continue;
       const perMs = (endB - endA) / Math.max(1, b.at - a.at);
@@ -62,11 +71,11 @@ export async function lagChecks(admin: Admin, group: string, topic: string, a: O
     const how = 'committed group offsets (OffsetFetch) against end offsets; seconds interpolated from the end-offset samples of the window';
     // Messages behind is judged against the traffic of `targetS` seconds: the whole group's backlog, where
     // the seconds check looks at the worst partition (a backlog spread thinly can pass one and fail the other).
-    const ratePerS = (total(b) - total(a)) / Math.max(0.001, (b.at - a.at) / 1000);
+    const ratePerS = (totalEnds(b) - totalEnds(a)) / Math.max(0.001, (b.at - a.at) / 1000);
     const maxMsgs = Math.round(ratePerS * targetS);
     return [
       check('daily.kafka.consumer-lag', `consumer lag of ${group} (seconds)`, `<${targetS}`, Number.isFinite(lagS) ? round(lagS) : null, 's',
-        Number.isFinite(lagS) ? passIf(lagS < targetS) : 'fail', { what: `${lagMsgs} messages behind across ${committed.length} partitions`, how, where }),
+        Number.isFinite(lagS) ? passIf(lagS < targetS) : 'fail', { what: `${lagMsgs} messages behind across ${behindBy.size} partitions`, how, where }),
       check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages)`, `<${maxMsgs}`, lagMsgs, 'messages',
         ratePerS > 0 ? passIf(lagMsgs < maxMsgs) : passIf(lagMsgs === 0), {
           what: `${lagMsgs} messages behind; the topic took ${round(ratePerS, 1)} msg/s over the window, so ${targetS} s of traffic is ${maxMsgs} messages`,

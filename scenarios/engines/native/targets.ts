@@ -7,6 +7,7 @@ import type { MetricStore, Tags } from '../../metrics.ts';
 import { makePrice, type PredictionMessage } from '../../../sandbox/services/messages.ts';
 import type { Endpoints } from '../../endpoints.ts';
 import { countOwnMessages } from './readback.ts';
+import { sampleEnds, totalEnds, type OffsetSample } from '../../../verifiers/kafka.ts';
 
 /** One scenario's target: what a single iteration does, and the metrics it records. */
 export interface IterationTarget {
@@ -79,11 +80,9 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
   let consumer: Consumer | null = null;
-  let offsetsBefore = new Map<number, number>();
-  let offsetsAfter: Map<number, number> | null = null;
+  let offsetsBefore: OffsetSample = { at: 0, offsets: new Map() };
+  let offsetsAfter: OffsetSample | null = null;
   let own: { found: number; read: number; complete: boolean } | null = null;
-  const topicEnds = async () => new Map((await admin.fetchTopicOffsets(t.topic)).map((p) => [p.partition, Number(p.high)]));
-  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
   return {
     where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
@@ -91,7 +90,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       try {
         await admin.connect();
         await producer.connect();
-        offsetsBefore = await topicEnds();
+        offsetsBefore = await sampleEnds(admin, t.topic);
       } catch (e) {
         throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
       }
@@ -152,15 +151,15 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
         await consumer.disconnect().catch(() => {});
       }
-      try { offsetsAfter = await topicEnds(); } catch { offsetsAfter = null; }
+      try { offsetsAfter = await sampleEnds(admin, t.topic); } catch { offsetsAfter = null; }
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
       if (offsetsAfter && seq > 0 && !signal.aborted) {
-        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore, offsetsAfter, run, seq, signal); } catch { own = null; }
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, run, seq, signal); } catch { own = null; }
       }
     },
     async crossChecks() {
-      const out: Record<string, number> = { topicEndOffsetDelta: offsetsAfter ? sum(offsetsAfter) - sum(offsetsBefore) : NaN };
+      const out: Record<string, number> = { topicEndOffsetDelta: offsetsAfter ? totalEnds(offsetsAfter) - totalEnds(offsetsBefore) : NaN };
       if (own) {
         out.ownMessagesInTopic = own.found;
         out.messagesReadBack = own.read;
