@@ -1,13 +1,14 @@
 import type { RunRecord } from '../core/record.ts';
 import { render } from './render.ts';
 import { runView } from './view.ts';
+import type { TimelineEvent } from '../drills/timeline.ts';
+import type { LagSample } from '../drills/pod-kill.ts';
 import { fmt, lineChart, timelineChart } from './charts.ts';
 
 /** The drill report: the record's timeline, lag samples and checks, nothing computed here. */
 
-export interface DrillEvent { event: string; atMs: number; pod?: string; detail?: string }
-/** One consumer-lag sample, `atMs` after the kill (`data.lagSamples`; absent in older records). */
-export interface LagSample { atMs: number; lagS: number; lagMessages: number }
+/** A timeline event and a consumer-lag sample as the drill records them (`data.timeline`, `data.lagSamples`; the latter absent in older records). */
+type DrillEvent = TimelineEvent;
 
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

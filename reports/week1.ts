@@ -6,10 +6,10 @@
  * The rows are data (`WEEK1_ROWS`): metric, target, comparator, threshold, aggregation and the
  * sources that feed them. Adding a source (another check id) is an edit to that table only.
  */
-import type { SloId } from '../core/slo.ts';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
+import type { SloId } from '../core/slo.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { SCENARIOS } from '../scenarios/catalog.ts';
 import { render } from './render.ts';
