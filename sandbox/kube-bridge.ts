@@ -264,7 +264,10 @@ class Bridge {
     const c = serviceCommand({ sb: this.sb, dir: this.dir } as Parameters<typeof serviceCommand>[0], APP, [String(i)]);
     // A slot is only free once its previous process is gone, so the metrics port is free too.
     const pid = this.procs.spawn(replicaName(i), c.cmd, c.args, { env: { ...c.env, CARBON_CONSUMER_ID: name }, cwd: c.cwd },
-      (code, signal) => this.exits.set(pid, { code, signal, at: Date.now() }));
+      (code, signal) => {
+        // Only an end nobody asked for is a crash to report; a process stopped with its pod is not kept.
+        if ([...this.slots.values()].some((x) => x.pid === pid && !x.stopping)) this.exits.set(pid, { code, signal, at: Date.now() });
+      });
     const slot: Slot = { slot: i, pod: name, uid: pod.metadata!.uid!, pid, startedAt: Date.now(), readySince, restarts, crashes, ready: false, stopping: false, generation: Date.now(), lastTerminated };
     this.slots.set(i, slot);
     this.saveState();
