@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { cli } from './support.ts';
 import { RunRecorder, type Check, type RunRecord } from '../core/record.ts';
 import { projectRoot } from '../core/paths.ts';
-import { aptInstall } from '../sandbox/apt.ts';
+import { launchChromium } from './chromium.ts';
 
 const FIX = join(projectRoot, 'test', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'week1-'));
@@ -252,26 +252,8 @@ report('bad arguments exit 2 with the flag named', () => {
 // ---------------------------------------------------------------------------------------------
 // The HTML in a real browser
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Debian's chromium is the browser; install it on first use, with progress. */
-async function ensureChromium(): Promise<void> {
-  if (existsSync(CHROMIUM)) return;
-  const say = (m: string) => process.stderr.write(`[report test] ${m}\n`);
-  say(`${CHROMIUM} missing: installing Debian chromium (first run only)…`);
-  const t0 = Date.now();
-  await aptInstall(['chromium'], say);
-  say(`chromium installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
 report('the HTML report renders in headless Chromium: 8 rows, badges, charts with points; screenshot kept', async () => {
-  await ensureChromium();
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium('report test');
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];

@@ -5,13 +5,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Check, RunRecord } from '../core/record.ts';
 import { projectRoot } from '../core/paths.ts';
-import { aptInstall } from '../sandbox/apt.ts';
+import { launchChromium } from './chromium.ts';
 import { dailyHtml, dailyMarkdown } from '../reports/daily.ts';
 import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 import { buildWeek1, week1Html } from '../reports/week1.ts';
@@ -250,28 +250,11 @@ shared('drill Markdown keeps its timeline and the shared checks table', () => {
 // ---------------------------------------------------------------------------------------------
 // Both HTML reports in a real browser (the week-1 report's test does the same for its page)
 
-const CHROMIUM = '/usr/bin/chromium';
-
-async function ensureChromium(): Promise<void> {
-  if (existsSync(CHROMIUM)) return;
-  const say = (m: string) => process.stderr.write(`[reports-shared test] ${m}\n`);
-  say(`${CHROMIUM} missing: installing Debian chromium (first run only)…`);
-  const t0 = Date.now();
-  await aptInstall(['chromium'], say);
-  say(`chromium installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
-
 shared('daily.html and drill.html render in headless Chromium: badges, timeline rows, charts laid out, no requests', async () => {
-  await ensureChromium();
   const dir = mkdtempSync(join(tmpdir(), 'run-reports-'));
   writeFileSync(join(dir, 'daily.html'), dailyHtml(dailyFail));
   writeFileSync(join(dir, 'drill.html'), drillHtml(drillWithLag));
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium('reports-shared test');
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];
