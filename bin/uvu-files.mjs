@@ -1,0 +1,74 @@
+// Runs uvu test files one process each and counts them so that the closing line cannot lie: a file
+// that throws at import, exits without uvu's summary, dies on a signal or runs no test at all is a
+// failure of its own, and the other files still run. Only Node built-ins: node_modules may not exist yet.
+import { spawn } from 'node:child_process';
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Reads uvu's closing summary (`Total:`, `Passed:`, `Skipped:`) from one file's output and decides
+ * what the file counts for. `code` is the exit code, `signal` the signal that ended it (or null).
+ */
+export function countFile(output, code, signal) {
+  const plain = output.replace(ANSI, '');
+  const num = (label) => {
+    const m = plain.match(new RegExp(`^\\s*${label}:\\s+(\\d+)\\s*$`, 'm'));
+    return m ? Number(m[1]) : NaN;
+  };
+  const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+  const ended = signal ? `killed by ${signal}` : `exit ${code}`;
+  if (Number.isNaN(total) || Number.isNaN(passed)) return { passed: 0, failed: 1, skipped: 0, why: `no test summary (${ended}): it threw before its tests ran, or died` };
+  if (total === 0) return { passed: 0, failed: 1, skipped: 0, why: 'ran no test' };
+  const skip = Number.isNaN(skipped) ? 0 : skipped;
+  const failed = total - passed - skip;
+  // A summary that counts no failure while the process failed (an error after the summary, a signal) is one failure.
+  if (failed === 0 && (code !== 0 || signal)) return { passed, failed: 1, skipped: skip, why: `every test passed but the process ended badly (${ended})` };
+  return { passed, failed, skipped: skip, why: failed ? `${failed} test(s) failed` : null };
+}
+
+/**
+ * Runs one test file as `node --import tsx FILE`; uvu prints its summary when the file's suites end.
+ * `lingerMs`: a file that printed its summary but keeps handles open is ended after this long (not a failure).
+ * `deadline`: epoch ms after which the file is killed (a failure).
+ */
+export function runFile(file, { cwd, env = {}, deadline = Infinity, lingerMs = 15_000, write = (d) => process.stdout.write(d), writeErr = (d) => process.stderr.write(d), say = () => {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    });
+    let out = '';
+    let lingering = null;
+    let lingered = false;
+    let timedOut = false;
+    const onData = (d) => {
+      out += d;
+      write(d);
+      if (!lingering && /^\s*Duration:/m.test(out.replace(ANSI, ''))) {
+        lingering = setTimeout(() => { lingered = true; say(`${file}: finished but left handles open; ending it`); child.kill('SIGKILL'); }, lingerMs);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => writeErr(d));
+    const timer = setTimeout(() => { timedOut = true; say(`${file}: over the suite's time limit; killing it`); child.kill('SIGKILL'); }, Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(lingering);
+      let r = lingered ? countFile(out, 0, null) : countFile(out, code, signal);
+      if (timedOut) r = { passed: r.passed, failed: Math.max(1, r.failed), skipped: r.skipped, why: 'killed at the time limit' };
+      resolve({ file, ...r });
+    });
+  });
+}
+
+/** Runs `files` one after another; returns the totals and one line per file that failed. */
+export async function runFiles(files, opts = {}) {
+  const totals = { passed: 0, failed: 0, skipped: 0, problems: [] };
+  for (const f of files) {
+    const r = await runFile(f, opts);
+    totals.passed += r.passed;
+    totals.failed += r.failed;
+    totals.skipped += r.skipped;
+    if (r.failed) totals.problems.push(`${f}: ${r.why}`);
+  }
+  return totals;
+}
