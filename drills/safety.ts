@@ -5,9 +5,13 @@ import { InfraError, UsageError } from '../core/errors.ts';
 import { kubeconfigPath } from '../sandbox/kube.ts';
 import { sandboxDir } from '../core/config.ts';
 
-/** The cluster a drill acts on: the configured kubeconfig, else the sandbox's. */
+/**
+ * The cluster a drill acts on: the configured kubeconfig, else the sandbox's. Never `$KUBECONFIG`
+ * or `~/.kube/config` implicitly: a drill deletes pods, so the cluster is named in the config
+ * (`drills.kubeconfig: ${KUBECONFIG}` says so explicitly) or it is the sandbox.
+ */
 export function drillKubeConfig(cfg: Config): { kc: k8s.KubeConfig; path: string } {
-  const path = cfg.drills.kubeconfig ?? process.env.KUBECONFIG ?? kubeconfigPath({ dir: sandboxDir(cfg) });
+  const path = cfg.drills.kubeconfig ?? kubeconfigPath({ dir: sandboxDir(cfg) });
   if (!existsSync(path)) throw new InfraError(`no kubeconfig at ${path}: start the sandbox's Kubernetes part (harness sandbox up --only kube) or set drills.kubeconfig`, 'kube');
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(path);

@@ -9,9 +9,12 @@ export interface ThresholdOutcome {
   /** What the observed value is compared against, e.g. `< 100`. */
   target: string;
   observed: number | null;
-  /** null: the metric had no samples. */
+  /** null: the metric had no samples, or fewer than `minSamples`. */
   ok: boolean | null;
   abortOnFail: boolean;
+  /** Trend and rate thresholds: samples judged (null: the source cannot tell) and the minimum. */
+  samples?: number | null;
+  minSamples?: number | null;
 }
 
 export interface MetricSummary {
@@ -38,6 +41,8 @@ export interface ScenarioResult {
   /** One point per second: load achieved and latency, for charts. */
   timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null }>;
   crossChecks: Record<string, number>;
+  /** Cross-checks that could not be made, with why (their verdict is `error`, never a pass). */
+  crossCheckErrors?: Record<string, string>;
   /** k6 and k6-operator runs: what k6 itself said, kept next to our own verdict. */
   k6?: K6RunReport;
 }

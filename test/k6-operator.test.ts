@@ -3,6 +3,7 @@
 // its stages and the runners' output is recorded per-runner NDJSON (test/fixtures/k6/runner-*.ndjson).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scenarioChecks } from '../verifiers/load.ts';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,10 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
   const want = percentileOf(all, 95)!;
   assert.ok(Math.abs(p95.observed! - want) / want < 0.01, `merged p95 ${p95.observed} vs union ${want}`);
   assert.is(r.metrics['http_req_duration{scenario:inference-latency}']!.values.count, all.length);
+  // k6-operator gives no verdict of its own to agree with: no "k6 agrees" check that could only pass.
+  const checks = scenarioChecks(scenario, r);
+  assert.not.ok(checks.some((c) => c.id.endsWith(':k6-verdict-agrees')), checks.map((c) => c.id).join(', '));
+  assert.equal(r.k6!.reported, []);
 });
 
 op('a TestRun that ends in stage "error" is an infrastructure error naming the reason, and is removed', async () => {

@@ -101,11 +101,13 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
 
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
   const crossChecks = await target.crossChecks();
+  const crossCheckErrors = target.crossCheckErrors?.() ?? {};
   const result: ScenarioResult = {
     scenario: s.name, engine: 'native',
     startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
     durationS: store.elapsedS(), where: target.where, executor: ex, aborted,
     thresholds, ...summarize(store, tags), timeline, crossChecks,
+    ...(Object.keys(crossCheckErrors).length ? { crossCheckErrors } : {}),
   };
   opts.progress?.(progressLine(s, store, Math.round(store.elapsedS()), totalMs / 1000, 0), true);
   return result;

@@ -19,6 +19,8 @@ export interface IterationTarget {
   teardown(signal: AbortSignal): Promise<void>;
   /** Independent evidence gathered outside the engine's own counters. */
   crossChecks(): Promise<Record<string, number>>;
+  /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
+  crossCheckErrors?(): Record<string, string>;
 }
 
 export function makeTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
@@ -83,6 +85,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   let offsetsBefore: OffsetSample = { at: 0, offsets: new Map() };
   let offsetsAfter: OffsetSample | null = null;
   let own: { found: number; read: number; complete: boolean } | null = null;
+  let readBackError: string | null = null;
 
   return {
     where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
@@ -151,13 +154,15 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
         await consumer.disconnect().catch(() => {});
       }
-      try { offsetsAfter = await sampleEnds(admin, t.topic); } catch { offsetsAfter = null; }
+      try { offsetsAfter = await sampleEnds(admin, t.topic); } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
-      if (offsetsAfter && seq > 0 && !signal.aborted) {
-        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, run, seq, signal); } catch { own = null; }
+      if (signal.aborted) readBackError ??= 'the run was interrupted before the read-back';
+      else if (offsetsAfter && seq > 0) {
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, run, seq, signal); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
+    crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
     async crossChecks() {
       const out: Record<string, number> = { topicEndOffsetDelta: offsetsAfter ? totalEnds(offsetsAfter) - totalEnds(offsetsBefore) : NaN };
       if (own) {
