@@ -30,18 +30,159 @@ function k6Error(fn: () => unknown): K6OutputError {
 
 // --- aggregate shapes ----------------------------------------------------------------------
 
-test('the three aggregate shapes parse to the same metrics (types and values)', () => {
-  const shapes = [handle(), legacy(), mrs()];
-  const strip = (s: K6Summary) => Object.fromEntries(Object.entries(s.metrics).map(([k, m]) => [k, { type: m.type, values: m.values }]));
-  // (the machine-readable fixture gives one sub-metric as { name, tags }: it gets the same key text)
-  assert.equal(strip(shapes[1]!), strip(shapes[0]!));
-  assert.equal(strip(shapes[2]!), strip(shapes[0]!));
-  assert.is(Object.keys(shapes[0]!.metrics).length, 11);
+const strip = (s: K6Summary) => Object.fromEntries(Object.entries(s.metrics).map(([k, m]) => [k, { type: m.type, values: m.values }]));
+
+test('handleSummary and the legacy --summary-export of one run parse to the same metrics (types and values)', () => {
+  const [h, l] = [handle(), legacy()];
+  assert.equal(strip(l), strip(h));
+  assert.is(Object.keys(h.metrics).length, 11);
   // a legacy Rate's `value` is read as `rate`
-  assert.equal(shapes[1]!.metrics.http_req_failed!.values, { rate: 0.004, passes: 2, fails: 498 });
-  assert.is(shapes[0]!.metrics.http_req_duration!.unit, 'ms');
-  assert.is(shapes[0]!.metrics.data_received!.unit, 'bytes'); // from k6's `contains: data`
-  assert.is(shapes[2]!.metrics['http_req_duration{expected_response:true}']!.type, 'trend');
+  assert.equal(l.metrics.http_req_failed!.values, { rate: 0.004, passes: 2, fails: 498 });
+  assert.is(h.metrics.http_req_duration!.unit, 'ms');
+  assert.is(h.metrics.data_received!.unit, 'bytes'); // from k6's `contains: data`
+});
+
+test('machine-readable summary (k6 schema 1.0.0): rate from matches/total, counter rate from config.duration, trends without p(99)', () => {
+  const m = mrs();
+  const raw = json('machine-readable-summary.json') as { config: { duration: number }; results: { metrics: Array<{ name: string; values: Record<string, number> }> } };
+  const rawOf = (name: string) => raw.results.metrics.find((x) => x.name === name)!.values;
+  // a Rate is { matches, total, rate }: normalized to k6's own rate / passes / fails
+  assert.equal(rawOf('http_req_failed'), { matches: 2, rate: 0.004, total: 500 });
+  assert.equal(m.metrics.http_req_failed!.values, { rate: 2 / 500, passes: 2, fails: 498 });
+  assert.is(m.metrics.http_req_failed!.type, 'rate');
+  // a Counter is { count } only; its rate is k6's own formula, count over the test run duration
+  assert.equal(rawOf('http_reqs'), { count: 500 });
+  assert.equal(m.metrics.http_reqs!.values, { count: 500, rate: 500 / raw.config.duration });
+  // a Trend keeps avg, min, med, max, p(90), p(95); k6 drops p(99) although summaryTrendStats had it
+  assert.equal(Object.keys(m.metrics.http_req_duration!.values).sort(), ['avg', 'max', 'med', 'min', 'p(90)', 'p(95)']);
+  // sub-metrics are metrics named with their tag filter
+  assert.is(m.metrics['http_req_duration{expected_response:true}']!.values['p(95)'], 87.75);
+  assert.is(m.metrics['http_req_duration{scenario:inference}']!.type, 'trend');
+  // results.checks.metrics are metrics too; checks_succeeded is the `checks` metric's own sink
+  assert.equal(m.metrics.checks_failed!.values, { rate: 0.004, passes: 2, fails: 498 });
+  assert.equal(m.metrics.checks!.values, m.metrics.checks_succeeded!.values);
+  assert.equal(m.metrics.checks_total!.values, { count: 500, rate: 500 / raw.config.duration });
+  assert.is(m.metrics.data_received!.unit, 'bytes');
+  // every value agrees with the handleSummary data of the same run, where both have it
+  const h = handle().metrics;
+  for (const [key, s] of Object.entries(m.metrics)) {
+    if (!h[key]) { assert.ok(/^checks_/.test(key), `${key} only in the machine-readable summary`); continue; }
+    assert.is(s.type, h[key]!.type, key);
+    for (const [stat, v] of Object.entries(s.values)) {
+      assert.ok(Math.abs(v - h[key]!.values[stat]!) <= 1e-4 * Math.max(1, Math.abs(v)), `${key} ${stat}: ${v} vs ${h[key]!.values[stat]}`);
+    }
+  }
+});
+
+/** The machine-readable fixture with one change applied. */
+function mrsWith(change: (doc: any) => void): unknown { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const doc = json('machine-readable-summary.json');
+  change(doc);
+  return doc;
+}
+
+test('machine-readable summary: the old guessed shape (tags, passes/fails, counter rate) is rejected naming the JSON path', () => {
+  // what this repository used to assume k6 writes
+  const guessed = {
+    version: '1.0.0',
+    metadata: { generatedAt: '2025-06-02T10:15:10.041Z', k6Version: '1.5.0' },
+    config: { script: 'inference-latency.ts', executors: { inference: { type: 'constant-arrival-rate' } }, duration: 10.0405 },
+    results: {
+      checks: { metrics: { checks_total: 500 }, ordered_checks: [{ name: 'status is 200', passes: 498, fails: 2 }] },
+      metrics: [
+        { name: 'http_req_duration', tags: { expected_response: 'true' }, type: 'trend', contains: 'time', values: { avg: 47.9, 'p(99)': 161.8 } },
+        { name: 'http_req_failed', type: 'rate', contains: 'default', values: { rate: 0.004, passes: 2, fails: 498 } },
+        { name: 'http_reqs', type: 'counter', contains: 'default', values: { count: 500, rate: 49.798 } },
+      ],
+    },
+  };
+  const where = (doc: unknown) => k6Error(() => parseMachineReadableSummary(doc, 'm.json'));
+  let e = where(guessed);
+  assert.is(e.source, 'm.json');
+  assert.is(e.where, '$.config.executors');
+  assert.match(e.message, /unexpected field "executors"/);
+  const config = { duration: 10.0405, execution: 'local' };
+  e = where({ ...guessed, config });
+  assert.is(e.where, '$.results.metrics[0].tags');
+  assert.match(e.message, /m\.json: \$\.results\.metrics\[0\]\.tags: unexpected field "tags" \(k6's machine-readable summary has "name", "type", "contains", "values" here\)/);
+  e = where({ ...guessed, config, results: { ...guessed.results, metrics: [] } });
+  assert.is(e.where, '$.results.checks.ordered_checks'); // k6 calls the list `results`
+  e = where({ ...guessed, config, results: { metrics: [], checks: { metrics: guessed.results.checks.metrics } } });
+  assert.is(e.where, '$.results.checks.metrics');
+  assert.match(e.message, /expected an array of metrics/);
+  // each guess on its own, in the real fixture
+  e = where(mrsWith((d) => { d.results.metrics[1].tags = { expected_response: 'true' }; }));
+  assert.is(e.where, '$.results.metrics[1].tags');
+  e = where(mrsWith((d) => { d.results.metrics[3].values = { rate: 0.004, passes: 2, fails: 498 }; }));
+  assert.is(e.where, '$.results.metrics[3].values["passes"]');
+  assert.match(e.message, /unexpected value "passes" for a rate metric \(k6 writes "matches", "total", "rate"\)/);
+  e = where(mrsWith((d) => { d.results.metrics[4].values.rate = 49.798; }));
+  assert.is(e.where, '$.results.metrics[4].values["rate"]');
+  assert.match(e.message, /for a counter metric \(k6 writes "count"\)/);
+  e = where(mrsWith((d) => { d.results.metrics[0].values['p(99)'] = 162.3; }));
+  assert.is(e.where, '$.results.metrics[0].values["p(99)"]');
+  assert.match(e.message, /only p\(90\) and p\(95\)/);
+  e = where(mrsWith((d) => { delete d.config.execution; }));
+  assert.equal([e.where, e.reason], ['$.config.execution', 'required field is missing']);
+  e = where(mrsWith((d) => { d.results.metrics[3].values.rate = 0.5; }));
+  assert.match(e.message, /\$\.results\.metrics\[3\]\.values\["rate"\]: rate 0\.5 does not equal matches \/ total \(2 \/ 500\)/);
+  e = where(mrsWith((d) => { d.results.metrics[3].values.matches = 2.5; }));
+  assert.is(e.where, '$.results.metrics[3].values["matches"]');
+  e = where(mrsWith((d) => { d.version = '2.0.0'; }));
+  assert.match(e.message, /\$\.version: schema version 2\.0\.0 is not supported/);
+  e = where(mrsWith((d) => { d.results.metrics.push({ ...d.results.metrics[0] }); }));
+  assert.match(e.message, /\$\.results\.metrics\[10\]: metric "http_req_duration" appears twice/);
+});
+
+test('machine-readable summary: what k6 really writes beyond the schema is read (snake_case metadata, null optionals)', () => {
+  // grafana/k6#6004: k6 1.5–2.x renames metadata.generatedAt / k6Version through its JS runtime
+  const snake = parseMachineReadableSummary(mrsWith((d) => {
+    d.metadata = { generated_at: d.metadata.generatedAt, k6_version: d.metadata.k6Version };
+  }), 'm.json');
+  assert.equal(strip(snake), strip(mrs()));
+  // an optional field may be null, as k6's generated strict reader allows; a required one may not
+  const nulls = parseMachineReadableSummary(mrsWith((d) => {
+    d.config.script = null; d.results.checks = null; d.results.metrics[0].values['p(90)'] = null;
+  }), 'm.json');
+  assert.equal(Object.keys(nulls.metrics.http_req_duration!.values).sort(), ['avg', 'max', 'med', 'min', 'p(95)']);
+  assert.is(nulls.metrics.checks, undefined);
+  assert.is(k6Error(() => parseMachineReadableSummary(mrsWith((d) => { d.results.metrics[4].values.count = null; }), 'm.json')).where, '$.results.metrics[4].values["count"]');
+  assert.is(k6Error(() => parseMachineReadableSummary(mrsWith((d) => { d.config.duration = null; }), 'm.json')).reason, 'required field is null');
+  // a zero-length run: no counter rate is made up
+  const zero = parseMachineReadableSummary(mrsWith((d) => { d.config.duration = 0; }), 'm.json');
+  assert.equal(zero.metrics.http_reqs!.values, { count: 500 });
+  const e = k6Error(() => sourceFromSummary(zero).metric('http_reqs', {})!.rate!());
+  assert.match(e.message, /no "rate" for http_reqs \(the machine-readable summary gives a counter only its count/);
+});
+
+test('with --new-machine-readable-summary, k6 writes the machine-readable summary to --summary-export too: it is read as one', () => {
+  const viaExport = parseSummaryExport(json('machine-readable-summary.json'), 'summary-export.json');
+  assert.is(viaExport.shape, 'machine-readable-summary');
+  assert.is(viaExport.source, 'summary-export.json');
+  assert.equal(strip(viaExport), strip(mrs()));
+  assert.equal(viaExport.thresholds, []);
+});
+
+test('our evaluate() over the machine-readable summary: what it carries is judged, p(99) is an error naming the NDJSON', () => {
+  const src = sourceFromSummary(mrs());
+  const parsed = parseThresholds({
+    http_req_duration: ['p(95)<100'], 'http_req_duration{scenario:inference}': ['p(90)<80'],
+    http_req_failed: ['rate<0.01'], dropped_iterations: ['count==0'], checks: ['rate>0.99'],
+  }, metricTypes(mrs().metrics));
+  const res = evaluate(parsed, src);
+  const byKey = Object.fromEntries(res.map((r) => [`${r.key} ${r.expr}`, r]));
+  assert.equal([byKey['http_req_duration p(95)<100']!.ok, byKey['http_req_duration p(95)<100']!.observed], [true, 88.25]);
+  assert.is(byKey['http_req_duration{scenario:inference} p(90)<80']!.ok, true);
+  assert.equal([byKey['http_req_failed rate<0.01']!.ok, byKey['http_req_failed rate<0.01']!.observed], [true, 0.004]);
+  assert.equal([byKey['dropped_iterations count==0']!.ok, byKey['dropped_iterations count==0']!.observed], [false, 3]);
+  assert.equal([byKey['checks rate>0.99']!.ok, byKey['checks rate>0.99']!.observed], [true, 0.996]);
+  // the same verdicts k6 reported in the handleSummary data of the run
+  const reported = handle().thresholds.filter((t) => t.expr !== 'p(99)<150');
+  assert.equal(verdictDisagreements(reported, res), []);
+  const e = k6Error(() => src.metric('http_req_duration', {})!.percentile!(99));
+  assert.match(e.message, /machine-readable-summary\.json: metrics\["http_req_duration"\]\.values: k6 reported no p\(99\)/);
+  assert.match(e.message, /carries no trend statistic but avg, min, med, max, p\(90\), p\(95\)/);
+  assert.not.match(e.message, /add "p\(99\)"/);
 });
 
 test('handleSummary: k6 verdicts are read as reported, one passing and one failing', () => {
@@ -81,7 +222,7 @@ test('parseK6Summary tells the shapes apart', () => {
 
 test('our evaluate() over each shape agrees with the verdicts k6 reported', () => {
   const reported = handle().thresholds;
-  for (const s of [handle(), legacy(), mrs()]) {
+  for (const s of [handle(), legacy()]) {
     const parsed = parseThresholds(thresholdsInput(handle()), metricTypes(s.metrics));
     const results = evaluate(parsed, sourceFromSummary(s));
     assert.is(results.length, reported.length, s.shape);
@@ -135,8 +276,8 @@ test('wrong shapes are errors with a JSON path, never a partial result', () => {
   assert.match(e.message, /handleSummary data, not a legacy/);
   e = k6Error(() => parseMachineReadableSummary(json('handle-summary.json'), 'h.json'));
   assert.match(e.message, /\$\.version/);
-  e = k6Error(() => parseMachineReadableSummary({ version: '1.0.0', results: { metrics: [{ name: 'http_reqs', type: 'counter', values: {} }] } }, 'm.json'));
-  assert.match(e.message, /results\.metrics\[0\]\.values: a counter metric must have "count"/);
+  e = k6Error(() => parseMachineReadableSummary(mrsWith((d) => { d.results.metrics[4].values = {}; }), 'm.json'));
+  assert.match(e.message, /m\.json: \$\.results\.metrics\[4\]\.values: a counter metric must have "count"/);
   e = k6Error(() => parseHandleSummary([], 'arr.json'));
   assert.match(e.message, /arr\.json: \$: expected a JSON object/);
 });
@@ -166,6 +307,15 @@ test('NDJSON shape errors name the line', () => {
   assert.match(k6Error(() => parseNdjson('\n\n', 'empty.ndjson')).message, /empty\.ndjson: \$: no NDJSON lines/);
   // a complete last line without the final newline is fine
   assert.is(parseNdjson(`${metric}\n${point('12.5')}`, 'a').points, 1);
+  // thresholds as k6 writes them: a string, or { threshold, abortOnFail, delayAbortEval } when abortOnFail is set
+  const withAbort = metric.replace('"thresholds":[]', '"thresholds":["p(95)<100",{"threshold":"p(99)<300","abortOnFail":true,"delayAbortEval":"10s"}]');
+  assert.equal(parseNdjson(`${withAbort}\n${point('1')}\n`, 'a').declaredThresholds(), { http_req_duration: ['p(95)<100', 'p(99)<300'] });
+  const badThreshold = metric.replace('"thresholds":[]', '"thresholds":[{"source":"p(95)<100"}]');
+  assert.match(k6Error(() => parseNdjson(`${badThreshold}\n`, 'a')).message, /a: line 1\.data\.thresholds\[0\]: expected a threshold expression or \{ threshold, abortOnFail, delayAbortEval \}/);
+  const badSub = metric.replace('"submetrics":null', '"submetrics":[{"name":"http_req_duration{name:x}"}]');
+  assert.match(k6Error(() => parseNdjson(`${badSub}\n`, 'a')).message, /line 1\.data\.submetrics\[0\]: expected \{ name, suffix, tags \}/);
+  // k6's current key order for a Point ({metric,type,data}) reads the same
+  assert.is(parseNdjson(`${metric}\n{"metric":"http_req_duration","type":"Point","data":{"time":"2025-06-02T10:15:00.5Z","value":3,"tags":{}}}\n`, 'a').points, 1);
 });
 
 // --- NDJSON --------------------------------------------------------------------------------
@@ -209,9 +359,9 @@ test('NDJSON: sinks per metric — counters summed, rates pooled, gauges last, t
   assert.is(hist.count, of('http_req_duration').length);
   // counter rate divides by the span of point times
   assert.ok(s.elapsedS() > 5 && s.elapsedS() < 6.1, `elapsed ${s.elapsedS()}`);
+  // k6 lists a metric's own thresholds on its Metric line, never a sub-metric's (submetrics are { name, suffix, tags })
   assert.equal(s.declaredThresholds(), {
     http_req_duration: ['p(95)<100', 'p(99)<150'],
-    'http_req_duration{name:healthz}': ['p(99)<10'],
     http_req_failed: ['rate<0.01'],
   });
 });
@@ -230,10 +380,13 @@ test('NDJSON: sub-metric thresholds select points whose tags include the filter'
   assert.is(s.metric('http_req_duration', { name: 'nope' }), null);
   assert.is(s.metric('http_reqs', { name: 'healthz' })!.count!(), health.length);
 
-  const parsed = parseThresholds(s.declaredThresholds(), metricTypes(s.types()));
+  // the script's thresholds (a sub-metric's are not in the NDJSON)
+  const parsed = parseThresholds({ ...s.declaredThresholds(), 'http_req_duration{name:healthz}': ['p(95)<10', 'p(99)<10'] }, metricTypes(s.types()));
   const res = evaluate(parsed, s);
-  const sub = res.find((r) => r.key === 'http_req_duration{name:healthz}')!;
-  assert.is(sub.ok, true); // health checks are fast …
+  const sub = res.filter((r) => r.key === 'http_req_duration{name:healthz}');
+  assert.is(sub[0]!.ok, true); // health checks are fast …
+  // … but 25 samples are too few for a p(99) (it needs 100): no data, not a pass
+  assert.equal([sub[1]!.ok, sub[1]!.samples, sub[1]!.minSamples], [null, health.length, 100]);
   assert.is(res.find((r) => r.key === 'http_req_duration' && r.expr === 'p(95)<100')!.ok, true);
   // … and the sub-metric appears in the summary and histograms when asked for
   const sum = s.summary(['http_req_duration{name:healthz}']);

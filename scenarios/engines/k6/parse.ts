@@ -5,7 +5,8 @@
  *   - `handleSummary(data)` JSON           → `parseHandleSummary`
  *   - legacy `--summary-export` JSON       → `parseSummaryExport` (threshold booleans are TRUE WHEN FAILED;
  *                                            a Rate's `rate` is called `value`; no `type` field)
- *   - k6 ≥ 1.5 `--new-machine-readable-summary` → `parseMachineReadableSummary` (no thresholds)
+ *   - k6 ≥ 1.5 `--new-machine-readable-summary` → `parseMachineReadableSummary` (no thresholds; with that flag k6
+ *                                            writes this shape to BOTH handleSummary and --summary-export)
  *   - NDJSON `--out json=`                 → `parseNdjson` / `mergeNdjsonRunners` (raw points: we rebuild the
  *                                            sinks, trends into HDR histograms, so runners merge exactly)
  *
@@ -53,7 +54,8 @@ export interface K6Summary {
   /**
    * Keyed by metric key as reported (sub-metrics included, e.g. `http_req_duration{expected_response:true}`).
    * Values use k6's names: trend `avg,min,med,max,p(N)…`; rate `rate,passes,fails`; counter `count,rate`;
-   * gauge `value,min,max`.
+   * gauge `value,min,max`. (From a machine-readable summary: trends only `avg,min,med,max,p(90),p(95)`, and a
+   * counter's `rate` is count / config.duration, absent when that is 0.)
    */
   metrics: Record<string, MetricSummary>;
   /** k6's reported verdicts; empty for the machine-readable summary, which carries none. */
@@ -77,7 +79,7 @@ const REQUIRED: Record<MetricType, readonly string[]> = {
 
 const q = (s: string) => JSON.stringify(s);
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+const kind = (v: unknown) => (v === undefined ? 'nothing (missing)' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
 
 const baseName = (key: string) => {
   const i = key.indexOf('{');
@@ -184,9 +186,13 @@ function inferType(key: string, m: Record<string, unknown>): MetricType | null {
 /**
  * Legacy `--summary-export`: values flattened into the metric object, a Rate's `rate` named `value`, and
  * `thresholds: { expr: boolean }` where **true means the threshold FAILED** (k6 calls it "tainted").
+ * When k6 ran with `--new-machine-readable-summary` the file holds the machine-readable summary instead, and is
+ * read as one (shape `machine-readable-summary`).
  */
 export function parseSummaryExport(json: unknown, source: string): K6Summary {
   const root = parseRoot(json, source);
+  // with --new-machine-readable-summary, k6 writes the machine-readable summary to --summary-export as well
+  if (!('metrics' in root) && 'version' in root && isObj(root.results)) return parseMachineReadableSummary(root, source);
   if (!isObj(root.metrics)) throw new K6OutputError(source, '$.metrics', `expected an object of metrics, got ${kind(root.metrics)}`);
   const metrics: Record<string, MetricSummary> = {};
   const thresholds: K6Threshold[] = [];
@@ -217,32 +223,186 @@ export function parseSummaryExport(json: unknown, source: string): K6Summary {
 }
 
 /**
- * k6 ≥ 1.5 `--new-machine-readable-summary`: `{ version, metadata, config, results: { metrics: [ { name, type,
- * contains, values } ], checks } }`. Carries no threshold verdicts (we compute them). A sub-metric is either
- * named `name{tag:value}` or given as `{ name, tags: {…} }`.
+ * k6 ≥ 1.5 `--new-machine-readable-summary` (schema 1.0.0, grafana/k6-summary; read by k6's own generated types in
+ * `internal/lib/summary/machinereadable/types_gen.go`). With that flag k6 hands this object to `handleSummary(data)`
+ * AND writes it to `--summary-export`. Read strictly, as k6's generated strict reader does (every required field
+ * present and not null, no field it does not define; optional fields may be absent or null):
+ *
+ *   { version: "1.x.y",
+ *     metadata: { generatedAt: RFC 3339, k6Version },
+ *     config:   { duration: seconds ≥ 0, execution: "local" | "cloud", script? },
+ *     results:  { metrics: [Metric], checks?: { metrics?: [Metric], results?: [{ name, passes, fails }] } } }
+ *   Metric = { name, type, contains: "default" | "time" | "data", values }   — exactly these four fields
+ *     counter { count }            gauge { value, min, max }
+ *     rate    { matches, total, rate }   (integers; rate = matches / total, 0 when total is 0)
+ *     trend   { avg?, min?, med?, max?, "p(90)"?, "p(95)"? }   (k6 drops every other summaryTrendStats column)
+ *
+ * A sub-metric is a metric of its own named with its tag filter as k6 created it from the threshold key
+ * (`http_req_duration{expected_response:true}`); there is no `tags` field. The summary carries no threshold verdicts.
+ *
+ * Normalized like the other shapes: a rate becomes `{ rate, passes: matches, fails: total − matches }` (k6's own
+ * names for the same sink); a counter's `rate` is `count / config.duration`, which is how k6 computes it (the
+ * counter sum over the test run duration), and is left out when the duration is 0. `results.checks.metrics`
+ * (checks_total, checks_succeeded, checks_failed) are metrics too, and k6 builds checks_succeeded from the `checks`
+ * metric's own sink, so it is also given as `checks` (the `checks` metric itself is never in results.metrics).
+ *
+ * Known k6 defect (grafana/k6#6004, reported on 1.7.1, fix proposed in #6079): k6 passes this object through its JS
+ * runtime, which renames `metadata.generatedAt`/`k6Version` to `generated_at`/`k6_version`; both are accepted there.
  */
 export function parseMachineReadableSummary(json: unknown, source: string): K6Summary {
   const root = parseRoot(json, source);
-  if (typeof root.version !== 'string' && typeof root.version !== 'number') {
-    throw new K6OutputError(source, '$.version', `missing; not a --new-machine-readable-summary file (got ${kind(root.version)})`);
+  const err = (where: string, why: string) => new K6OutputError(source, where, why);
+  if (root.version === undefined && isObj(root.metrics)) {
+    throw err('$.version', 'missing; this is handleSummary or --summary-export data, not a --new-machine-readable-summary file');
   }
-  if (!isObj(root.results)) throw new K6OutputError(source, '$.results', `expected an object, got ${kind(root.results)}`);
-  const list = root.results.metrics;
-  if (!Array.isArray(list)) throw new K6OutputError(source, '$.results.metrics', `expected an array of metrics, got ${kind(list)}`);
+  const top = strictObject(root, '$', MRS_ROOT, source);
+  const version = top.version;
+  if (typeof version !== 'string' || !SEMVER.test(version)) {
+    throw err('$.version', `expected the schema version as a semver string, got ${kind(version)}; not a --new-machine-readable-summary file`);
+  }
+  if (!version.startsWith('1.')) throw err('$.version', `schema version ${version} is not supported (this reader knows 1.x.y)`);
+
+  const meta = strictObject(top.metadata, '$.metadata', MRS_METADATA, source);
+  const generatedAt = meta.generatedAt ?? meta.generated_at;
+  const k6Version = meta.k6Version ?? meta.k6_version;
+  for (const [a, b] of [['generatedAt', 'generated_at'], ['k6Version', 'k6_version']] as const) {
+    if (a in meta && b in meta) throw err(`$.metadata.${b}`, `both ${q(a)} and ${q(b)} are present`);
+  }
+  if (typeof generatedAt !== 'string' || Number.isNaN(Date.parse(generatedAt))) {
+    throw err('$.metadata.generatedAt', `expected an RFC 3339 time, got ${kind(generatedAt)}`);
+  }
+  if (typeof k6Version !== 'string' || k6Version === '') throw err('$.metadata.k6Version', `expected k6's version, got ${kind(k6Version)}`);
+
+  const config = strictObject(top.config, '$.config', MRS_CONFIG, source);
+  const durationS = config.duration;
+  if (typeof durationS !== 'number' || !Number.isFinite(durationS) || durationS < 0) {
+    throw err('$.config.duration', `expected the test run duration in seconds (≥ 0), got ${kind(durationS)}`);
+  }
+  if (config.execution !== 'local' && config.execution !== 'cloud') {
+    throw err('$.config.execution', `expected "local" or "cloud", got ${kind(config.execution)}`);
+  }
+  if (config.script !== undefined && config.script !== null && typeof config.script !== 'string') {
+    throw err('$.config.script', `expected the script path, got ${kind(config.script)}`);
+  }
+
+  const results = strictObject(top.results, '$.results', MRS_RESULTS, source);
+  if (!Array.isArray(results.metrics)) throw err('$.results.metrics', `expected an array of metrics, got ${kind(results.metrics)}`);
   const metrics: Record<string, MetricSummary> = {};
-  list.forEach((m: unknown, i: number) => {
-    const path = `results.metrics[${i}]`;
-    if (!isObj(m)) throw new K6OutputError(source, path, `expected an object, got ${kind(m)}`);
-    if (typeof m.name !== 'string' || m.name.trim() === '') throw new K6OutputError(source, `${path}.name`, `expected a metric name, got ${kind(m.name)}`);
-    let key = m.name;
-    if (isObj(m.tags) && Object.keys(m.tags).length && !key.includes('{')) {
-      key = `${key}{${Object.entries(m.tags).map(([k, v]) => `${k}:${String(v)}`).join(',')}}`;
+  const add = (m: unknown, path: string) => {
+    const { name, summary } = readMrsMetric(m, path, durationS, source);
+    if (Object.hasOwn(metrics, name)) throw err(path, `metric ${q(name)} appears twice`);
+    metrics[name] = summary;
+  };
+  results.metrics.forEach((m: unknown, i: number) => add(m, `$.results.metrics[${i}]`));
+
+  if (results.checks !== undefined && results.checks !== null) {
+    const checks = strictObject(results.checks, '$.results.checks', MRS_CHECKS, source);
+    if (checks.metrics !== undefined && checks.metrics !== null) {
+      if (!Array.isArray(checks.metrics)) throw err('$.results.checks.metrics', `expected an array of metrics, got ${kind(checks.metrics)}`);
+      checks.metrics.forEach((m: unknown, i: number) => add(m, `$.results.checks.metrics[${i}]`));
     }
-    if (key in metrics) throw new K6OutputError(source, path, `metric ${q(key)} appears twice`);
-    const type = readType(m.type, source, path);
-    metrics[key] = { type, unit: unitFor(key, type, m.contains), values: readValues(m.values, type, source, `${path}.values`) };
-  });
+    if (checks.results !== undefined && checks.results !== null) {
+      if (!Array.isArray(checks.results)) throw err('$.results.checks.results', `expected an array of check results, got ${kind(checks.results)}`);
+      checks.results.forEach((c: unknown, i: number) => {
+        const path = `$.results.checks.results[${i}]`;
+        const r = strictObject(c, path, MRS_CHECK_RESULT, source);
+        if (typeof r.name !== 'string') throw err(`${path}.name`, `expected the check's name, got ${kind(r.name)}`);
+        for (const k of ['passes', 'fails'] as const) {
+          if (!isCount(r[k])) throw err(`${path}.${k}`, `expected a whole number ≥ 0, got ${kind(r[k])}`);
+        }
+      });
+    }
+    const succeeded = metrics.checks_succeeded;
+    if (succeeded && succeeded.type === 'rate' && !Object.hasOwn(metrics, 'checks')) metrics.checks = { ...succeeded, values: { ...succeeded.values } };
+  }
   return { shape: 'machine-readable-summary', source, metrics, thresholds: [] };
+}
+
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+/** Field lists per object: required ones, then optional ones (absent or null). */
+interface Fields { required: readonly string[]; optional: readonly string[] }
+const MRS_ROOT: Fields = { required: ['version', 'metadata', 'config', 'results'], optional: [] };
+// generatedAt / k6Version are checked by hand (k6 writes the snake_case spelling, grafana/k6#6004)
+const MRS_METADATA: Fields = { required: [], optional: ['generatedAt', 'k6Version', 'generated_at', 'k6_version'] };
+const MRS_CONFIG: Fields = { required: ['duration', 'execution'], optional: ['script'] };
+const MRS_RESULTS: Fields = { required: ['metrics'], optional: ['checks'] };
+const MRS_CHECKS: Fields = { required: [], optional: ['metrics', 'results'] };
+const MRS_CHECK_RESULT: Fields = { required: ['name', 'passes', 'fails'], optional: [] };
+const MRS_METRIC: Fields = { required: ['name', 'type', 'contains', 'values'], optional: [] };
+const MRS_VALUES: Record<MetricType, Fields> = {
+  counter: { required: ['count'], optional: [] },
+  gauge: { required: ['value', 'min', 'max'], optional: [] },
+  rate: { required: ['matches', 'total', 'rate'], optional: [] },
+  trend: { required: [], optional: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'] },
+};
+/** The statistics a schema-1.0.0 trend can carry. */
+const MRS_TREND_STATS = MRS_VALUES.trend.optional;
+const CONTAINS = ['default', 'time', 'data'] as const;
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const member = (path: string, k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${q(k)}]`);
+
+/** An object with exactly the listed fields; returns it with null optional fields removed. */
+function strictObject(v: unknown, path: string, fields: Fields, src: string): Record<string, unknown> {
+  if (!isObj(v)) throw new K6OutputError(src, path, `expected an object, got ${kind(v)}`);
+  const known = [...fields.required, ...fields.optional];
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) {
+      throw new K6OutputError(src, member(path, k), `unexpected field ${q(k)} (k6's machine-readable summary has ${known.map(q).join(', ') || 'no fields'} here)`);
+    }
+  }
+  for (const k of fields.required) {
+    if (!(k in v)) throw new K6OutputError(src, member(path, k), 'required field is missing');
+    if (v[k] === null) throw new K6OutputError(src, member(path, k), 'required field is null');
+  }
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+}
+
+function readMrsMetric(m: unknown, path: string, durationS: number, src: string): { name: string; summary: MetricSummary } {
+  const err = (where: string, why: string) => new K6OutputError(src, where, why);
+  const o = strictObject(m, path, MRS_METRIC, src);
+  if (typeof o.name !== 'string' || o.name.trim() === '') throw err(`${path}.name`, `expected a metric name, got ${kind(o.name)}`);
+  const type = readType(o.type, src, path);
+  if (!(CONTAINS as readonly unknown[]).includes(o.contains)) {
+    throw err(`${path}.contains`, `expected one of ${CONTAINS.join(', ')}, got ${kind(o.contains)}`);
+  }
+  const vpath = `${path}.values`;
+  const raw = o.values;
+  if (!isObj(raw)) throw err(vpath, `expected an object of values, got ${kind(raw)}`);
+  const fields = MRS_VALUES[type];
+  const allowed = [...fields.required, ...fields.optional];
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const at = `${vpath}[${q(k)}]`;
+    if (!allowed.includes(k)) {
+      const hint = type === 'trend' && /^p\(/.test(k) ? '; schema 1.0.0 trends carry only p(90) and p(95)' : '';
+      throw err(at, `unexpected value ${q(k)} for a ${type} metric (k6 writes ${allowed.map(q).join(', ')})${hint}`);
+    }
+    if (v === null) {
+      if (fields.required.includes(k)) throw err(at, 'required value is null');
+      continue; // an absent optional trend statistic
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw err(at, `expected a finite number, got ${kind(v)}`);
+    values[k] = v;
+  }
+  for (const k of fields.required) if (!(k in values)) throw err(vpath, `a ${type} metric must have ${q(k)}`);
+
+  let out: Record<string, number> = values;
+  if (type === 'counter') {
+    if (values.count! < 0) throw err(`${vpath}["count"]`, `expected a count ≥ 0, got ${values.count}`);
+    out = durationS > 0 ? { count: values.count!, rate: values.count! / durationS } : { count: values.count! };
+  } else if (type === 'rate') {
+    const { matches, total, rate } = values as { matches: number; total: number; rate: number };
+    if (!isCount(matches)) throw err(`${vpath}["matches"]`, `expected a whole number ≥ 0, got ${matches}`);
+    if (!isCount(total)) throw err(`${vpath}["total"]`, `expected a whole number ≥ 0, got ${total}`);
+    if (matches > total) throw err(vpath, `matches (${matches}) is more than total (${total})`);
+    const want = total === 0 ? 0 : matches / total;
+    if (rate < 0 || rate > 1 || Math.abs(rate - want) > 1e-9) {
+      throw err(`${vpath}["rate"]`, `rate ${rate} does not equal matches / total (${matches} / ${total})`);
+    }
+    out = { rate, passes: matches, fails: total - matches };
+  }
+  return { name: o.name, summary: { type, unit: unitFor(o.name, type, o.contains), values: out } };
 }
 
 /** Pick the parser by shape: machine-readable (has `results`), handleSummary (nested `values`), else legacy. */
@@ -283,11 +443,17 @@ function percentileValue(values: Record<string, number>, p: number): number | un
 }
 
 /** A view over one aggregated metric; missing statistics are errors, never zeros. */
-function summaryView(s: MetricSummary, key: string, source: string): MetricView {
+function summaryView(s: MetricSummary, key: string, source: string, shape: K6Shape): MetricView {
   const path = `metrics[${q(key)}].values`;
+  const mrs = shape === 'machine-readable-summary';
   const need = (name: string): number => {
     const v = s.values[name];
-    if (v === undefined) throw new K6OutputError(source, path, `k6 reported no ${q(name)} for ${key}`);
+    if (v === undefined) {
+      let why = `k6 reported no ${q(name)} for ${key}`;
+      if (mrs && s.type === 'counter' && name === 'rate') why += ' (the machine-readable summary gives a counter only its count, and its config.duration is 0)';
+      else if (mrs && s.type === 'trend') why += `; k6 only reports the statistics listed in options.summaryTrendStats, so add ${q(name)} there`;
+      throw new K6OutputError(source, path, why);
+    }
     return v;
   };
   switch (s.type) {
@@ -297,12 +463,15 @@ function summaryView(s: MetricSummary, key: string, source: string): MetricView 
         percentile: (p) => {
           const v = percentileValue(s.values, p);
           if (v === undefined) {
-            const have = Object.keys(s.values).join(', ');
-            throw new K6OutputError(
-              source, path,
-              `k6 reported no p(${p}) for ${key} (it has ${have}); k6 only reports the statistics listed in ` +
-                `options.summaryTrendStats, so add "p(${p})" there (or judge from the NDJSON --out json output)`,
-            );
+            const have = Object.keys(s.values).join(', ') || 'nothing';
+            const stat = `p(${p})`;
+            const carried = MRS_TREND_STATS.includes(stat) || (p === 50 ? 'med' : p === 0 ? 'min' : p === 100 ? 'max' : '') !== '';
+            const hint = mrs && !carried
+              ? `k6's machine-readable summary (schema 1.0.0) carries no trend statistic but ${MRS_TREND_STATS.join(', ')}, ` +
+                'whatever options.summaryTrendStats says, so judge it from the NDJSON --out json output'
+              : `k6 only reports the statistics listed in options.summaryTrendStats, so add "${stat}" there ` +
+                '(or judge from the NDJSON --out json output)';
+            throw new K6OutputError(source, path, `k6 reported no ${stat} for ${key} (it has ${have}); ${hint}`);
           }
           return v;
         },
@@ -311,7 +480,11 @@ function summaryView(s: MetricSummary, key: string, source: string): MetricView 
       return { type: 'counter', count: () => need('count'), rate: () => need('rate') };
     case 'rate':
       // An empty Rate (no samples) is "no data" for our evaluator, not rate 0.
-      return { type: 'rate', rate: () => ('passes' in s.values && 'fails' in s.values && s.values.passes! + s.values.fails! === 0 ? null : need('rate')) };
+      return {
+        type: 'rate',
+        ...('passes' in s.values && 'fails' in s.values ? { samples: () => s.values.passes! + s.values.fails! } : {}),
+        rate: () => ('passes' in s.values && 'fails' in s.values && s.values.passes! + s.values.fails! === 0 ? null : need('rate')),
+      };
     case 'gauge':
       return { type: 'gauge', value: () => need('value') };
   }
@@ -327,7 +500,7 @@ export function sourceFromSummary(summary: K6Summary): MetricSource {
   return {
     metric(name, tags) {
       const hit = byKey.get(canonicalKey(name, tags));
-      return hit ? summaryView(hit.s, hit.key, summary.source) : null;
+      return hit ? summaryView(hit.s, hit.key, summary.source, summary.shape) : null;
     },
   };
 }
@@ -388,9 +561,8 @@ function mergeSink(into: Sink, from: Sink): void {
 interface MetricDecl {
   type: MetricType;
   contains: string;
+  /** The thresholds k6 listed on the metric's Metric line (only a whole metric's: see `declaredThresholds`). */
   thresholds: string[];
-  /** Sub-metric thresholds declared on the parent Metric line, keyed by sub-metric name. */
-  submetricThresholds: Record<string, string[]>;
   series: Map<string, { tags: Tags; sink: Sink }>;
 }
 
@@ -413,7 +585,11 @@ export interface K6Samples extends MetricSource {
   /** Seconds a counter's `rate` divides by: `durationS` if given, else last − first Point time. */
   elapsedS(): number;
   types(): Record<string, MetricType>;
-  /** Thresholds k6 listed on the Metric lines (what the script configured), as a `thresholds` block. */
+  /**
+   * Thresholds k6 listed on the Metric lines, as a `thresholds` block. k6 writes a metric's own thresholds there
+   * but never a sub-metric's (`submetrics` entries are only `{ name, suffix, tags }`), so a threshold on
+   * `name{tag:value}` is never in here: take the thresholds from the script, not from this.
+   */
   declaredThresholds(): Record<string, string[]>;
   /** k6-style end-of-test values per metric; `keys` adds sub-metrics such as `http_req_duration{scenario:x}`. */
   summary(keys?: readonly string[]): Record<string, MetricSummary>;
@@ -480,18 +656,11 @@ class SampleSet implements K6Samples {
         throw new K6OutputError(src, `${where}.data.type`, `metric ${name} is ${type} here but ${decl.type} in an earlier line or runner`);
       }
       if (!decl) {
-        decl = { type, contains: typeof data.contains === 'string' ? data.contains : 'default', thresholds: [], submetricThresholds: {}, series: new Map() };
+        decl = { type, contains: typeof data.contains === 'string' ? data.contains : 'default', thresholds: [], series: new Map() };
         this.metrics.set(name, decl);
       }
-      for (const t of thresholdList(data.thresholds)) if (!decl.thresholds.includes(t)) decl.thresholds.push(t);
-      if (Array.isArray(data.submetrics)) {
-        for (const sm of data.submetrics) {
-          if (!isObj(sm) || typeof sm.name !== 'string') continue;
-          const inner = isObj(sm.metric) ? sm.metric.thresholds : sm.thresholds;
-          const list = (decl.submetricThresholds[sm.name] ??= []);
-          for (const t of thresholdList(inner)) if (!list.includes(t)) list.push(t);
-        }
-      }
+      for (const t of thresholdList(data.thresholds, src, `${where}.data.thresholds`)) if (!decl.thresholds.includes(t)) decl.thresholds.push(t);
+      checkSubmetrics(data.submetrics, src, `${where}.data.submetrics`);
       declared.set(name, decl);
       return;
     }
@@ -553,10 +722,10 @@ class SampleSet implements K6Samples {
     if (!hit) return null;
     const sink = hit.sink;
     if (sink instanceof TrendSink) {
-      return { type: 'trend', avg: () => sink.avg(), min: () => sink.min(), max: () => sink.max(), percentile: (p) => sink.percentile(p) };
+      return { type: 'trend', samples: () => sink.count, avg: () => sink.avg(), min: () => sink.min(), max: () => sink.max(), percentile: (p) => sink.percentile(p) };
     }
     if (sink instanceof CounterSink) return { type: 'counter', count: () => sink.sum, rate: () => sink.sum / Math.max(this.elapsedS(), 1e-9) };
-    if (sink instanceof RateSink) return { type: 'rate', rate: () => (sink.total ? sink.passes / sink.total : null) };
+    if (sink instanceof RateSink) return { type: 'rate', samples: () => sink.total, rate: () => (sink.total ? sink.passes / sink.total : null) };
     const g = sink as LastGauge;
     return { type: 'gauge', value: () => g.last };
   }
@@ -567,10 +736,7 @@ class SampleSet implements K6Samples {
 
   declaredThresholds(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [name, d] of this.metrics) {
-      if (d.thresholds.length) out[name] = [...d.thresholds];
-      for (const [sub, list] of Object.entries(d.submetricThresholds)) if (list.length) out[sub] = [...list];
-    }
+    for (const [name, d] of this.metrics) if (d.thresholds.length) out[name] = [...d.thresholds];
     return out;
   }
 
@@ -631,14 +797,29 @@ class SampleSet implements K6Samples {
   }
 }
 
-function thresholdList(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  const out: string[] = [];
-  for (const t of v) {
-    if (typeof t === 'string') out.push(t);
-    else if (isObj(t) && typeof t.source === 'string') out.push(t.source);
-  }
-  return out;
+/**
+ * A Metric line's `thresholds`: k6 writes each as its expression string, or as
+ * `{ threshold, abortOnFail, delayAbortEval }` when abortOnFail is set; an empty list as `[]`.
+ */
+function thresholdList(v: unknown, src: string, path: string): string[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw new K6OutputError(src, path, `expected an array of thresholds, got ${kind(v)}`);
+  return v.map((t: unknown, i: number) => {
+    if (typeof t === 'string') return t;
+    if (isObj(t) && typeof t.threshold === 'string') return t.threshold;
+    throw new K6OutputError(src, `${path}[${i}]`, `expected a threshold expression or { threshold, abortOnFail, delayAbortEval }, got ${kind(t)}`);
+  });
+}
+
+/** A Metric line's `submetrics`: null, or `[{ name, suffix, tags }]` (k6 writes no thresholds there). */
+function checkSubmetrics(v: unknown, src: string, path: string): void {
+  if (v === null || v === undefined) return;
+  if (!Array.isArray(v)) throw new K6OutputError(src, path, `expected null or an array of sub-metrics, got ${kind(v)}`);
+  v.forEach((sm: unknown, i: number) => {
+    if (!isObj(sm) || typeof sm.name !== 'string' || typeof sm.suffix !== 'string' || !(sm.tags === null || isObj(sm.tags))) {
+      throw new K6OutputError(src, `${path}[${i}]`, `expected { name, suffix, tags }, got ${kind(sm)}`);
+    }
+  });
 }
 
 /** One k6 `--out json=` file. */
