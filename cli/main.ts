@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, runsDir, type Config } from '../core/config.ts';
+import { loadConfig, platformName, runsDir, type Config } from '../core/config.ts';
 import { EXIT, UsageError } from '../core/errors.ts';
 import { runCommand } from '../core/run.ts';
 import { registerSandbox } from './sandbox.ts';
@@ -18,7 +18,7 @@ export function configFrom(cmd: Command): Config {
 
 export function runOpts(cmd: Command, kind: string, cfg: Config) {
   const g = cmd.optsWithGlobals() as GlobalOpts;
-  return { kind, runsDir: runsDir(cfg), json: g.json, quiet: g.quiet };
+  return { kind, runsDir: runsDir(cfg), platform: platformName(cfg), json: g.json, quiet: g.quiet };
 }
 
 export function buildProgram(): Command {

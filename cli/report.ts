@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { configFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
-import { runsDir } from '../core/config.ts';
+import { platformName, runsDir } from '../core/config.ts';
 import { writeFileAtomic, type CheckStatus } from '../core/record.ts';
 import { parseFeedback, parseIncidents } from '../reports/inputs.ts';
 import {
-  WEEK1_ROWS, buildWeek1, loadRecords, week1Html, week1Json, week1Markdown,
+  WEEK1_ROWS, buildWeek1, isPartial, loadRecords, week1Html, week1Json, week1Markdown,
   type RowResult, type Week1Inputs, type Window,
 } from '../reports/week1.ts';
 
@@ -42,7 +42,8 @@ function parseFormats(v: string): Format[] {
   return [...new Set(fs)] as Format[];
 }
 
-const checkStatus = (r: RowResult): CheckStatus => (r.status === 'PASS' ? 'pass' : r.status === 'FAIL' ? 'fail' : 'no-data');
+// A PASS on fewer days than the window holds is not a pass of the week: no data for the rest.
+const checkStatus = (r: RowResult): CheckStatus => (isPartial(r) ? 'no-data' : r.status === 'PASS' ? 'pass' : r.status === 'FAIL' ? 'fail' : 'no-data');
 
 async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   // Everything a user can get wrong is checked before the run starts: a bad input exits 2 and
@@ -60,8 +61,8 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   let markdown = '';
 
   return runCommand({ ...runOpts(cmd, 'report-week1', cfg) }, async (ctx) => {
-    const scan = loadRecords(from, w, (m) => process.stderr.write(`${m}\n`));
-    ctx.progress(`week-1 report: ${scan.used.length} run record(s) in ${w.since.toISOString()} → ${w.until.toISOString()} (${scan.found} found in ${from})`);
+    const scan = loadRecords(from, w, (m) => process.stderr.write(`${m}\n`), platformName(cfg));
+    ctx.progress(`week-1 report (platform ${platformName(cfg)}): ${scan.used.length} run record(s) in ${w.since.toISOString()} → ${w.until.toISOString()} (${scan.found} found in ${from})`);
     const report = buildWeek1(scan, inputs, w);
 
     for (const row of report.rows) {
@@ -79,6 +80,7 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
         evidence: {
           what: `${row.metric}: ${def.aggregate} over ${def.sources.map((s) => (s.from === 'check' ? `checks ${s.id}${s.match === 'prefix' ? '*' : ''}` : s.from === 'incidents' ? `incident log (${s.measure})` : 'feedback scores')).join(' + ')}`,
           how: row.status === 'NO DATA' ? `no data: ${row.reason}` : `measured ${row.measured} from ${row.evidence.length} sample(s)`,
+          days: row.days,
           where: where.length ? where.slice(0, 10).join(', ') + (where.length > 10 ? ` … +${where.length - 10}` : '') : from,
           breaches: row.breaches.map((b) => b.label),
         },
@@ -113,7 +115,7 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
 export function registerReport(program: Command): void {
   const report = program.command('report').description('reports rendered from the run records');
   report.command('week1')
-    .description('the week-1 success-criteria table (8 rows: PASS / FAIL / NO DATA with evidence); exit 1 if a row fails')
+    .description('the week-1 success-criteria table (8 rows: PASS / FAIL / NO DATA with evidence); exit 1 if a row fails, 4 (INCOMPLETE) if none fails but one has no data or misses days')
     .option('--from <dir>', 'folder of run records (default: the runs folder)')
     .option('--since <iso>', 'start of the window (default: --until minus 7 days)')
     .option('--until <iso>', 'end of the window (default: now)')

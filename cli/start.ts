@@ -7,7 +7,7 @@ import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { runsDir } from '../core/config.ts';
 import { EXIT } from '../core/errors.ts';
-import type { RunRecord } from '../core/record.ts';
+import type { CheckStatus, RunRecord } from '../core/record.ts';
 import { check } from '../verifiers/check.ts';
 import { promScalar } from '../sandbox/prom-api.ts';
 import { durationMs } from '../scenarios/verdict.ts';
@@ -31,6 +31,9 @@ async function steadyFor(cfg: Config, window: string, signal: AbortSignal, progr
   progress('   not steady yet; running the daily check anyway');
 }
 
+/** A step's exit code as the main job's check: incomplete (no data) stays incomplete, never a pass. */
+const STEP_STATUS: Record<number, CheckStatus> = { [EXIT.ok]: 'pass', [EXIT.checkFailed]: 'fail', [EXIT.incomplete]: 'no-data' };
+
 export interface StartOpts { incidents?: string; feedback?: string; duration: string; window: string }
 
 interface Step { name: string; args: string[]; optional?: boolean }
@@ -50,7 +53,8 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
     { name: 'sandbox up', args: ['sandbox', 'up'] },
     { name: 'daily check', args: ['check', 'daily', '--window', o.window] },
     { name: 'deploy gate', args: ['gate', '--duration', o.duration] },
-    ...(hasDrill ? [{ name: 'Wednesday drill', args: ['drill', 'wednesday', '--yes'] }] : []),
+    // No --yes: the drill acts on the sandbox's own context, which drills.allowContexts admits.
+    ...(hasDrill ? [{ name: 'Wednesday drill', args: ['drill', 'wednesday'] }] : []),
     { name: 'week-1 report', args: ['report', 'week1', '--since', since,
       ...(o.incidents ? ['--incidents', o.incidents] : []), ...(o.feedback ? ['--feedback', o.feedback] : [])] },
   ];
@@ -67,10 +71,9 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* the step printed its error on stderr */ }
       done.push({ step: s.name, exit: r.status, runId: rec?.id, status: rec?.status });
       ctx.rec.setData('steps', done);
-      const ok = r.status === EXIT.ok || r.status === EXIT.checkFailed;
       ctx.progress(`   → ${rec ? `${rec.status.toUpperCase()} (${rec.checks.filter((c) => c.status === 'pass').length}/${rec.checks.length} checks) runs/${rec.id}` : `exit ${r.status}`}`);
       ctx.rec.addCheck(check(`start.${s.name.replace(/\W+/g, '-')}`, s.name, 'completes', rec?.status ?? `exit ${r.status}`, '',
-        ok ? (r.status === EXIT.ok ? 'pass' : 'fail') : 'error', { what: `harness ${s.args.join(' ')}`, how: 'child process of the main job', where: rec ? `runs/${rec.id}/record.json` : '' }));
+        STEP_STATUS[r.status ?? -1] ?? 'error', { what: `harness ${s.args.join(' ')}`, how: 'child process of the main job', where: rec ? `runs/${rec.id}/record.json` : '' }));
       if (s.name === 'week-1 report') reportRecord = rec ?? null;
       // Nothing after a sandbox that did not come up can produce evidence worth reporting.
       if (s.name === 'sandbox up' && r.status !== EXIT.ok) break;

@@ -1,5 +1,8 @@
-/** Exit codes are a public contract (DESIGN.md §2): CI scripts branch on them. */
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, infra: 3 } as const;
+/**
+ * Exit codes are a public contract (README "Exit codes"): CI scripts branch on them.
+ * `incomplete` (4): nothing failed, but at least one check had no data — not a pass.
+ */
+export const EXIT = { ok: 0, checkFailed: 1, usage: 2, infra: 3, incomplete: 4 } as const;
 
 /** Bad arguments or config: exit 2. `field` is what the user must fix. */
 export class UsageError extends Error {

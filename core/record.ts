@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'no-data';
-export type RunStatus = 'pass' | 'fail' | 'error' | 'aborted';
+/** `incomplete`: no check failed or errored, but one had no data, so the run proves nothing about it. */
+export type RunStatus = 'pass' | 'fail' | 'error' | 'incomplete' | 'aborted';
 
 export interface Evidence {
   /** What was measured, how, and where: enough for an operator to repeat it. */
@@ -30,6 +31,8 @@ export interface RunRecord {
   startedAt: string;
   endedAt: string | null;
   status: RunStatus;
+  /** The platform measured (`sandbox`, or the config's platform.name): reports never mix platforms. */
+  platform: string;
   argv: string[];
   checks: Check[];
   /** Why the run ended early or errored. */
@@ -44,12 +47,14 @@ export function newRunId(kind: string, now = new Date()): string {
 }
 
 /**
- * Run status follows from the checks: a failed check fails the run, an errored one errors it.
- * Where a verdict must rest on evidence (a deploy gate), a check with no data fails too.
+ * Run status follows from the checks: a failed check fails the run, an errored one errors it, and
+ * one with no data leaves it incomplete — never a pass. Where a verdict must rest on evidence (a
+ * deploy gate), a check with no data fails the run instead.
  */
 export function statusFromChecks(checks: Check[], noDataFails = false): RunStatus {
   if (checks.some((c) => c.status === 'fail' || (noDataFails && c.status === 'no-data'))) return 'fail';
   if (checks.some((c) => c.status === 'error')) return 'error';
+  if (checks.some((c) => c.status === 'no-data')) return 'incomplete';
   return 'pass';
 }
 
@@ -64,12 +69,12 @@ export class RunRecorder {
   /** Set by commands whose verdict must not pass on missing evidence. */
   noDataFails = false;
 
-  constructor(runsRoot: string, kind: string, argv: string[] = process.argv.slice(2)) {
+  constructor(runsRoot: string, kind: string, platform: string, argv: string[] = process.argv.slice(2)) {
     const id = newRunId(kind);
     this.dir = join(runsRoot, id);
     this.record = {
       id, kind, startedAt: new Date().toISOString(), endedAt: null,
-      status: 'aborted', argv, checks: [], data: {},
+      status: 'aborted', platform, argv, checks: [], data: {},
     };
     mkdirSync(this.dir, { recursive: true });
     this.flush();

@@ -13,6 +13,8 @@ export interface RunContext {
 export interface RunOptions {
   kind: string;
   runsDir: string;
+  /** Written into the record: which platform this run measured. */
+  platform: string;
   json?: boolean;
   quiet?: boolean;
   /** Writes derived files (reports) from the finished record, whatever the output mode. */
@@ -29,6 +31,7 @@ export function exitCodeForRecord(r: RunRecord): number {
   switch (r.status) {
     case 'pass': return EXIT.ok;
     case 'fail': return EXIT.checkFailed;
+    case 'incomplete': return EXIT.incomplete;
     default: return EXIT.infra;
   }
 }
@@ -42,7 +45,7 @@ export async function runCommand(
   body: (ctx: RunContext) => Promise<void>,
   print: (r: RunRecord) => void = () => {},
 ): Promise<number> {
-  const rec = new RunRecorder(opts.runsDir, opts.kind);
+  const rec = new RunRecorder(opts.runsDir, opts.kind, opts.platform);
   const ac = new AbortController();
   const cleanups: Array<() => Promise<void> | void> = [];
   const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${msg}\n`); };

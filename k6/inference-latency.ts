@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import http from 'k6/http';
-import { COMMODITIES, INFERENCE_API_URL, executorFor, summaryOutputs, type ArrivalExecutor } from './lib/platform.ts';
+import { COMMODITIES, INFERENCE_API_URL, executorFor, summaryOutputs, warmupExecutor, type ArrivalExecutor } from './lib/platform.ts';
 
 const definition: ArrivalExecutor = {
   "executor": "constant-arrival-rate",
@@ -18,10 +18,14 @@ const definition: ArrivalExecutor = {
   "maxVUs": 100
 };
 const executor = executorFor(definition);
+// Warm-up before the measured window, at the starting rate: the thresholds filter on
+// the scenario tag (inference-latency), so the warm-up's samples are never judged.
+const WARMUP = "3s";
 
 export const options: Options = {
   scenarios: {
-    'inference-latency': { ...executor, exec: 'iteration' },
+    'inference-latency-warmup': { ...warmupExecutor(executor, WARMUP), exec: 'warmup' },
+    'inference-latency': { ...executor, exec: 'iteration', startTime: WARMUP },
   },
   thresholds: {
     "http_req_duration{scenario:inference-latency}": [
@@ -43,5 +47,7 @@ export function iteration(): void {
     headers: { 'content-type': 'application/json' },
   });
 }
+
+export const warmup = iteration;
 
 export const handleSummary = summaryOutputs;

@@ -18,7 +18,8 @@ function view(r: RunRecord) {
     status: r.status, pass: r.status === 'pass', startedAt: r.startedAt, error: r.error,
     total: checks.length, passed: count(r.checks, 'pass'), failures: failures(r.checks),
     errors: count(r.checks, 'error') + (r.error ? 1 : 0), skipped: 0, durationS,
-    checks, scenarios,
+    checks,
+    scenarios: scenarios.map((x) => ({ ...x, warmupText: x.warmup ? warmupText(x.warmup) : null })),
     suites: [...bySuite].map(([name, cs]) => {
       const res = scenarios.find((s) => s.scenario === name);
       return {
@@ -27,6 +28,13 @@ function view(r: RunRecord) {
       };
     }),
   };
+}
+
+const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v * 10) / 10} ms`);
+
+/** The warm-up as the reports show it: what ran before the measured window, and that it was not judged. */
+export function warmupText(w: NonNullable<ScenarioResult['warmup']>): string {
+  return `warm-up ${w.duration} before the measured window (not judged): ${w.iterations} iterations, ${w.metric} p50 ${ms(w.p50)} / p95 ${ms(w.p95)} / max ${ms(w.max)}, ${w.failed} failed, ${w.dropped} dropped`;
 }
 
 export const gateMarkdown = (r: RunRecord): string => render('gate-summary.md.hbs', view(r));

@@ -157,13 +157,19 @@ export interface RecordScan {
   used: LoadedRecord[];
   outsideWindow: number;
   skipped: Array<{ file: string; reason: string }>;
+  /** Records left out because they measured another platform (also in `skipped`). */
+  otherPlatform: number;
 }
 
 const REPORT_KINDS = new Set(['report-week1']);
 
-/** Every `<dir>/*\/record.json` whose run started inside the window, oldest first. */
-export function loadRecords(dir: string, w: Window, warn: (m: string) => void): RecordScan {
-  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [] };
+/**
+ * Every `<dir>/*\/record.json` of `platform` whose run started inside the window, oldest first.
+ * Records of another platform, or naming none (older than the field), are skipped: a week's
+ * table must not mix a test sandbox's faulted runs into a real platform's week.
+ */
+export function loadRecords(dir: string, w: Window, warn: (m: string) => void, platform: string): RecordScan {
+  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0 };
   const skip = (file: string, reason: string, loud = false) => {
     scan.skipped.push({ file, reason });
     if (loud) warn(`warning: skipping ${file}: ${reason}`);
@@ -186,6 +192,11 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void): 
       continue;
     }
     if (REPORT_KINDS.has(r.kind)) continue;
+    if (r.platform !== platform) {
+      scan.otherPlatform++;
+      skip(file, typeof r.platform === 'string' ? `measured platform "${r.platform}", not "${platform}"` : 'names no platform (written before records carried one)');
+      continue;
+    }
     const t = Date.parse(r.startedAt);
     if (!Number.isFinite(t)) { skip(file, `startedAt is not a timestamp: ${r.startedAt}`, true); continue; }
     if (t < w.since.getTime() || t > w.until.getTime()) { scan.outsideWindow++; continue; }
@@ -193,6 +204,7 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void): 
     r.data ??= {};
     scan.used.push({ record: r, file });
   }
+  if (scan.otherPlatform) warn(`note: ${scan.otherPlatform} record(s) in ${dir} measured another platform than "${platform}" (or name none) and are left out`);
   scan.used.sort((a, b) => Date.parse(a.record.startedAt) - Date.parse(b.record.startedAt));
   return scan;
 }
@@ -238,6 +250,11 @@ export interface RowResult {
   /** The samples that on their own miss the target (the run(s) or incidents that breached). */
   breaches: EvidenceItem[];
   notes: string[];
+  /**
+   * Rows measured from run records: the UTC days of the window that have a sample, of all the days
+   * it spans. A PASS on fewer days than the window holds is partial: the headline says INCOMPLETE.
+   */
+  days?: { measured: number; of: number };
 }
 
 export interface Week1Inputs {
@@ -249,7 +266,7 @@ export interface Week1Report {
   generatedAt: string;
   window: { since: string; until: string };
   rows: RowResult[];
-  summary: { pass: number; fail: number; noData: number };
+  summary: { pass: number; fail: number; noData: number; partial: number; verdict: 'PASS' | 'FAIL' | 'INCOMPLETE' };
   records: { dir: string; found: number; used: number; outsideWindow: number; skipped: Array<{ file: string; reason: string }> };
   incidents: null | {
     file: string; total: number; inWindow: number; outsideWindow: number; open: number;
@@ -372,12 +389,37 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
     const bits = [sev1 !== null ? `${sev1} Sev1 incident(s)` : 'no incident log', alerts !== null ? `${alerts} critical alert(s) at daily checks` : 'no daily checks'];
     measured += ` (${bits.join(' + ')})`;
   }
+  // Day coverage where the row rests on run records alone: an incident log or feedback file covers
+  // the whole window by itself.
+  const inputCovered = row.sources.some((s, k) => s.from !== 'check' && ys[k]!.present);
+  const days = !inputCovered && row.sources.some((s) => s.from === 'check') ? dayCoverage(samples, w) : undefined;
+  if (days && days.measured < days.of) measured += ` — measured on ${days.measured} of ${days.of} days`;
   return {
-    ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples,
+    ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples, days,
     // min/max/sum: the samples that miss the target on their own are what failed the row. A mean
     // is judged as a whole: single low scores are listed as contributors only when the mean fails.
     breaches: row.aggregate === 'mean' && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
   };
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** UTC calendar days the window touches, and how many of them have a sample from a run record. */
+export function dayCoverage(samples: EvidenceItem[], w: Window): { measured: number; of: number } {
+  const first = Math.floor(w.since.getTime() / DAY_MS);
+  const last = Math.floor((w.until.getTime() - 1) / DAY_MS);
+  const seen = new Set(samples.filter((s) => s.source === 'record' && s.startedAt).map((s) => Math.floor(Date.parse(s.startedAt!) / DAY_MS)));
+  return { measured: [...seen].filter((d) => d >= first && d <= last).length, of: Math.max(1, last - first + 1) };
+}
+
+/** A PASS that rests on fewer days than the window holds proves nothing about the others. */
+export const isPartial = (r: RowResult) => r.status === 'PASS' && r.days !== undefined && r.days.measured < r.days.of;
+
+/** The table's headline: FAIL on any failed row; INCOMPLETE when a row has no data or is partial; else PASS. */
+export function week1Verdict(rows: RowResult[]): 'PASS' | 'FAIL' | 'INCOMPLETE' {
+  if (rows.some((r) => r.status === 'FAIL')) return 'FAIL';
+  if (rows.some((r) => r.status === 'NO DATA' || isPartial(r))) return 'INCOMPLETE';
+  return 'PASS';
 }
 
 export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): Week1Report {
@@ -393,6 +435,8 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): We
       pass: rows.filter((r) => r.status === 'PASS').length,
       fail: rows.filter((r) => r.status === 'FAIL').length,
       noData: rows.filter((r) => r.status === 'NO DATA').length,
+      partial: rows.filter(isPartial).length,
+      verdict: week1Verdict(rows),
     },
     records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, skipped: scan.skipped },
     incidents: inc && {
@@ -507,7 +551,7 @@ function baseView(r: Week1Report) {
   return {
     title: 'Week-1 success criteria',
     generatedAt: r.generatedAt, since: r.window.since, until: r.window.until,
-    summary: r.summary, verdict: r.summary.fail ? 'FAIL' : 'PASS', verdictClass: r.summary.fail ? 'fail' : 'pass',
+    summary: r.summary, verdict: r.summary.verdict, verdictClass: r.summary.verdict.toLowerCase(),
     records: r.records,
     incidents: r.incidents, severity: severityView(r),
     feedback: r.feedback && { ...r.feedback, meanText: r.feedback.mean === null ? '—' : fmt(Math.round(r.feedback.mean * 100) / 100) },

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.ts';
 import { SLO_IDS, isSloId, type Scenario } from './types.ts';
+import { parseScenarioThresholds } from './verdict.ts';
 import { inferenceLatency } from './definitions/inference-latency.ts';
 import { featureStoreQuery } from './definitions/feature-store-query.ts';
 import { consumerLag } from './definitions/consumer-lag.ts';
@@ -17,6 +18,18 @@ export function checkScenario(s: Scenario): Scenario {
       throw new UsageError(`scenario ${s.name}: slo[${i}]`, `unknown SLO id ${JSON.stringify(id)}; known SLO ids (DESIGN.md §3): ${SLO_IDS.join(', ')}`);
     }
   });
+  // Open model: an arrival that finds no free VU is skipped, so a platform too slow to keep up would
+  // otherwise be judged only on the arrivals it managed to serve. Every scenario gates on drops.
+  const drops = Object.keys(s.thresholds).filter((k) => k === 'dropped_iterations' || k.startsWith('dropped_iterations{'));
+  if (!drops.length) {
+    throw new UsageError(`scenario ${s.name}: thresholds`, `an open-model (${s.executor.executor}) scenario needs a dropped_iterations threshold, e.g. "dropped_iterations{scenario:${s.name}}": ["count==0"]`);
+  }
+  // k6 computes a counter's `rate` over the whole test run, warm-up included: the same scenario
+  // would be judged differently by the two engines.
+  if (s.warmup !== undefined) {
+    const rates = parseScenarioThresholds(s).filter((t) => t.type === 'counter' && t.expr.aggregation.kind === 'rate').map((t) => `${t.key} ${t.expr.source}`);
+    if (rates.length) throw new UsageError(`scenario ${s.name}: warmup`, `cannot be combined with a counter rate threshold (${rates.join(', ')}): k6 divides a counter's rate by the whole test's duration, warm-up included`);
+  }
   return s;
 }
 

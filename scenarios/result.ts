@@ -43,8 +43,29 @@ export interface ScenarioResult {
   crossChecks: Record<string, number>;
   /** Cross-checks that could not be made, with why (their verdict is `error`, never a pass). */
   crossCheckErrors?: Record<string, string>;
+  /** The declared warm-up before the measured window (native engine): shown, never judged. */
+  warmup?: {
+    duration: string; durationS: number; metric: string; iterations: number; dropped: number; failed: number;
+    p50: number | null; p95: number | null; max: number | null;
+  };
+  /** How well the load generator kept its schedule over the measured window (native engine). */
+  generator?: GeneratorHealth;
   /** k6 and k6-operator runs: what k6 itself said, kept next to our own verdict. */
   k6?: K6RunReport;
+}
+
+export interface GeneratorHealth {
+  /** Arrivals whose dispatch lateness was measured. */
+  arrivals: number;
+  /** How late arrivals left against their schedule (ms). */
+  lateP99Ms: number;
+  lateMaxMs: number;
+  /** Event-loop delay while the load ran (ms, perf_hooks.monitorEventLoopDelay). */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Above this (either p99) the generator is saturated. */
+  boundMs: number;
+  saturated: boolean;
 }
 
 export interface K6RunReport {

@@ -384,6 +384,11 @@ function describe(v: unknown): string {
  */
 export interface MetricView {
   readonly type: MetricType;
+  /**
+   * Trend and rate: how many samples the aggregate rests on, so a threshold judged on too few is
+   * no-data (see `minSamples`). Sources that cannot tell (k6's aggregate summaries) leave it out.
+   */
+  samples?(): number;
   count?(): number | null;
   rate?(): number | null;
   value?(): number | null;
@@ -415,6 +420,9 @@ export interface ThresholdResult {
   ok: boolean | null;
   /** The metric had no samples. For a counter this still yields observed 0 (see below). */
   noSamples: boolean;
+  /** Trend and rate: samples behind the value (null where the source cannot tell), and the minimum to judge. */
+  samples: number | null;
+  minSamples: number | null;
   /** What k6 itself would report at the end of the test for the same data (see below). */
   k6Ok: boolean;
   abortOnFail: boolean;
@@ -447,6 +455,22 @@ export interface ThresholdResult {
  *   - `shouldAbort` skips results without samples, as k6 does during the run.
  */
 
+/**
+ * The fewest samples a trend or rate threshold is judged on; below it the result is no-data, not a
+ * verdict. A percentile p(N) needs ceil(100 / (100 − N)) samples so it is not merely the maximum
+ * (p(95) → 20, p(99) → 100); every trend or rate aggregate needs at least MIN_SAMPLES (10).
+ * Counters count what happened and have no minimum (`dropped_iterations count==0` with none dropped
+ * is an observation).
+ */
+export const MIN_SAMPLES = 10;
+
+export function minSamples(t: ParsedThreshold): number | null {
+  if (t.type !== 'trend' && t.type !== 'rate') return null;
+  const a = t.expr.aggregation;
+  const p = a.kind === 'p' ? a.p! : a.kind === 'med' ? 50 : null;
+  return p === null || p >= 100 ? MIN_SAMPLES : Math.max(MIN_SAMPLES, Math.ceil(100 / (100 - p) - 1e-9));
+}
+
 /** Evaluate parsed thresholds against an engine's metrics. */
 export function evaluate(parsed: readonly ParsedThreshold[], source: MetricSource): ThresholdResult[] {
   return parsed.map((t) => {
@@ -458,7 +482,10 @@ export function evaluate(parsed: readonly ParsedThreshold[], source: MetricSourc
     if (observed !== null && Number.isNaN(observed)) observed = null;
     const noSamples = observed === null;
     if (noSamples && t.type === 'counter') observed = 0;
-    const ok = observed === null ? null : compare(observed, t.expr.op, t.expr.value);
+    const min = minSamples(t);
+    const samples = min === null ? null : noSamples ? 0 : typeof view?.samples === 'function' ? view.samples() : null;
+    const tooFew = min !== null && samples !== null && samples < min;
+    const ok = observed === null || tooFew ? null : compare(observed, t.expr.op, t.expr.value);
     const k6Ok = ok ?? (t.type === 'rate' ? true : compare(0, t.expr.op, t.expr.value));
     return {
       key: t.key,
@@ -469,6 +496,8 @@ export function evaluate(parsed: readonly ParsedThreshold[], source: MetricSourc
       observed,
       ok,
       noSamples,
+      samples,
+      minSamples: min,
       k6Ok,
       abortOnFail: t.abortOnFail,
       delayAbortEvalMs: t.delayAbortEvalMs,

@@ -46,4 +46,10 @@ export interface Scenario {
   executor: Executor;
   thresholds: Record<string, ThresholdSpec[]>;
   tags?: Record<string, string>;
+  /**
+   * A warm-up before the measured window, at the executor's starting rate (connections, JIT and
+   * caches warm up): its samples are kept apart and shown in the reports, never judged. In k6 this
+   * is a `<name>-warmup` scenario the main one starts after (`startTime`).
+   */
+  warmup?: Duration;
 }

@@ -28,12 +28,12 @@ export function storeSource(store: MetricStore): MetricSource {
       const sink = store.select(name, tags);
       if (!sink) return null;
       if (sink instanceof TrendSink) {
-        return { type: 'trend', avg: () => sink.avg(), min: () => sink.min(), max: () => sink.max(), percentile: (p) => sink.percentile(p) };
+        return { type: 'trend', samples: () => sink.count, avg: () => sink.avg(), min: () => sink.min(), max: () => sink.max(), percentile: (p) => sink.percentile(p) };
       }
       if (sink instanceof CounterSink) {
         return { type: 'counter', count: () => sink.sum, rate: () => sink.sum / Math.max(store.elapsedS(), 1e-9) };
       }
-      if (sink instanceof RateSink) return { type: 'rate', rate: () => (sink.total ? sink.passes / sink.total : null) };
+      if (sink instanceof RateSink) return { type: 'rate', samples: () => sink.total, rate: () => (sink.total ? sink.passes / sink.total : null) };
       const g = sink as GaugeSink;
       return { type: 'gauge', value: () => g.last };
     },
@@ -49,5 +49,5 @@ export function firstAbort(results: ThresholdResult[], elapsedMs: number): Thres
 }
 
 export function toOutcome(r: ThresholdResult): ThresholdOutcome {
-  return { key: r.key, metric: r.metric, expr: r.expr, target: r.target, observed: r.observed, ok: r.ok, abortOnFail: r.abortOnFail };
+  return { key: r.key, metric: r.metric, expr: r.expr, target: r.target, observed: r.observed, ok: r.ok, abortOnFail: r.abortOnFail, samples: r.samples, minSamples: r.minSamples };
 }

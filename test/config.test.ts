@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig, loadConfig } from '../core/config.ts';
+import { dirname, join } from 'node:path';
+import { parseConfig, loadConfig, platformName, runsDir } from '../core/config.ts';
+import { projectRoot } from '../core/paths.ts';
+import { drillKubeConfig } from '../drills/safety.ts';
 import { UsageError } from '../core/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -47,6 +49,40 @@ test('a malformed YAML file is a usage error naming the file', () => {
   const f = join(tmp, 'bad.yaml');
   writeFileSync(f, 'sandbox: [unclosed\n');
   assert.match(usageField(() => loadConfig(f)), f);
+});
+
+test('records name their platform: the sandbox by default; another platform must be named, and "sandbox" is reserved', () => {
+  assert.is(platformName(parseConfig({})), 'sandbox');
+  assert.is(platformName(parseConfig({ platform: { name: 'staging', inferenceApiUrl: 'http://api.staging:8080' } })), 'staging');
+  assert.is(usageField(() => parseConfig({ platform: { inferenceApiUrl: 'http://api.staging:8080' } })), 'config: platform.name');
+  assert.is(usageField(() => parseConfig({ platform: { name: 'sandbox', kafkaBrokers: ['k:9092'] } })), 'config: platform.name');
+  assert.is(usageField(() => parseConfig({ platform: { name: 'staging' } })), 'config: platform.name');
+});
+
+test('runs folder: the config\'s runsDir, else $CARBON_HARNESS_RUNS (npm test\'s own folder), else runs/', () => {
+  assert.is(runsDir(parseConfig({}), {}), join(projectRoot, 'runs'));
+  assert.is(runsDir(parseConfig({}), { CARBON_HARNESS_RUNS: '/tmp/test-runs' }), '/tmp/test-runs');
+  assert.is(runsDir(parseConfig({ runsDir: '/srv/runs' }), { CARBON_HARNESS_RUNS: '/tmp/test-runs' }), '/srv/runs');
+  assert.is(usageField(() => parseConfig({ runsDir: '' })), 'config: runsDir');
+});
+
+test('drills never pick up $KUBECONFIG implicitly: the configured kubeconfig, else the sandbox\'s', () => {
+  const other = join(tmp, 'other-kubeconfig');
+  writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://10.0.0.1:6443"}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\ncurrent-context: prod\nusers: [{name: u, user: {}}]\n');
+  const sandboxKubeconfig = join(tmp, 'sandbox-dir', 'kube', 'kubeconfig');
+  mkdirSync(dirname(sandboxKubeconfig), { recursive: true });
+  writeFileSync(sandboxKubeconfig, readFileSync(other, 'utf8').replaceAll('prod', 'carbon-sandbox'));
+  const saved = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = other;
+  try {
+    const { path, kc } = drillKubeConfig(parseConfig({ sandbox: { dir: join(tmp, 'sandbox-dir') } }));
+    assert.is(path, sandboxKubeconfig);
+    assert.is(kc.getCurrentContext(), 'carbon-sandbox');
+    // Named in the config, it is used (and the context allowlist then guards it).
+    assert.is(drillKubeConfig(parseConfig({ drills: { kubeconfig: other } })).kc.getCurrentContext(), 'prod');
+  } finally {
+    if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
+  }
 });
 
 test('a missing --config file is a usage error', () => {

@@ -6,7 +6,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
-import { runNative, withOverrides, progressLine } from '../scenarios/engines/native/index.ts';
+import { runNative, withOverrides, progressLine, GENERATOR_BOUND_MS } from '../scenarios/engines/native/index.ts';
+import { generatorCheck, scenarioChecks } from '../verifiers/load.ts';
+import { warmupText } from '../reports/gate.ts';
 import { MetricStore } from '../scenarios/metrics.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -159,6 +161,59 @@ test('abortOnFail stops the scenario early and says why', async () => {
   assert.ok(Date.now() - t0 < 8000, 'ended well before 20 s');
   assert.match(r.aborted ?? '', 'abortOnFail');
   assert.is(r.thresholds[0]!.ok, false);
+});
+
+/** A target that is slow (coldMs) for its first `coldForMs` after the first request, then fast (warmMs): a cold start. */
+async function coldStartServer(coldMs: number, warmMs: number, coldForMs: number): Promise<{ url: string; server: Server }> {
+  let first = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') { res.end('ok'); return; }
+    req.resume();
+    first ||= Date.now();
+    setTimeout(() => res.end('{}'), Date.now() - first < coldForMs ? coldMs : warmMs);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+test('warm-up: a declared warm-up runs first at the starting rate, is reported apart and never judged; without it the cold start is judged', async () => {
+  const s = { ...scenario(40, '2s', 40), thresholds: { http_req_duration: ['p(95)<100'], dropped_iterations: ['count==0'] } };
+  let { url, server } = await coldStartServer(300, 5, 1000);
+  const cold = await runNative(s, { endpoints: endpoints(url), signal });
+  server.close();
+  assert.is(cold.thresholds[0]!.ok, false, `cold start judged: p95 ${cold.thresholds[0]!.observed}`);
+  assert.is(cold.warmup, undefined);
+
+  ({ url, server } = await coldStartServer(300, 5, 1000));
+  const warm = await runNative({ ...s, warmup: '1500ms' }, { endpoints: endpoints(url), signal });
+  server.close();
+  assert.is(warm.thresholds[0]!.ok, true, `measured window only: p95 ${warm.thresholds[0]!.observed}`);
+  assert.ok(warm.warmup!.p95! >= 250, `the warm-up saw the cold start: p95 ${warm.warmup!.p95}`);
+  assert.ok(Math.abs(warm.warmup!.iterations - 60) <= 1, `warm-up at the starting rate: ${warm.warmup!.iterations} iterations`);
+  assert.ok(Math.abs(warm.metrics.http_reqs!.values.count! - 80) <= 1, 'the measured window holds only its own 2 s of arrivals');
+  assert.match(warmupText(warm.warmup!), /^warm-up 1500ms before the measured window \(not judged\): 6\d iterations/);
+});
+
+test('the generator judges itself: a starved event loop is named as saturation (an error beside a failing check), never blamed on the platform', async () => {
+  const { url, server } = await fixedDelayServer(2);
+  const s = { ...scenario(50, '2s', 50), thresholds: { http_req_duration: ['p(95)<20'], dropped_iterations: ['count==0'] } };
+  const healthy = await runNative(s, { endpoints: endpoints(url), signal });
+  assert.is(healthy.generator!.saturated, false, JSON.stringify(healthy.generator));
+  assert.is(generatorCheck(s, healthy, []).status, 'pass');
+  // Block the harness's own event loop for 150 ms every 200 ms: the platform is as fast as before.
+  const hog = setInterval(() => { const end = Date.now() + 150; while (Date.now() < end); }, 200);
+  const starved = await runNative(s, { endpoints: endpoints(url), signal });
+  clearInterval(hog);
+  server.close();
+  const g = starved.generator!;
+  assert.ok(g.saturated && g.loopP99Ms > GENERATOR_BOUND_MS, JSON.stringify(g));
+  const checks = scenarioChecks(s, starved);
+  const gen = checks.find((c) => c.id === 'probe:generator')!;
+  assert.ok(checks.some((c) => c.status === 'fail'), 'the late generator made latency look bad');
+  assert.is(gen.status, 'error');
+  assert.match(gen.evidence.what, /^load generator saturated/);
+  // Late, but every other check passed: lateness only counts against the platform, the pass stands.
+  assert.is(generatorCheck(s, starved, []).status, 'pass');
 });
 
 test('an unreachable target is an infrastructure error, not a failed check', async () => {

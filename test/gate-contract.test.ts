@@ -12,6 +12,7 @@ import { SLOS, SLO_IDS, isSloId, type Scenario, type SloId } from '../scenarios/
 import { METRICS } from '../scenarios/metrics.ts';
 import { parseScenarioThresholds } from '../scenarios/verdict.ts';
 import { WEEK1_ROWS } from '../reports/week1.ts';
+import { topicCrossCheck } from '../verifiers/load.ts';
 
 // --- JUnit agrees with the gate ----------------------------------------------------------------
 
@@ -24,7 +25,7 @@ function gateRecord(checks: Check[]): RunRecord {
   return {
     id: 'test-gate', kind: 'gate', startedAt: '2026-01-05T10:00:00.000Z', endedAt: '2026-01-05T10:01:00.000Z',
     // as the gate decides it: `ctx.rec.noDataFails = true`
-    status: statusFromChecks(checks, true), argv: ['gate'], checks, data: { suite: 'deploy', engine: 'native' },
+    status: statusFromChecks(checks, true), platform: 'sandbox', argv: ['gate'], checks, data: { suite: 'deploy', engine: 'native' },
   };
 }
 
@@ -81,7 +82,7 @@ const probe = (slo: unknown): Scenario => ({
   name: 'probe', description: 'test', slo: slo as SloId[],
   target: { kind: 'http', endpoint: 'inference-api', method: 'GET', path: '/healthz' },
   executor: { executor: 'constant-arrival-rate', rate: 1, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 1 },
-  thresholds: { http_req_duration: ['p(95)<100'] },
+  thresholds: { http_req_duration: ['p(95)<100'], dropped_iterations: ['count==0'] },
 });
 
 function usageError(fn: () => unknown): UsageError {
@@ -116,6 +117,32 @@ test('slo: an unknown SLO id is a clear error naming the scenario, the entry and
   // loading a catalog checks every scenario
   assert.match(usageError(() => catalog([probe(['uptime']), { ...probe(['latency']), name: 'other' }])).message, /^scenario other: slo\[0\]: unknown SLO id "latency"/);
   assert.match(usageError(() => checkScenario(probe('uptime'))).message, 'scenario probe: slo: must be an array of SLO ids');
+});
+
+test('open model: every catalog scenario gates on dropped_iterations; one without it is refused naming the scenario', () => {
+  for (const s of Object.values(SCENARIOS)) {
+    assert.ok(Object.keys(s.thresholds).some((k) => k.startsWith('dropped_iterations')), `${s.name} gates on drops`);
+  }
+  const { dropped_iterations: _, ...noDrops } = probe([]).thresholds;
+  const e = usageError(() => checkScenario({ ...probe([]), thresholds: noDrops }));
+  assert.is(e.field, 'scenario probe: thresholds');
+  assert.match(e.message, 'needs a dropped_iterations threshold');
+});
+
+test('kafka read-back: when the run\'s own messages could not be read back the check is an error, never a pass on offset growth', () => {
+  const s = SCENARIOS['kafka-throughput']!;
+  const base = { scenario: s.name, engine: 'native' as const, startedAt: '', endedAt: '', durationS: 10, where: 'test', executor: s.executor, aborted: null,
+    thresholds: [], metrics: {}, histograms: {}, timeline: [] };
+  // The feed shares the topic, so offsets always grew by more than we sent.
+  const failed = topicCrossCheck(s, { ...base, crossChecks: { topicEndOffsetDelta: 500_000 }, crossCheckErrors: { ownMessagesInTopic: 'read-back failed: broker gone' } }, 70_000);
+  assert.is(failed.status, 'error');
+  assert.is(failed.observed, null);
+  assert.match(failed.evidence.what, 'read-back failed: broker gone');
+  assert.is(topicCrossCheck(s, { ...base, crossChecks: { topicEndOffsetDelta: 500_000 } }, 70_000).status, 'error');
+  const ok = topicCrossCheck(s, { ...base, crossChecks: { topicEndOffsetDelta: 500_000, ownMessagesInTopic: 70_000, messagesReadBack: 500_000, readBackComplete: 1 } }, 70_000);
+  assert.is(ok.status, 'pass');
+  const short = topicCrossCheck(s, { ...base, crossChecks: { topicEndOffsetDelta: 500_000, ownMessagesInTopic: 69_999, messagesReadBack: 500_000, readBackComplete: 1 } }, 70_000);
+  assert.is(short.status, 'fail');
 });
 
 // --- every declared metric can carry a threshold with data -------------------------------------

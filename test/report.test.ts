@@ -30,7 +30,7 @@ const check = (id: string, observed: number | null, unit: string, status: Check[
 });
 
 function record(kind: string, startedAt: string, checks: Check[], data: Record<string, unknown> = {}, status?: RunRecord['status']): RunRecorder {
-  const rec = new RunRecorder(recordsDir, kind, ['test']);
+  const rec = new RunRecorder(recordsDir, kind, 'sandbox', ['test']);
   rec.record.startedAt = startedAt;
   for (const [k, v] of Object.entries(data)) rec.setData(k, v);
   for (const c of checks) rec.addCheck(c);
@@ -78,6 +78,13 @@ const drill = record('drill', '2026-11-19T14:00:00.000Z', [check('drill.recovery
     { event: 'scheduled', atMs: 1900 }, { event: 'Ready', atMs: 7400 }, { event: 'replicas restored', atMs: 7600 },
   ],
 });
+// Another platform's record in the same folder (a faulted test sandbox, staging…): never mixed in.
+{
+  const other = new RunRecorder(recordsDir, 'check-daily', 'staging', ['test']);
+  other.record.startedAt = '2026-11-17T09:00:00.000Z';
+  other.addCheck(check('daily.platform-health', 12, 'percent', 'fail'));
+  other.finish();
+}
 // Unreadable record: a warning, not a failure.
 mkdirSync(join(recordsDir, '20261118T000000Z-broken-000000'));
 writeFileSync(join(recordsDir, '20261118T000000Z-broken-000000', 'record.json'), '{ "id": "broken", ');
@@ -164,9 +171,46 @@ report('the command leaves a record: one week1.<slug> check per row, pass/fail/n
   assert.is(c('platform-health').observed, 97.5);
   assert.is(c('user-satisfaction').status, 'no-data');
   assert.is(c('incident-mttr').status, 'no-data');
-  // Without an incident log the daily checks' critical alerts still measure the row.
-  assert.is(c('critical-incidents').status, 'pass');
+  // Without an incident log the daily checks' critical alerts still measure the row — on the 2 days
+  // of 7 that had a daily check, which is not a week's pass.
+  assert.is(c('critical-incidents').status, 'no-data');
+  assert.equal(c('critical-incidents').evidence.days, { measured: 2, of: 7 });
   assert.ok(existsSync(join(ownRuns, rec.id, 'record.json')));
+});
+
+report('a window fully measured, every row passing: headline PASS, exit 0', () => {
+  const out = join(tmp, 'fullday');
+  const r = cli(['-c', config, 'report', 'week1', '--from', recordsDir, '--since', '2026-11-17T00:00:00Z', '--until', '2026-11-18T00:00:00Z',
+    '--incidents', fx('incidents-empty.csv'), '--feedback', fx('feedback.csv'), '--format', 'md,json', '--out', out]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(readFileSync(join(out, 'week1.md'), 'utf8'), /^## ✅ Week-1 success criteria: PASS/m);
+  for (const x of readJson(join(out, 'week1.json')).rows) assert.is(x.status, 'PASS', `${x.slug}: ${x.measured}`);
+  // The staging record of that day (health 12 %) is not among them.
+  assert.is(row(readJson(join(out, 'week1.json')), 'platform-health').value, 100);
+  assert.match(r.stderr, /1 record\(s\) .* measured another platform than "sandbox"/);
+});
+
+report('NO DATA is never PASS: one row without data and none failing is INCOMPLETE, exit 4, record incomplete', () => {
+  const out = join(tmp, 'incomplete');
+  const r = cli(['-c', config, '--json', 'report', 'week1', '--from', recordsDir, '--since', '2026-11-17T00:00:00Z', '--until', '2026-11-18T00:00:00Z',
+    '--incidents', fx('incidents-empty.csv'), '--format', 'md', '--out', out]);
+  assert.is(r.code, 4, r.stderr);
+  assert.match(readFileSync(join(out, 'week1.md'), 'utf8'), /^## ➖ Week-1 success criteria: INCOMPLETE/m);
+  const rec = JSON.parse(r.stdout) as RunRecord;
+  assert.is(rec.status, 'incomplete');
+  assert.is(rec.checks.find((c) => c.id === 'week1.user-satisfaction')!.status, 'no-data');
+});
+
+report('rows measured on fewer days than the window says so, and the week is not a PASS', () => {
+  const out = join(tmp, 'partial');
+  // The two days with daily checks, in a three-day window: uptime passes on both, but day 3 is unmeasured.
+  const r = cli(['-c', config, 'report', 'week1', '--from', recordsDir, '--since', '2026-11-17T00:00:00Z', '--until', '2026-11-20T00:00:00Z',
+    '--incidents', fx('incidents-empty.csv'), '--feedback', fx('feedback.csv'), '--format', 'json', '--out', out]);
+  const up = row(readJson(join(out, 'week1.json')), 'uptime');
+  assert.is(up.status, 'PASS');
+  assert.match(up.measured, 'measured on 2 of 3 days');
+  assert.equal((up as Row & { days?: unknown }).days, { measured: 2, of: 3 });
+  assert.is(r.code, 1, 'platform health failed on day 2: FAIL wins over INCOMPLETE');
 });
 
 report('no feedback file: satisfaction is NO DATA with the reason; no incident log: MTTR NO DATA', () => {

@@ -25,7 +25,7 @@ const check = (id: string, title: string, target: string, observed: Check['obser
 
 const record = (kind: string, checks: Check[], data: Record<string, unknown> = {}, status: RunRecord['status'] = checks.some((c) => c.status === 'fail') ? 'fail' : 'pass'): RunRecord => ({
   id: `20261119T080000Z-${kind}-abc123`, kind, startedAt: '2026-11-19T08:00:00.000Z', endedAt: '2026-11-19T08:01:00.000Z',
-  status, argv: ['test'], checks, data,
+  status, platform: 'sandbox', argv: ['test'], checks, data,
 });
 
 const dailyChecks = [
@@ -98,7 +98,7 @@ function assertSelfContained(name: string, html: string): void {
   for (const u of urls) assert.not.match(html, new RegExp(`(href|src|action|xlink:href)="${u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), `${name}: ${u} is referenced as a resource`);
 }
 
-const week1 = week1Html(buildWeek1({ dir: '/nowhere', found: 0, used: [], outsideWindow: 0, skipped: [] }, { incidents: null, feedback: null },
+const week1 = week1Html(buildWeek1({ dir: '/nowhere', found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0 }, { incidents: null, feedback: null },
   { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') }), '/nowhere');
 
 // ---------------------------------------------------------------------------------------------
@@ -165,11 +165,14 @@ shared('week-1, daily and drill HTML share one page layout: stylesheet, header w
     assert.ok(html.startsWith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">'), name);
     assert.is(between(html, '<style>', '</style>'), style, `${name}: same stylesheet`);
     assert.is(between(html, '<footer>', '</footer>'), footer, `${name}: same footer`);
-    assert.match(html, /<header class="report-head">\n\s*<h1>[^<]+<\/h1>\n\s*<span class="verdict verdict-(pass|fail)" id="verdict">(PASS|FAIL)<\/span>\n\s*<\/header>/, name);
+    assert.match(html, /<header class="report-head">\n\s*<h1>[^<]+<\/h1>\n\s*<span class="verdict verdict-(pass|fail|incomplete)" id="verdict">(PASS|FAIL|INCOMPLETE)<\/span>\n\s*<\/header>/, name);
     assert.is(count(html, /<html/g), 1, `${name}: one page`);
     assert.ok(html.trimEnd().endsWith('</body>\n</html>'), name);
     assertSelfContained(name, html);
   }
+  // An empty week is not a pass: every row is NO DATA, so the headline is INCOMPLETE.
+  assert.match(pages.week1, '<span class="verdict verdict-incomplete" id="verdict">INCOMPLETE</span>');
+  assert.match(style, '.verdict-incomplete');
   // The stylesheet styles what the run reports add (error badges, the checks table).
   assert.match(style, '.badge-error');
   assert.match(style, 'table.checks');

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { UsageError, exitCodeFor, EXIT } from '../core/errors.ts';
 import {
   ThresholdError, parseThresholdExpr, parseMetricKey, parseThresholds, parseDuration, evaluate, shouldAbort,
-  abortingThresholds, percentileOf, formatThreshold, thresholdTarget, formatMetricKey, describeResult, toK6Thresholds,
+  abortingThresholds, percentileOf, minSamples, MIN_SAMPLES, formatThreshold, thresholdTarget, formatMetricKey, describeResult, toK6Thresholds,
   type MetricSource, type MetricType, type MetricView, type ParsedThreshold, type ThresholdsInput,
 } from '../scenarios/thresholds.ts';
 
@@ -226,6 +226,7 @@ class MemSource implements MetricSource {
     const elapsed = this.elapsedS;
     return {
       type,
+      samples: () => vs.length,
       count: () => (none ? null : sum),
       rate: () => (none ? null : type === 'counter' ? sum / elapsed : vs.filter((v) => v !== 0).length / vs.length),
       value: () => (none ? null : vs[vs.length - 1]!),
@@ -309,6 +310,31 @@ test('no data: counters read 0 (as k6); other types give ok null, with k6Ok reco
   assert.equal(r2.map((x) => x.ok), r.map((x) => x.ok));
 });
 
+test('too few samples: a trend or rate threshold judged on fewer than its stated minimum is no data, not a verdict', () => {
+  const parsed = parseThresholds({
+    'http_req_duration{scenario:x}': ['p(95)<100', 'p(99)<100', 'max<100', 'avg<100'],
+    'http_req_failed{scenario:x}': ['rate<0.001'],
+    'dropped_iterations{scenario:x}': ['count==0'],
+  }, TYPES);
+  assert.equal(parsed.map(minSamples), [20, 100, MIN_SAMPLES, MIN_SAMPLES, MIN_SAMPLES, null]);
+  const few = new MemSource(TYPES, 1);
+  for (let i = 0; i < 19; i++) few.add('http_req_duration', 5, { scenario: 'x' });
+  for (let i = 0; i < 9; i++) few.add('http_req_failed', 0, { scenario: 'x' });
+  const r = evaluate(parsed, few);
+  // 19 fast requests: p(95) is merely their maximum, so no verdict; max and avg have enough.
+  assert.equal(r.map((x) => [x.expr, x.observed, x.ok, x.samples]), [
+    ['p(95)<100', 5, null, 19], ['p(99)<100', 5, null, 19], ['max<100', 5, true, 19], ['avg<100', 5, true, 19],
+    ['rate<0.001', 0, null, 9], ['count==0', 0, true, null],
+  ]);
+  few.add('http_req_duration', 5, { scenario: 'x' });
+  assert.is(evaluate(parsed, few)[0]!.ok, true, 'at 20 samples p(95) is judged');
+  assert.is(evaluate(parsed, few)[1]!.ok, null);
+  // A too-small sample never aborts a run either.
+  const nineteen = new MemSource(TYPES, 1);
+  for (let i = 0; i < 19; i++) nineteen.add('http_req_duration', 500, { scenario: 'x' });
+  assert.equal(abortingThresholds(evaluate(parseThresholds({ 'http_req_duration{scenario:x}': [{ threshold: 'p(95)<1', abortOnFail: true }] }, TYPES), nineteen), 10_000), []);
+});
+
 test('a source missing a needed method or disagreeing on the type is an engine bug', () => {
   const parsed = parseThresholds({ http_req_duration: ['p(95)<100'] }, TYPES);
   assert.throws(() => evaluate(parsed, { metric: () => ({ type: 'trend' }) }), /does not provide percentile\(\)/);
@@ -318,7 +344,7 @@ test('a source missing a needed method or disagreeing on the type is an engine b
 test('shouldAbort respects abortOnFail and delayAbortEval (strictly after the delay, as k6)', () => {
   const src = new MemSource(TYPES, 10);
   for (let i = 0; i < 10; i++) src.add('http_req_failed', 1);
-  src.add('http_req_duration', 500);
+  for (let i = 0; i < 20; i++) src.add('http_req_duration', 500); // p(95) is judged from 20 samples
   const mk = (th: ThresholdsInput) => evaluate(parseThresholds(th, TYPES), src);
   assert.not.ok(shouldAbort(mk({ http_req_failed: ['rate<0.01'] }), 60_000)); // fails, but no abortOnFail
   assert.ok(shouldAbort(mk({ http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true }] }), 0));

@@ -43,6 +43,7 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
   }));
   const sent = r.metrics.kafka_writer_message_count?.values.count;
   if (sent !== undefined && r.crossChecks.topicEndOffsetDelta !== undefined) checks.push(topicCrossCheck(s, r, sent));
+  if (r.generator) checks.push(generatorCheck(s, r, checks));
   // Only a single k6 process gives a verdict of its own to compare (exit code, threshold flags);
   // k6-operator's runners each judge a share, so there is nothing to agree with (README, k6-operator).
   if (r.k6 && r.engine === 'k6') checks.push(k6AgreementCheck(s, r));
@@ -72,6 +73,36 @@ export function topicCrossCheck(s: Scenario, r: ScenarioResult, sent: number): C
       how: 'Kafka admin ListOffsets per partition before and after the run, then every message in between consumed and matched by run id',
       where: r.where,
     } };
+}
+
+/**
+ * The load generator judges itself. Latency counts from the scheduled time, so a generator that fell
+ * behind its clock can only make the platform look worse: with every other check passing, a late
+ * generator does not change the verdict. With a check failing or without data, a saturated
+ * generator means the failure may be the generator's own: an `error` (the gate exits 3, "load
+ * generator saturated"), not a FAIL blamed on the platform.
+ */
+export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]): Check {
+  const g = r.generator!;
+  const bad = others.filter((c) => c.status !== 'pass').map((c) => c.id);
+  const status = g.saturated && bad.length ? 'error' : 'pass';
+  const seen = `arrivals dispatched late by p99 ${g.lateP99Ms} ms (max ${g.lateMaxMs} ms) over ${g.arrivals} arrivals; event-loop delay p99 ${g.loopP99Ms} ms (max ${g.loopMaxMs} ms)`;
+  return {
+    id: `${s.name}:generator`,
+    title: `${s.name}: the load generator kept its schedule`,
+    target: `p99 lateness and event-loop delay <=${g.boundMs}ms`,
+    observed: Math.max(g.lateP99Ms, g.loopP99Ms),
+    unit: 'ms',
+    status,
+    evidence: {
+      what: !g.saturated ? `on schedule: ${seen}`
+        : bad.length ? `load generator saturated: ${seen}; the failing checks (${bad.join(', ')}) may be the generator's, not the platform's`
+          : `late (${seen}), but every check passed even so: lateness only counts against the platform`,
+      how: 'each arrival\'s dispatch time against its scheduled time; perf_hooks.monitorEventLoopDelay over the measured window',
+      where: 'the harness process',
+      generator: g,
+    },
+  };
 }
 
 /**

@@ -54,6 +54,12 @@ export function executorFor(definition: ArrivalExecutor): ArrivalExecutor {
   return __ENV.HARNESS_EXECUTOR ? (JSON.parse(__ENV.HARNESS_EXECUTOR) as ArrivalExecutor) : definition;
 }
 
+/** The warm-up before the measured window: the executor's starting rate, held for `duration`. */
+export function warmupExecutor(ex: ArrivalExecutor, duration: string): ArrivalExecutor {
+  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 1;
+  return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
+}
+
 export function executorMs(ex: ArrivalExecutor): number {
   return ex.executor === 'constant-arrival-rate' ? durationMs(ex.duration) : ex.stages.reduce((a, s) => a + durationMs(s.duration), 0);
 }

@@ -36,6 +36,7 @@ export function renderScript(s: Scenario): string {
     followGraceS: FOLLOW_GRACE_S,
     extensions: EXTENSIONS[s.target.kind],
     executor: s.executor,
+    warmup: s.warmup,
     tags: s.tags && Object.keys(s.tags).length ? s.tags : undefined,
     // Through our own parser and back: a threshold that would not parse never reaches a script.
     thresholds: toK6Thresholds(parseScenarioThresholds(s)),

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Scenario, Executor } from '../../types.ts';
 import { MetricStore, METRICS, TrendSink, CounterSink, RateSink, type Tags } from '../../metrics.ts';
 import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, durationMs } from '../../verdict.ts';
-import type { ScenarioResult } from '../../result.ts';
+import type { GeneratorHealth, ScenarioResult } from '../../result.ts';
 import type { Endpoints } from '../../endpoints.ts';
 import { arrivals, executorDurationMs } from './arrivals.ts';
-import { makeTarget } from './targets.ts';
+import { makeTarget, type Phase } from './targets.ts';
 import { summarize } from './summary.ts';
 
 export interface RunOptions {
@@ -21,9 +22,27 @@ const primaryTrend = (s: Scenario) =>
   s.target.kind === 'http' ? 'http_req_duration' : s.target.kind === 'sql' ? 'feature_store_query_duration' : 'kafka_writer_write_seconds';
 
 /**
+ * The generator judges itself: arrivals dispatched later than this (p99) against their schedule,
+ * or an event loop delayed longer than this (p99), mean the load generator, not the platform, may
+ * be what fell behind. Latency counts from the scheduled time, so such lateness shows as latency.
+ */
+export const GENERATOR_BOUND_MS = 50;
+
+/** Settling time between the warm-up and the measured window for iterations still in flight. */
+const WARMUP_SETTLE_MS = 5_000;
+
+/** The warm-up runs at the executor's starting rate (a ramp's first rate) for the declared time. */
+export function warmupExecutor(ex: Executor, duration: string): Executor | null {
+  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 0;
+  if (!(rate > 0) || !(durationMs(duration) > 0)) return null;
+  return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
+}
+
+/**
  * The built-in open-model engine. Arrivals come from the executor's clock; an arrival that finds
  * every VU busy is dropped and counted, never queued, so a slow target cannot slow the offered load
- * (no coordinated omission). Latency counts from each arrival's scheduled time.
+ * (no coordinated omission). Latency counts from each arrival's scheduled time. A declared warm-up
+ * (`scenario.warmup`) runs first at the starting rate into a store of its own: reported, never judged.
  */
 export async function runNative(s: Scenario, opts: RunOptions): Promise<ScenarioResult> {
   const parsed = parseScenarioThresholds(s); // a bad threshold fails before any load is sent
@@ -34,22 +53,64 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
 
   const ex = s.executor;
   const totalMs = executorDurationMs(ex, durationMs);
-  const startedAt = new Date();
-  const t0 = performance.now();
-  store.startedAt = t0;
   let busy = 0;
   // VUs "allocated", as k6's vus_max: the pre-allocated ones, grown to the most ever busy at once.
   let allocated = Math.min(ex.preAllocatedVUs, ex.maxVUs);
+  const inflight = new Set<Promise<void>>();
+  const lateness = new TrendSink();
+  let aborted: string | null = null;
+  const interrupted = () => `interrupted: ${String((opts.signal.reason as Error)?.message ?? opts.signal.reason)}`;
+
+  const iterate = (scheduled: number, phase: Phase, onDone: (ms: number) => void) => {
+    busy++;
+    if (busy > allocated) allocated = busy;
+    phase.store.add('iterations', 1, tags);
+    const p = target.iterate(scheduled, phase).then(() => onDone(performance.now() - scheduled))
+      .finally(() => { busy--; inflight.delete(p); });
+    inflight.add(p);
+  };
+
+  /** Drives one phase's schedule from `t0`; returns when its last arrival is due (or it must stop). */
+  const drive = async (schedule: Executor, phase: Phase, t0: number, onIteration: () => void) => {
+    for (const offset of arrivals(schedule, durationMs)) {
+      if (opts.signal.aborted) { aborted ??= interrupted(); return; }
+      if (aborted) return;
+      const due = t0 + offset;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      if (!phase.warmup) lateness.add(Math.max(0, performance.now() - due));
+      if (busy >= schedule.maxVUs) { phase.store.add('dropped_iterations', 1, tags); continue; }
+      onIteration();
+      iterate(due, phase, (ms) => phase.store.add('iteration_duration', ms, tags));
+    }
+  };
+
+  let warmup: ScenarioResult['warmup'];
+  const warmEx = s.warmup ? warmupExecutor(ex, s.warmup) : null;
+  if (warmEx && !opts.signal.aborted) {
+    const warmStore = new MetricStore();
+    const w0 = performance.now();
+    warmStore.startedAt = w0;
+    opts.progress?.(`${s.name.padEnd(20)} warm-up ${s.warmup} at ${warmEx.executor === 'constant-arrival-rate' ? warmEx.rate : 0}/${ex.timeUnit} (not judged)…`, false);
+    await drive(warmEx, { store: warmStore, warmup: true }, w0, () => {});
+    await Promise.race([Promise.allSettled([...inflight]), sleep(WARMUP_SETTLE_MS, undefined, { ref: false })]);
+    warmStore.endedAt = performance.now();
+    warmup = warmupSummary(s, warmStore, tags, s.warmup!);
+  }
+
+  const startedAt = new Date();
+  const t0 = performance.now();
+  store.startedAt = t0;
   const sampleVus = () => {
     store.add('vus', busy, tags);
     store.add('vus_max', allocated, tags);
   };
-  let aborted: string | null = null;
-  const inflight = new Set<Promise<void>>();
   const trend = primaryTrend(s);
   const timeline: ScenarioResult['timeline'] = [];
   let second = { iterations: 0, failed: 0, trend: new TrendSink() };
   const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
 
   const tick = setInterval(() => {
     const t = Math.round((performance.now() - t0) / 1000);
@@ -61,38 +122,19 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     opts.progress?.(progressLine(s, store, t, totalMs / 1000, busy));
   }, 1000);
 
-  const iterate = (scheduled: number) => {
-    busy++;
-    if (busy > allocated) allocated = busy;
-    store.add('iterations', 1, tags);
-    second.iterations++;
-    const p = target.iterate(scheduled).then(() => {
-      const ms = performance.now() - scheduled;
-      store.add('iteration_duration', ms, tags);
-    }).finally(() => { busy--; inflight.delete(p); });
-    inflight.add(p);
-  };
-
   store.onSample = (name, value) => {
     if (name === trend) second.trend.add(value);
     if ((name === failedMetric && value) || name === 'kafka_writer_error_count') second.failed += value;
   };
 
   try {
-    for (const offset of arrivals(ex, durationMs)) {
-      if (opts.signal.aborted) { aborted = `interrupted: ${String((opts.signal.reason as Error)?.message ?? opts.signal.reason)}`; break; }
-      if (aborted) break;
-      const due = t0 + offset;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      if (busy >= ex.maxVUs) { store.add('dropped_iterations', 1, tags); continue; }
-      iterate(due);
-    }
+    await drive(ex, { store, warmup: false }, t0, () => { second.iterations++; });
     sampleVus(); // also when the schedule is shorter than the first sampling tick
     const grace = sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false });
     await Promise.race([Promise.allSettled([...inflight]), grace]);
   } finally {
     clearInterval(tick);
+    loop.disable();
     // Rates divide by at least the planned duration: finishing the last arrival early must not
     // flatter a throughput figure.
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
@@ -102,15 +144,43 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
   const crossChecks = await target.crossChecks();
   const crossCheckErrors = target.crossCheckErrors?.() ?? {};
+  const generator = generatorHealth(lateness, loop);
   const result: ScenarioResult = {
     scenario: s.name, engine: 'native',
     startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
     durationS: store.elapsedS(), where: target.where, executor: ex, aborted,
     thresholds, ...summarize(store, tags), timeline, crossChecks,
     ...(Object.keys(crossCheckErrors).length ? { crossCheckErrors } : {}),
+    ...(warmup ? { warmup } : {}),
+    generator,
   };
   opts.progress?.(progressLine(s, store, Math.round(store.elapsedS()), totalMs / 1000, 0), true);
   return result;
+}
+
+function generatorHealth(lateness: TrendSink, loop: IntervalHistogram): GeneratorHealth {
+  const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+  const r2 = (v: number | null) => (v === null ? 0 : Math.round(v * 100) / 100);
+  const lateP99Ms = r2(lateness.percentile(99));
+  const loopP99Ms = loop.count ? ms(loop.percentile(99)) : 0;
+  return {
+    arrivals: lateness.count, lateP99Ms, lateMaxMs: r2(lateness.max()),
+    loopP99Ms, loopMaxMs: loop.count ? ms(loop.max) : 0,
+    boundMs: GENERATOR_BOUND_MS,
+    saturated: lateP99Ms > GENERATOR_BOUND_MS || loopP99Ms > GENERATOR_BOUND_MS,
+  };
+}
+
+/** What the warm-up did, for the reports: it is shown, never judged. */
+function warmupSummary(s: Scenario, store: MetricStore, tags: Tags, duration: string): NonNullable<ScenarioResult['warmup']> {
+  const t = store.select(primaryTrend(s), { scenario: tags.scenario! }) as TrendSink | null;
+  const count = (name: string) => (store.select(name, { scenario: tags.scenario! }) as CounterSink | null)?.sum ?? 0;
+  const e = errorsSoFar(store, { scenario: tags.scenario! });
+  return {
+    duration, durationS: Math.round(store.elapsedS() * 1000) / 1000, metric: primaryTrend(s),
+    iterations: count('iterations'), dropped: count('dropped_iterations'), failed: e.failed,
+    p50: t?.percentile(50) ?? null, p95: t?.percentile(95) ?? null, max: t?.max() ?? null,
+  };
 }
 
 /**

@@ -9,12 +9,19 @@ import type { Endpoints } from '../../endpoints.ts';
 import { countOwnMessages } from './readback.ts';
 import { sampleEnds, totalEnds, type OffsetSample } from '../../../verifiers/kafka.ts';
 
+/** Where an iteration's samples go: the measured run, or the warm-up before it (never judged). */
+export interface Phase { store: MetricStore; warmup: boolean }
+
 /** One scenario's target: what a single iteration does, and the metrics it records. */
 export interface IterationTarget {
   where: string;
   setup(): Promise<void>;
-  /** `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it. */
-  iterate(scheduledAt: number): Promise<void>;
+  /**
+   * `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it.
+   * `phase.store` receives the iteration's samples; in the warm-up phase its messages are not ones
+   * the run follows or reads back (they only warm connections and caches up).
+   */
+  iterate(scheduledAt: number, phase: Phase): Promise<void>;
   /** After the last iteration: wait for what is still in flight downstream, then close. */
   teardown(signal: AbortSignal): Promise<void>;
   /** Independent evidence gathered outside the engine's own counters. */
@@ -23,15 +30,16 @@ export interface IterationTarget {
   crossCheckErrors?(): Record<string, string>;
 }
 
+/** `store` is the measured run's: where a Kafka target records what it follows after the load. */
 export function makeTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
   switch (s.target.kind) {
-    case 'http': return httpTarget(s, store, ep, tags);
+    case 'http': return httpTarget(s, ep, tags);
     case 'kafka-produce': return kafkaTarget(s, store, ep, tags);
-    case 'sql': return sqlTarget(s, store, ep, tags);
+    case 'sql': return sqlTarget(s, ep, tags);
   }
 }
 
-function httpTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const t = s.target as Extract<Scenario['target'], { kind: 'http' }>;
   const pool = new HttpPool(ep.inferenceApi, { connections: s.executor.maxVUs, headersTimeout: 60_000, bodyTimeout: 60_000 });
   let i = 0;
@@ -46,7 +54,7 @@ function httpTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags):
         throw new InfraError(`inference API at ${ep.inferenceApi} is not reachable: ${(e as Error).message}`, 'inference-api');
       }
     },
-    async iterate(scheduledAt) {
+    async iterate(scheduledAt, { store }) {
       const commodity = ep.commodities[i++ % ep.commodities.length]!;
       let status = 0;
       try {
@@ -79,6 +87,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   // Our own feed run id, so our messages are told apart from the platform's feed.
   const run = Date.now();
   let seq = 0;
+  const warmRun = run + 1;
+  let warmSeq = 0;
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
   let consumer: Consumer | null = null;
@@ -127,15 +137,18 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         if (!assigned) throw new InfraError(`could not join a consumer group on ${t.followTo} within 20 s`, 'kafka');
       }
     },
-    async iterate(scheduledAt) {
+    async iterate(scheduledAt, { store, warmup }) {
       // Both latencies count from the arrival's scheduled time, like HTTP: a generator that falls
       // behind its clock shows up as latency, not as silently fewer sends (no coordinated omission).
       const scheduledWall = Date.now() - (performance.now() - scheduledAt);
       const now = Date.now();
       const batch = Array.from({ length: t.batchSize }, () => {
         const commodity = ep.commodities[seq % ep.commodities.length]!;
-        const m = makePrice({ run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now });
-        if (t.followTo) sentAt.set(m.seq, scheduledWall);
+        // Warm-up messages carry a run id of their own: not followed, not read back, not counted.
+        const m = warmup
+          ? makePrice({ run: warmRun, seq: ++warmSeq, commodity, price: 100, sentAt: now })
+          : makePrice({ run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now });
+        if (t.followTo && !warmup) sentAt.set(m.seq, scheduledWall);
         return { key: commodity, value: JSON.stringify(m) };
       });
       try {
@@ -175,7 +188,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   };
 }
 
-function sqlTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const t = s.target as Extract<Scenario['target'], { kind: 'sql' }>;
   const pool = new pg.Pool({ ...ep.featureStore, max: s.executor.maxVUs });
   return {
@@ -185,7 +198,7 @@ function sqlTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): 
         throw new InfraError(`feature store is not reachable: ${(e as Error).message}`, 'postgres');
       }
     },
-    async iterate(scheduledAt) {
+    async iterate(scheduledAt, { store }) {
       let failed = 0;
       try { await pool.query(t.query); } catch { failed = 1; }
       store.add('feature_store_query_duration', performance.now() - scheduledAt, tags);
