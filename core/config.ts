@@ -17,10 +17,14 @@ const SandboxSchema = z.strictObject({
     postgres: port.default(15432),
     prometheus: port.default(19090),
     alertmanager: port.default(19093),
+    /** Prometheus blackbox exporter: probes the user-facing request path and the platform's infrastructure. */
+    blackbox: port.default(19115),
     inferenceApi: port.default(18080),
     priceFeed: port.default(18081),
     batch: port.default(18082),
     alertSink: port.default(18083),
+    /** The kube-state-metrics stand-in (served by the kubelet bridge): pod restart counters for Prometheus. */
+    kubeStateMetrics: port.default(18084),
     /** Consumer replica i serves metrics on consumerBase + i. */
     consumerBase: port.default(18090),
     /** Kubernetes control plane (sandbox/kube.ts): apiserver (HTTPS), etcd, controller-manager and scheduler (HTTPS /healthz). */

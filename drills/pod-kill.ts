@@ -8,7 +8,7 @@ import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { scenarioChecks } from '../verifiers/load.ts';
-import { groupBehind, sampleEnds, totalEnds, type OffsetSample } from '../verifiers/kafka.ts';
+import { sampleLag, totalEnds, type GroupLag } from '../verifiers/kafka.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -142,7 +142,7 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   }
 
   progress('drill: waiting for the alert notification…');
-  const alert = await waitForAlert(cfg, killWall, plan.alertWaitS, signal);
+  const { alert, others: otherAlerts } = await waitForAlert(cfg, killWall, plan.alertWaitS, plan.deployment, signal);
   if (alert) timeline.mark('alert-notified', `${alert.name} (${alert.severity})`);
 
   let loadResult: ScenarioResult | null = null;
@@ -186,14 +186,14 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   }
   rec.addCheck(alert
     ? check('drill.alert', `alert notified: ${alert.name}`, `<=${DETECT_TARGET_S[alert.severity] ?? 300}s`, round(alert.afterS, 2), 's',
-      passIf(alert.afterS <= (DETECT_TARGET_S[alert.severity] ?? 300)), { what: `${alert.name} (${alert.severity}) reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill`, how: 'Alertmanager webhook notifications recorded by the alert sink', where: alert.where })
-    : check('drill.alert', 'alert notified', 'an alert within the wait', null, 's', 'fail', { what: `no firing notification within ${plan.alertWaitS} s of the kill`, how: 'Alertmanager webhook notifications recorded by the alert sink', where: alertSinkUrl(cfg) }));
+      passIf(alert.afterS <= (DETECT_TARGET_S[alert.severity] ?? 300)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alert.where })
+    : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alertSinkUrl(cfg) }));
   if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
 
   if (isConsumer && !signal.aborted) {
     progress('drill: checking that no data was lost…');
     await sleep(10_000, undefined, { signal });
-    const checks: Check[] = await integrityChecks(kafka, ep.featureStore, { from: killWall - 5000, to: Math.max(restoredWall, killWall) + 5000 }, ep.kafkaBrokers.join(','), signal);
+    const checks: Check[] = await integrityChecks(kafka, ep.featureStore, { from: killWall - 5000, to: Math.max(restoredWall, killWall) + 5000 }, ep.kafkaBrokers.join(','), cfg.sandbox.consumers.group, signal);
     for (const c of checks) rec.addCheck({ ...c, id: c.id.replace(/^daily\./, 'drill.') });
   }
 
@@ -219,16 +219,15 @@ const LAG_SAMPLE_MS = 250;
 class LagFollower {
   readonly samples: LagSample[] = [];
   before = 0;
-  private prev: OffsetSample | null = null;
+  private prev: GroupLag | null = null;
 
   constructor(private admin: Admin, private group: string, private targetS: number, private timeline: PodTimeline) {}
 
   private async sample(): Promise<{ behind: number; rate: number }> {
-    const now = await sampleEnds(this.admin, 'commodity-prices');
-    const behind = [...(await groupBehind(this.admin, this.group, 'commodity-prices', now)).values()].reduce((a, b) => a + b, 0);
-    const rate = this.prev ? (totalEnds(now) - totalEnds(this.prev)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
+    const now = await sampleLag(this.admin, this.group, 'commodity-prices');
+    const rate = this.prev ? (totalEnds(now.ends) - totalEnds(this.prev.ends)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
     this.prev = now;
-    return { behind, rate };
+    return { behind: now.total, rate };
   }
 
   /** Two samples before the kill; the higher is the baseline (commits move the committed offset in steps). */
@@ -266,23 +265,47 @@ class LagFollower {
 
 const alertSinkUrl = (cfg: Config) => `http://${cfg.sandbox.host}:${cfg.sandbox.ports.alertSink}/alerts`;
 
-async function waitForAlert(cfg: Config, sinceWall: number, waitS: number, signal: AbortSignal): Promise<{ name: string; severity: string; afterS: number; where: string } | null> {
+/** One webhook notification as the alert sink keeps it (Alertmanager's webhook payload, plus when it arrived). */
+export interface Notification { status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }
+
+/** Labels by which an alert names the workload it is about (the sandbox's rules set `workload`). */
+const WORKLOAD_LABELS = ['workload', 'deployment', 'job', 'app'];
+
+/**
+ * The alert the kill caused: firing, reached the receiver after the kill, started no earlier than
+ * (2 s before) the kill, and naming the killed workload in one of WORKLOAD_LABELS. Any other alert
+ * firing meanwhile (a latency warning, another workload's) was not caused by it and is only listed.
+ */
+export function alertForKill(list: Notification[], sinceWall: number, workload: string): { hit: { name: string; severity: string; afterS: number } | null; others: string[] } {
+  const others: string[] = [];
+  for (const n of list) {
+    const at = Date.parse(n.receivedAt);
+    if (at < sinceWall || n.status !== 'firing') continue;
+    for (const a of n.alerts) {
+      if (a.status !== 'firing' || Date.parse(a.startsAt) < sinceWall - 2000) continue;
+      if (WORKLOAD_LABELS.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000 }, others };
+      others.push(`${a.labels.alertname ?? '?'}${a.labels.workload ? ` (${a.labels.workload})` : ''}`);
+    }
+  }
+  return { hit: null, others };
+}
+
+async function waitForAlert(cfg: Config, sinceWall: number, waitS: number, workload: string, signal: AbortSignal): Promise<{ alert: { name: string; severity: string; afterS: number; where: string } | null; others: string[] }> {
   const url = alertSinkUrl(cfg);
   const deadline = sinceWall + waitS * 1000;
+  let others: string[] = [];
   // Looks at least once: the notification may have arrived while recovery and lag were followed.
   for (let first = true; first || (Date.now() < deadline && !signal.aborted); first = false) {
+    let list: Notification[];
     try {
-      const list = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as Array<{ status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }>;
-      for (const n of list) {
-        const at = Date.parse(n.receivedAt);
-        if (at < sinceWall || n.status !== 'firing') continue;
-        const a = n.alerts.find((x) => x.status === 'firing' && Date.parse(x.startsAt) >= sinceWall - 2000);
-        if (a) return { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000, where: url };
-      }
+      list = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as Notification[];
     } catch (e) {
       throw new InfraError(`alert sink unreachable: ${(e as Error).message}`, 'alert-sink');
     }
+    const r = alertForKill(list, sinceWall, workload);
+    others = r.others;
+    if (r.hit) return { alert: { ...r.hit, where: url }, others };
     await sleep(500);
   }
-  return null;
+  return { alert: null, others };
 }

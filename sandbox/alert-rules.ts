@@ -21,6 +21,11 @@ export interface AlertDef {
   severity: Severity;
   slo: SloId;
   /**
+   * The workload the alert is about, as the `workload` label of the rule: a drill counts only an
+   * alert that names the workload it killed (any other alert firing meanwhile was not caused by it).
+   */
+  workload?: string;
+  /**
    * PromQL for the measured quantity (no comparison). `$window` is replaced by the rule window
    * (`sandbox.monitoring.ruleWindowS`), so tests and drills can use seconds, production minutes.
    */
@@ -55,35 +60,35 @@ export const ALERT_CATALOG: readonly AlertDef[] = [
     summary: 'Platform health below 90%',
   },
   {
-    name: 'ResponseTimeHigh', severity: 'warning', slo: 'response-time-p95',
+    name: 'ResponseTimeHigh', workload: 'inference-api', severity: 'warning', slo: 'response-time-p95',
     measure: `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${API}}[$window])))`,
     op: '>', threshold: 0.2, unit: 'seconds',
     what: 'p95 HTTP response time of inference-api', seed: 'response time > 200 ms warn',
     summary: 'inference-api p95 response time above 200 ms',
   },
   {
-    name: 'InferenceLatencyHigh', severity: 'warning', slo: 'ml-inference-latency',
+    name: 'InferenceLatencyHigh', workload: 'inference-api', severity: 'warning', slo: 'ml-inference-latency',
     measure: `histogram_quantile(0.95, sum by (le) (rate(inference_duration_seconds_bucket{${API}}[$window])))`,
     op: '>', threshold: 0.5, unit: 'seconds',
     what: 'p95 model inference time (incl. feature lookup)', seed: 'inference > 500 ms warn',
     summary: 'ML inference p95 above 500 ms',
   },
   {
-    name: 'ErrorRateHigh', severity: 'warning', slo: 'error-rate',
+    name: 'ErrorRateHigh', workload: 'inference-api', severity: 'warning', slo: 'error-rate',
     measure: `sum(rate(http_requests_total{${API},code=~"5.."}[$window])) / sum(rate(http_requests_total{${API}}[$window]))`,
     op: '>', threshold: 0.01, unit: 'ratio',
     what: 'share of inference-api requests answered 5xx', seed: 'error rate > 1 % warn',
     summary: 'inference-api error rate above 1%',
   },
   {
-    name: 'ErrorRateCritical', severity: 'critical', slo: 'error-rate',
+    name: 'ErrorRateCritical', workload: 'inference-api', severity: 'critical', slo: 'error-rate',
     measure: `sum(rate(http_requests_total{${API},code=~"5.."}[$window])) / sum(rate(http_requests_total{${API}}[$window]))`,
     op: '>', threshold: 0.05, unit: 'ratio',
     what: 'share of inference-api requests answered 5xx', seed: 'error rate > 5 % critical',
     summary: 'inference-api error rate above 5%',
   },
   {
-    name: 'PodCrashLooping', severity: 'critical', slo: 'pod-stability',
+    name: 'PodCrashLooping', workload: 'prediction-consumer', severity: 'critical', slo: 'pod-stability',
     // The seed's window is fixed ("> 3 pod crashes in 5 min"), not the tunable rule window.
     measure: 'sum(changes(process_start_time_seconds{job="prediction-consumer"}[5m]))',
     op: '>', threshold: 3, unit: 'count',
@@ -93,13 +98,13 @@ export const ALERT_CATALOG: readonly AlertDef[] = [
   {
     // Not in the seed's threshold list: the alert a single lost consumer pod raises (the seed's
     // drill asks for one), since a pod replaced within seconds never moves health or lag far enough.
-    name: 'ConsumerGroupRebalancing', severity: 'warning', slo: 'consumer-group',
+    name: 'ConsumerGroupRebalancing', workload: 'prediction-consumer', severity: 'warning', slo: 'consumer-group',
     measure: 'sum(increase(consumer_group_rebalances_total{job="prediction-consumer"}[$window]))', op: '>', threshold: 0, unit: 'count',
     what: 'prediction-consumer group rejoins in the rule window', seed: '(drill: pod failure alert)',
     summary: 'prediction-consumer group lost or gained a member',
   },
   {
-    name: 'KafkaConsumerLagHigh', severity: 'warning', slo: 'consumer-lag',
+    name: 'KafkaConsumerLagHigh', workload: 'prediction-consumer', severity: 'warning', slo: 'consumer-lag',
     measure: 'max(consumer_lag_seconds{job="prediction-consumer"})', op: '>', threshold: 30, unit: 'seconds',
     what: 'worst prediction-consumer lag', seed: 'Kafka lag > 30 s warn',
     summary: 'Kafka consumer lag above 30 s',
@@ -183,7 +188,7 @@ export function generateRules(mon: MonitoringConfig, catalog: readonly AlertDef[
         alert: def.name,
         expr: alertExpr(def, mon),
         for: promDuration(mon.alertForS),
-        labels: { severity: def.severity, slo: def.slo },
+        labels: { severity: def.severity, slo: def.slo, ...(def.workload ? { workload: def.workload } : {}) },
         annotations: { summary: def.summary, description: description(def, mon) },
       })),
     }],

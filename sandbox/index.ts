@@ -6,19 +6,19 @@ import { ProcessTable, portFree, waitFor } from './proc.ts';
 import { promTargets } from './prom-api.ts';
 import { postgresPart } from './postgres.ts';
 import { kafkaPart } from './kafka.ts';
-import { prometheusPart, alertmanagerPart } from './prometheus.ts';
+import { prometheusPart, alertmanagerPart, blackboxPart } from './prometheus.ts';
 import { kubePart } from './kube.ts';
 import { alertSinkPart, inferenceApiPart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart } from './services.ts';
 
 /** Start order: each part only needs the ones before it. */
 export const PARTS: Part[] = [
-  postgresPart, kafkaPart, alertSinkPart, alertmanagerPart, prometheusPart,
+  postgresPart, kafkaPart, alertSinkPart, alertmanagerPart, blackboxPart, prometheusPart,
   inferenceApiPart, kubePart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart,
 ];
 
 export const GROUPS: Record<string, string[]> = {
   data: ['postgres', 'kafka'],
-  monitoring: ['alert-sink', 'alertmanager', 'prometheus'],
+  monitoring: ['alert-sink', 'alertmanager', 'blackbox-exporter', 'prometheus'],
   services: ['inference-api', 'prediction-consumer', 'price-feed', 'batch-workflow', 'user-traffic'],
 };
 

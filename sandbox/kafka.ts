@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,11 +151,20 @@ function newClusterId(): string {
   }
 }
 
+/** The cache is good for this version and this pom: a pom that gained a jar fetches again. */
+function stampOk(sb: SandboxConfig, pomHash: string): boolean {
+  try { return (JSON.parse(readFileSync(stampFile(sb), 'utf8')) as { pom?: string }).pom === pomHash && existsSync(libsDir(sb)); } catch { return false; }
+}
+
+/** The Kafka jars' classpath, kafka-tools included (for cross-checks with Kafka's own tools). */
+export function kafkaClasspath(sb: SandboxConfig): string { return classpath(sb); }
+
 async function install(ctx: SandboxContext): Promise<void> {
   const { sb } = ctx;
   const version = sb.kafka.version;
   const libs = libsDir(sb);
-  if (existsSync(stampFile(sb)) && existsSync(libs)) return;
+  const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 16);
+  if (stampOk(sb, pomHash)) return;
 
   await requireTool('java', ['-version'], 'openjdk-17-jre-headless', 'Kafka 4.x runs on Java 17+', ctx.progress);
   await requireTool('mvn', ['-v'], 'maven', 'it fetches the Kafka jars from Maven Central', ctx.progress);
@@ -183,7 +192,7 @@ async function install(ctx: SandboxContext): Promise<void> {
   }
   rmSync(libs, { recursive: true, force: true });
   renameSync(tmp, libs);
-  writeFileSync(stampFile(sb), JSON.stringify({ version, jars: jars.length, installedAt: new Date().toISOString() }) + '\n');
+  writeFileSync(stampFile(sb), JSON.stringify({ version, pom: pomHash, jars: jars.length, installedAt: new Date().toISOString() }) + '\n');
   ctx.progress(`kafka: ${jars.length} jars cached in ${libs} (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 
@@ -262,7 +271,7 @@ async function ensureTopics(ctx: SandboxContext): Promise<void> {
 
 async function start(ctx: SandboxContext): Promise<void> {
   const { sb, procs } = ctx;
-  if (!existsSync(stampFile(sb))) await install(ctx);
+  await install(ctx); // a no-op when the cache matches this version and pom
   mkdirSync(runDir(ctx), { recursive: true });
 
   if (!procs.alive(NAME)) {

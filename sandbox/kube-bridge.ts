@@ -16,10 +16,16 @@
  * - A process that dies on its own is restarted (restartPolicy Always) after a kubelet-like
  *   CrashLoopBackOff (10 s, doubling, at most 5 min); the pod is NotReady meanwhile.
  *
+ * - KUBE-STATE-METRICS STAND-IN: kube-state-metrics cannot be fetched here, so the bridge also serves
+ *   the one series of it the daily crash check reads, `kube_pod_container_status_restarts_total`, from
+ *   the pods as the API server lists them (status.containerStatuses[].restartCount, as kube-state-metrics
+ *   derives it), on sandbox.ports.kubeStateMetrics for Prometheus to scrape.
+ *
  * Slots survive a bridge restart (state file `kube/bridge-state.json`): live processes of pods that
  * still exist are adopted, not restarted; processes of pods that no longer exist are stopped.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -134,8 +140,25 @@ class Bridge {
     this.saveState();
   }
 
+  /** kube-state-metrics' restart counter for every pod the API lists (the stand-in described above). */
+  private serveStateMetrics(): void {
+    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+    createServer((req, res) => {
+      if (req.url !== '/metrics') { res.statusCode = 404; res.end(); return; }
+      const lines = ['# HELP kube_pod_container_status_restarts_total The number of container restarts per container.', '# TYPE kube_pod_container_status_restarts_total counter'];
+      for (const pod of this.pods.values()) {
+        for (const c of pod.status?.containerStatuses ?? []) {
+          lines.push(`kube_pod_container_status_restarts_total{namespace="${esc(pod.metadata!.namespace!)}",pod="${esc(pod.metadata!.name!)}",uid="${esc(pod.metadata!.uid!)}",container="${esc(c.name)}"} ${c.restartCount ?? 0}`);
+        }
+      }
+      res.setHeader('content-type', 'text/plain; version=0.0.4');
+      res.end(lines.join('\n') + '\n');
+    }).listen(this.sb.ports.kubeStateMetrics, this.sb.host).unref();
+  }
+
   async run(): Promise<void> {
     await this.loadState();
+    this.serveStateMetrics();
     setInterval(() => this.schedule(), 1000).unref();
     const labelSelector = `app=${APP},${BRIDGE_LABEL}=${BRIDGE_LABEL_VALUE}`;
     let resourceVersion = '';

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { createHash } from 'node:crypto';
@@ -31,8 +32,39 @@ function runAs(): { uid: number; gid: number } | null {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** Where PostgreSQL's files go when its user cannot reach the checkout: a folder of its own per sandbox dir. */
+const UNREACHABLE_BASE = '/var/lib/postgresql/carbon-harness';
+
+/** Whether `uid` can enter `dir` (every folder above it searchable): asked of the kernel, as that user. */
+function reachable(dir: string, id: { uid: number; gid: number }): boolean {
+  return spawnSync('test', ['-x', dir], { uid: id.uid, gid: id.gid }).status === 0;
+}
+
+const placed = new Map<string, string>();
+
+/**
+ * PostgreSQL's files: `<sandbox dir>/postgres`, unless the server's user (`postgres`, when we run as
+ * root) cannot enter the checkout — a clone under a mode-0700 folder such as root's home or a
+ * `mktemp -d` — in which case they go to /var/lib/postgresql/carbon-harness/<hash of the sandbox
+ * dir>, with `<sandbox dir>/postgres/location` saying where.
+ */
 function paths(ctx: SandboxContext) {
-  const base = join(ctx.dir, 'postgres');
+  let base = placed.get(ctx.dir);
+  if (!base) {
+    base = join(ctx.dir, 'postgres');
+    const id = runAs();
+    if (id) {
+      mkdirSync(ctx.dir, { recursive: true });
+      if (!reachable(ctx.dir, id)) {
+        base = join(UNREACHABLE_BASE, createHash('sha256').update(ctx.dir).digest('hex').slice(0, 12));
+        mkdirSync(join(ctx.dir, 'postgres'), { recursive: true });
+        writeFileSync(join(ctx.dir, 'postgres', 'location'), `${base}\n(the postgres user cannot enter ${ctx.dir}, so PostgreSQL's files live there)\n`);
+        mkdirSync(UNREACHABLE_BASE, { recursive: true });
+        chownSync(UNREACHABLE_BASE, id.uid, id.gid);
+      }
+    }
+    placed.set(ctx.dir, base);
+  }
   return { base, data: join(base, 'data'), sock: join(base, 'run') };
 }
 

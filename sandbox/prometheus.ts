@@ -17,15 +17,16 @@ import { alertmanagerUrl, httpOk, prometheusUrl, promTargets } from './prom-api.
 const READY_TIMEOUT_MS = 30_000;
 const PROMETHEUS = 'prometheus';
 const ALERTMANAGER = 'alertmanager';
+const BLACKBOX = 'blackbox-exporter';
 
 // ---------------------------------------------------------------- install (Debian packages)
 
-const DEBIAN_PACKAGES = ['prometheus', 'prometheus-alertmanager'];
+const DEBIAN_PACKAGES = ['prometheus', 'prometheus-alertmanager', 'prometheus-blackbox-exporter'];
 let aptUpdated = false;
 let installing: Promise<void> | null = null;
 
 function missingBinaries(): string[] {
-  return ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool'].filter((b) => !findBinary(b));
+  return ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'prometheus-blackbox-exporter'].filter((b) => !findBinary(b));
 }
 
 /** Installs both Debian packages when any of their binaries is missing (shared by both parts). */
@@ -82,9 +83,40 @@ export function platformJobs(sb: SandboxConfig): Array<{ job: string; ports: num
   ];
 }
 
-/** Every job Prometheus scrapes, platform jobs plus the two self-scrapes. */
+/**
+ * What the blackbox exporter probes: the user-facing request path of the inference API (uptime)
+ * and the platform's infrastructure (in platform health, beside the scraped services). `tier: infra`
+ * marks the latter; `component` names what a probe is about.
+ */
+export function probeJobs(sb: SandboxConfig): Array<{ job: string; module: string; target: string; labels: Record<string, string> }> {
+  const h = sb.host;
+  return [
+    { job: 'probe-inference-healthz', module: 'http_get', target: `http://${h}:${sb.ports.inferenceApi}/healthz`, labels: { component: 'inference-api', path: '/healthz' } },
+    { job: 'probe-inference-predict', module: 'predict', target: `http://${h}:${sb.ports.inferenceApi}/v1/predict`, labels: { component: 'inference-api', path: '/v1/predict' } },
+    { job: 'probe-kafka', module: 'tcp', target: `${h}:${sb.ports.kafka}`, labels: { component: 'kafka', tier: 'infra' } },
+    { job: 'probe-postgres', module: 'tcp', target: `${h}:${sb.ports.postgres}`, labels: { component: 'postgres', tier: 'infra' } },
+    ...(sb.kube.enabled ? [{ job: 'probe-kube-apiserver', module: 'tcp', target: `${h}:${sb.ports.kubeApiserver}`, labels: { component: 'kube-apiserver', tier: 'infra' } }] : []),
+  ];
+}
+
+/** Every job Prometheus scrapes, platform jobs plus the two self-scrapes, the probes (and kube-state-metrics with Kubernetes). */
 export function allJobs(sb: SandboxConfig): string[] {
-  return [...platformJobs(sb).map((j) => j.job), 'prometheus', 'alertmanager'];
+  return [...platformJobs(sb).map((j) => j.job), 'prometheus', 'alertmanager', ...probeJobs(sb).map((j) => j.job), ...(sb.kube.enabled ? ['kube-state-metrics'] : [])];
+}
+
+/** The blackbox exporter's modules (blackbox_exporter's own configuration format). */
+export function blackboxConfig(sb: SandboxConfig): object {
+  const commodity = sb.priceFeed.commodities[0]!;
+  return {
+    modules: {
+      http_get: { prober: 'http', timeout: '2s', http: { method: 'GET', valid_status_codes: [200], preferred_ip_protocol: 'ip4' } },
+      predict: {
+        prober: 'http', timeout: '2s',
+        http: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ commodity }), valid_status_codes: [200], preferred_ip_protocol: 'ip4' },
+      },
+      tcp: { prober: 'tcp', timeout: '2s', tcp: { preferred_ip_protocol: 'ip4' } },
+    },
+  };
 }
 
 export function prometheusConfig(sb: SandboxConfig, rulesFile: string): object {
@@ -110,6 +142,18 @@ export function prometheusConfig(sb: SandboxConfig, rulesFile: string): object {
       ...platform,
       { job_name: 'prometheus', metrics_path: '/metrics', static_configs: [{ targets: [`${h}:${sb.ports.prometheus}`] }] },
       { job_name: 'alertmanager', metrics_path: '/metrics', static_configs: [{ targets: [`${h}:${sb.ports.alertmanager}`] }] },
+      // Blackbox probes: Prometheus asks the exporter to probe each target (its documented relabelling).
+      ...probeJobs(sb).map(({ job, module, target, labels }) => ({
+        job_name: job, metrics_path: '/probe', params: { module: [module] },
+        static_configs: [{ targets: [target], labels }],
+        relabel_configs: [
+          { source_labels: ['__address__'], target_label: '__param_target' },
+          { source_labels: ['__param_target'], target_label: 'instance' },
+          { target_label: '__address__', replacement: `${h}:${sb.ports.blackbox}` },
+        ],
+      })),
+      // Pod restart counters, as a cluster's kube-state-metrics serves them (here a stand-in in the kubelet bridge).
+      ...(sb.kube.enabled ? [{ job_name: 'kube-state-metrics', metrics_path: '/metrics', static_configs: [{ targets: [`${h}:${sb.ports.kubeStateMetrics}`] }] }] : []),
     ],
   };
 }
@@ -234,6 +278,40 @@ export const prometheusPart: Part = {
       targets = `targets unknown: ${(e as Error).message}`;
     }
     return { ...base, healthy: true, reason: `ready; ${targets}` };
+  },
+};
+
+export const blackboxPart: Part = {
+  name: BLACKBOX,
+
+  ports: (ctx) => [{ port: ctx.sb.ports.blackbox, field: 'sandbox.ports.blackbox' }],
+
+  install: ensureDebianPackages,
+
+  async start(ctx) {
+    const { port, field } = blackboxPart.ports(ctx)[0]!;
+    await restartClean(ctx, BLACKBOX, port, field);
+    const dir = join(ctx.dir, 'blackbox');
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'blackbox.yml');
+    writeFileSync(config, HEADER + stringify(blackboxConfig(ctx.sb), { lineWidth: 0 }));
+    try { await run(bin('prometheus-blackbox-exporter'), [`--config.file=${config}`, '--config.check']); } catch (e) {
+      throw new InfraError(`generated ${config} is not valid: ${(e as Error).message}`, BLACKBOX);
+    }
+    ctx.procs.spawn(BLACKBOX, bin('prometheus-blackbox-exporter'), [`--config.file=${config}`, `--web.listen-address=${ctx.sb.host}:${port}`], { cwd: dir });
+    await waitReady(ctx, BLACKBOX, `http://${ctx.sb.host}:${port}/-/healthy`);
+  },
+
+  async stop(ctx) {
+    await ctx.procs.stop(BLACKBOX);
+  },
+
+  async status(ctx): Promise<PartStatus> {
+    const endpoint = `${ctx.sb.host}:${ctx.sb.ports.blackbox}`;
+    const base = { name: BLACKBOX, endpoint };
+    if (!ctx.procs.alive(BLACKBOX)) return { ...base, healthy: false, reason: 'not running' };
+    const ok = await httpOk(`http://${endpoint}/-/healthy`);
+    return { ...base, healthy: ok, reason: ok ? 'probing the request path and the infrastructure' : 'process alive but /-/healthy does not answer' };
   },
 };
 

@@ -103,7 +103,7 @@ gate('bad arguments exit 2 before any load: unknown suite, bad duration, unknown
 
 gate('an unreachable platform is exit 3 with the record marked error', () => {
   const cfgFile = join(tmp, 'down.yaml');
-  writeFileSync(cfgFile, 'platform:\n  inferenceApiUrl: http://127.0.0.1:1\n');
+  writeFileSync(cfgFile, 'platform:\n  name: unreachable\n  inferenceApiUrl: http://127.0.0.1:1\n');
   const { code, rec } = runJson(['-c', cfgFile, 'run', 'inference-latency', '--duration', '2s']);
   assert.is(code, 3);
   assert.is(rec.status, 'error');

@@ -4,12 +4,13 @@ import type { Config } from '../core/config.ts';
 import type { Check } from '../core/record.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { check } from './check.ts';
-import { topicChecks, sampleEnds, throughputCheck, lagChecks, groupMembersCheck } from './kafka.ts';
+import { topicChecks, sampleEnds, throughputCheck, lagChecks, groupMembersCheck, followLag } from './kafka.ts';
 import { featureStoreChecks, workflowChecks } from './feature-store.ts';
 import { inferenceChecks } from './inference.ts';
 import { integrityChecks } from './integrity.ts';
 import { monitoringChecks } from './monitoring.ts';
 import { kubeChecks } from './kube.ts';
+import { promScalar, prometheusUrl } from '../sandbox/prom-api.ts';
 import { drillKubeConfig } from '../drills/safety.ts';
 
 /** The seed's targets for the morning checklist (DESIGN.md §3). */
@@ -42,6 +43,8 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
   try {
     const a = kafkaUp ? await sampleEnds(admin, 'commodity-prices') : null;
     o.progress(`daily: measuring over a ${o.windowS} s window…`);
+    // Lag is sampled through the window (the worst and the last count), not read once at its end.
+    const lag = a ? followLag(admin, sb.consumers.group, 'commodity-prices', { untilMs: a.at + o.windowS * 1000, everyMs: 1000, signal: o.signal }) : null;
     // Checks that need no window run while the window elapses.
     const [fs, wf, inf, mon] = await Promise.all([
       featureStoreChecks(ep.featureStore, describePg(ep.featureStore), { queryTargetMs: T.queryMs, freshnessS: T.freshnessS }),
@@ -54,17 +57,18 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
       const b = await sampleEnds(admin, 'commodity-prices');
       checks.push(...await topicChecks(admin, ['commodity-prices', 'ml-predictions'], brokers));
       checks.push(throughputCheck(a, b, 'commodity-prices', T.throughputMsgS, brokers));
-      checks.push(...await lagChecks(admin, sb.consumers.group, 'commodity-prices', a, b, T.lagS, brokers));
+      const { samples, error } = await lag!;
+      checks.push(...lagChecks(samples, a, b, sb.consumers.group, T.lagS, brokers, error));
       checks.push(await groupMembersCheck(admin, sb.consumers.group, sb.consumers.replicas, brokers));
       o.progress('daily: data integrity over the window…');
       const to = b.at - SETTLE_MS;
-      checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, o.signal));
+      checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, sb.consumers.group, o.signal));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
     if (sb.kube.enabled || cfg.drills.kubeconfig) {
       const { kc } = drillKubeConfig(cfg);
       // Seed: "> 3 pod crashes in 5 min" is critical.
-      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas));
+      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas, { scalar: (q) => promScalar(sb, q), where: prometheusUrl(sb) }));
     }
   } finally {
     await admin.disconnect().catch(() => {});

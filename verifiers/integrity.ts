@@ -6,7 +6,10 @@ import { priceIsIntact, MODEL, type PriceMessage } from '../sandbox/services/mes
 
 export interface IntegrityWindow { from: number; to: number }
 
-interface Evidence { prices: number; missing: string[]; duplicated: string[]; corruptInTopic: string[]; checksumMismatch: string[] }
+interface Evidence { prices: number; missing: string[]; late: string[]; duplicated: string[]; corruptInTopic: string[]; checksumMismatch: string[] }
+
+/** A price as read from the topic, with where it sits: a missing prediction is lost only behind the group's committed offset. */
+interface Stored { msg: PriceMessage; partition: number; offset: number }
 
 const LIST = 20;
 const idOf = (m: { run: number; seq: number }) => `${m.run}:${m.seq}`;
@@ -14,16 +17,34 @@ const idOf = (m: { run: number; seq: number }) => `${m.run}:${m.seq}`;
 /**
  * Every price appended to `commodity-prices` in the window must appear exactly once in the
  * predictions table with the checksum it was sent with. Reads the topic range by timestamp
- * (ListOffsets by time), then joins against PostgreSQL.
+ * (ListOffsets by time), then joins against PostgreSQL. A price without a prediction is *lost*
+ * only where the consumer group's committed offset (read before the join) has passed it: the
+ * consumers write the prediction before they commit, so behind the committed offset it should be
+ * there. Beyond it, the price is *late* (lag, judged by the lag checks), not lost.
  */
-export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, signal?: AbortSignal): Promise<Check[]> {
-  const prices = await readRange(kafka, 'commodity-prices', w, signal);
-  const ev: Evidence = { prices: prices.length, missing: [], duplicated: [], corruptInTopic: [], checksumMismatch: [] };
+export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, group: string, signal?: AbortSignal): Promise<Check[]> {
+  const stored = await readRange(kafka, 'commodity-prices', w, signal);
+  const prices = stored.map((x) => x.msg);
+  const ev: Evidence = { prices: prices.length, missing: [], late: [], duplicated: [], corruptInTopic: [], checksumMismatch: [] };
   const intact = prices.filter((p) => {
     if (priceIsIntact(p)) return true;
     ev.corruptInTopic.push(idOf(p));
     return false;
   });
+  const position = new Map(stored.map((x) => [idOf(x.msg), x]));
+  let committed: Map<number, number>;
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const parts = (await admin.fetchOffsets({ groupId: group, topics: ['commodity-prices'] }))[0]!.partitions;
+    committed = new Map(parts.map((p) => [p.partition, Number(p.offset)]));
+  } catch (e) {
+    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) =>
+      errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, new Error(`committed offsets of ${group} could not be read: ${(e as Error).message}`)));
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  const processed = (id: string) => { const x = position.get(id); return x !== undefined && x.offset < (committed.get(x.partition) ?? -1); };
   const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
@@ -43,7 +64,7 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
     const byId = new Map(intact.map((p) => [idOf(p), p]));
     for (const row of r.rows as Array<{ run: string; seq: string; n: number; sums: string[] | null }>) {
       const id = `${row.run}:${row.seq}`;
-      if (row.n === 0) ev.missing.push(id);
+      if (row.n === 0) (processed(id) ? ev.missing : ev.late).push(id);
       else if (row.n > 1) ev.duplicated.push(id);
       if (row.sums && row.sums.some((s) => s !== byId.get(id)?.checksum)) ev.checksumMismatch.push(id);
     }
@@ -55,8 +76,11 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
   const how = `${ev.prices} price messages read from commodity-prices by timestamp range ${span}, joined on (feed run, seq) with the predictions table`;
   const sample = (ids: string[]) => ids.slice(0, LIST).join(', ') + (ids.length > LIST ? ` … (+${ids.length - LIST})` : '');
   return [
-    check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages', ev.prices ? passIf(ev.missing.length === 0) : 'no-data',
-      { what: ev.missing.length ? `missing (run:seq): ${sample(ev.missing)}` : `all ${intact.length} intact messages have a prediction`, how, where, missing: ev.missing.slice(0, 1000) }),
+    check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages', ev.prices ? passIf(ev.missing.length === 0) : 'no-data', {
+      what: (ev.missing.length ? `lost (run:seq; behind the group's committed offset, no prediction): ${sample(ev.missing)}` : `every intact message the group has committed past has a prediction`)
+        + (ev.late.length ? `; ${ev.late.length} late, not lost (beyond the committed offset, not yet processed): ${sample(ev.late)}` : ''),
+      how: `${how}; committed offsets of ${group} read before the join`, where, missing: ev.missing.slice(0, 1000), late: ev.late.length,
+    }),
     check('daily.integrity.duplicates', 'no price message processed twice', '==0', ev.duplicated.length, 'messages', ev.prices ? passIf(ev.duplicated.length === 0) : 'no-data',
       { what: ev.duplicated.length ? `duplicated (run:seq): ${sample(ev.duplicated)}` : 'no duplicates', how, where }),
     check('daily.integrity.corruption', 'no corrupted message', '==0', ev.corruptInTopic.length + ev.checksumMismatch.length, 'messages',
@@ -86,7 +110,7 @@ async function spotCheck(client: pg.Client, prices: PriceMessage[]): Promise<{ s
 }
 
 /** All messages of `topic` appended within the window, read by a throwaway consumer group. */
-async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, signal?: AbortSignal): Promise<PriceMessage[]> {
+async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, signal?: AbortSignal): Promise<Stored[]> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `harness-integrity-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -98,7 +122,7 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, signal
     const start = await at(w.from);
     const stop = await at(w.to);
     const todo = new Set([...start].filter(([p, o]) => o < stop.get(p)!).map(([p]) => p));
-    const out: PriceMessage[] = [];
+    const out: Stored[] = [];
     if (!todo.size) return out;
     await admin.setOffsets({ groupId, topic, partitions: [...start].map(([partition, o]) => ({ partition, offset: String(o) })) });
     const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, maxBytes: 50 << 20 });
@@ -111,7 +135,9 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, signal
         const end = stop.get(batch.partition)!;
         for (const m of batch.messages) {
           if (Number(m.offset) >= end) break;
-          try { out.push(JSON.parse(m.value!.toString()) as PriceMessage); } catch { out.push({ run: -1, seq: Number(m.offset), commodity: '', price: 0, sentAt: 0, checksum: 'unparseable' }); }
+          let msg: PriceMessage;
+          try { msg = JSON.parse(m.value!.toString()) as PriceMessage; } catch { msg = { run: -1, seq: Number(m.offset), commodity: '', price: 0, sentAt: 0, checksum: 'unparseable' }; }
+          out.push({ msg, partition: batch.partition, offset: Number(m.offset) });
         }
         if (batch.messages.length && Number(batch.lastOffset()) >= end - 1) todo.delete(batch.partition);
         if (!todo.size) done();

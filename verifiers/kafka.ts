@@ -28,14 +28,42 @@ export async function sampleEnds(admin: Admin, topic: string): Promise<OffsetSam
 /** Sum of the end offsets over all partitions: every message the topic has taken so far. */
 export const totalEnds = (s: OffsetSample) => [...s.offsets.values()].reduce((a, b) => a + b, 0);
 
-/** Messages a group still has to process, per partition, at `ends` (all of them where it has committed nothing). */
-export async function groupBehind(admin: Admin, group: string, topic: string, ends: OffsetSample): Promise<Map<number, number>> {
+/** One reading of a group's lag: committed offsets, then the end offsets they are measured against. */
+export interface GroupLag {
+  /** When the end offsets were read (epoch ms). */
+  at: number;
+  /** Messages still to process, per partition (all of them where the group has committed nothing). */
+  behind: Map<number, number>;
+  total: number;
+  /** The end offsets the backlog was measured against. */
+  ends: OffsetSample;
+}
+
+/**
+ * Reads the group's committed offsets first and the end offsets after, as Kafka's own
+ * kafka-consumer-groups does: read the other way round, the group's commits in between pass the
+ * end offsets already read, and the lag is under-read by the traffic of that interval.
+ */
+export async function sampleLag(admin: Admin, group: string, topic: string): Promise<GroupLag> {
   const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
-  return new Map(committed.map((p) => {
-    const c = Number(p.offset);
-    const end = ends.offsets.get(p.partition) ?? 0;
-    return [p.partition, c < 0 ? end : Math.max(0, end - c)];
+  const ends = await sampleEnds(admin, topic);
+  const behind = new Map([...ends.offsets].map(([partition, end]) => {
+    const c = Number(committed.find((p) => p.partition === partition)?.offset ?? -1);
+    return [partition, c < 0 ? end : Math.max(0, end - c)];
   }));
+  return { at: ends.at, behind, total: [...behind.values()].reduce((a, b) => a + b, 0), ends };
+}
+
+/** Lag samples every `everyMs` until `untilMs` (epoch) or the signal; a failed read ends the series with why. */
+export async function followLag(admin: Admin, group: string, topic: string, o: { untilMs: number; everyMs: number; signal: AbortSignal }): Promise<{ samples: GroupLag[]; error?: string }> {
+  const samples: GroupLag[] = [];
+  while (!o.signal.aborted) {
+    try { samples.push(await sampleLag(admin, group, topic)); } catch (e) { return { samples, error: (e as Error).message }; }
+    const wait = Math.min(o.everyMs, o.untilMs - Date.now());
+    if (wait <= 0) break;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  return { samples };
 }
 
 /** Produce rate measured from end offsets alone: no load of our own, so it is the platform's real rate. */
@@ -50,41 +78,39 @@ export function throughputCheck(a: OffsetSample, b: OffsetSample, topic: string,
 }
 
 /**
- * Consumer-group lag in messages and in seconds. Seconds come from interpolating the committed
- * offset on the end-offset samples taken over the window (the method of kafka-lag-exporter): how
- * long ago the newest message the group has processed was appended.
+ * Consumer-group lag in messages and in seconds, judged over the window's samples (the worst and
+ * the last), not one snapshot. Seconds per sample: each partition's backlog over its produce rate
+ * across the window (how long that partition's traffic takes to make up the backlog), worst
+ * partition; messages: the whole group's backlog, against `targetS` seconds of the topic's traffic.
  */
-export async function lagChecks(admin: Admin, group: string, topic: string, a: OffsetSample, b: OffsetSample, targetS: number, where: string): Promise<Check[]> {
-  try {
-    const behindBy = await groupBehind(admin, group, topic, b);
-    let lagMsgs = 0;
-    let lagS = 0;
-    for (const [partition, behind] of behindBy) {
-      const endA = a.offsets.get(partition) ?? 0;
-      const endB = b.offsets.get(partition) ?? 0;
-      lagMsgs += behind;
-      if (behind === 0) continue;
-      const perMs = (endB - endA) / Math.max(1, b.at - a.at);
-      const s = perMs > 0 ? behind / perMs / 1000 : Infinity;
-      lagS = Math.max(lagS, s);
-    }
-    const how = 'committed group offsets (OffsetFetch) against end offsets; seconds interpolated from the end-offset samples of the window';
-    // Messages behind is judged against the traffic of `targetS` seconds: the whole group's backlog, where
-    // the seconds check looks at the worst partition (a backlog spread thinly can pass one and fail the other).
-    const ratePerS = (totalEnds(b) - totalEnds(a)) / Math.max(0.001, (b.at - a.at) / 1000);
-    const maxMsgs = Math.round(ratePerS * targetS);
-    return [
-      check('daily.kafka.consumer-lag', `consumer lag of ${group} (seconds)`, `<${targetS}`, Number.isFinite(lagS) ? round(lagS) : null, 's',
-        Number.isFinite(lagS) ? passIf(lagS < targetS) : 'fail', { what: `${lagMsgs} messages behind across ${behindBy.size} partitions`, how, where }),
-      check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages)`, `<${maxMsgs}`, lagMsgs, 'messages',
-        ratePerS > 0 ? passIf(lagMsgs < maxMsgs) : passIf(lagMsgs === 0), {
-          what: `${lagMsgs} messages behind; the topic took ${round(ratePerS, 1)} msg/s over the window, so ${targetS} s of traffic is ${maxMsgs} messages`,
-          how: 'sum over partitions of end offset minus committed offset', where,
-        }),
-    ];
-  } catch (e) {
-    return [errorCheck('daily.kafka.consumer-lag', `consumer lag of ${group}`, `<${targetS}`, 's', where, e)];
+export function lagChecks(samples: GroupLag[], a: OffsetSample, b: OffsetSample, group: string, targetS: number, where: string, error?: string): Check[] {
+  const how = `committed group offsets (OffsetFetch), then end offsets (ListOffsets), sampled ${samples.length} times over the window; seconds = backlog / the partition's produce rate over the window`;
+  if (!samples.length) {
+    return [errorCheck('daily.kafka.consumer-lag', `consumer lag of ${group}`, `<${targetS}`, 's', where, new Error(error ?? 'no lag sample was taken'))];
   }
+  const spanS = Math.max(0.001, (b.at - a.at) / 1000);
+  const perS = new Map([...b.offsets].map(([p, end]) => [p, (end - (a.offsets.get(p) ?? 0)) / spanS]));
+  const seconds = (x: GroupLag) => Math.max(0, ...[...x.behind].map(([p, n]) => (n === 0 ? 0 : (perS.get(p) ?? 0) > 0 ? n / perS.get(p)! : Infinity)));
+  const series = samples.map((x) => ({ at: x.at, messages: x.total, seconds: seconds(x) }));
+  const worstS = series.reduce((m, x) => (x.seconds > m.seconds ? x : m));
+  const worstMsgs = series.reduce((m, x) => (x.messages > m.messages ? x : m));
+  const last = series.at(-1)!;
+  const ratePerS = (totalEnds(b) - totalEnds(a)) / spanS;
+  const maxMsgs = Math.round(ratePerS * targetS);
+  const partial = error ? `; sampling stopped early: ${error}` : '';
+  const secs = (v: number) => (Number.isFinite(v) ? round(v) : null);
+  return [
+    check('daily.kafka.consumer-lag', `consumer lag of ${group} (seconds, worst over the window)`, `<${targetS}`, secs(worstS.seconds), 's',
+      Number.isFinite(worstS.seconds) ? passIf(worstS.seconds < targetS) : 'fail', {
+        what: `worst ${secs(worstS.seconds) ?? '∞ (a partition with a backlog and no traffic)'} s (${worstS.messages} messages behind); last ${secs(last.seconds)} s (${last.messages} messages)${partial}`,
+        how, where, lagSamples: series,
+      }),
+    check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages, worst over the window)`, `<${maxMsgs}`, worstMsgs.messages, 'messages',
+      ratePerS > 0 ? passIf(worstMsgs.messages < maxMsgs) : passIf(worstMsgs.messages === 0), {
+        what: `worst ${worstMsgs.messages} messages behind, last ${last.messages}; the topic took ${round(ratePerS, 1)} msg/s over the window, so ${targetS} s of traffic is ${maxMsgs} messages${partial}`,
+        how: 'sum over partitions of end offset minus committed offset (committed read first), each sample', where,
+      }),
+  ];
 }
 
 /** The seed's "replicas 3/3" as the consumer group sees it: live members of the group. */

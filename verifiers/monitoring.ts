@@ -28,12 +28,18 @@ export async function monitoringChecks(sb: Sb, windowS: number, targets: { healt
       out.push(errorCheck(id, title, target, unit, prom, e));
     }
   };
-  await scalar('daily.platform-health', 'platform health (share of platform targets up)', `>=${targets.healthPct}`, '%',
-    `100 * avg_over_time((sum(up{platform="carbon"}) / count(up{platform="carbon"}))[${W}:])`, (v) => v >= targets.healthPct,
-    `mean over ${windowS} s of the fraction of scraped platform services that were up`);
-  await scalar('daily.uptime', 'uptime of the user-facing inference API', `>=${targets.uptimePct}`, '%',
-    `100 * avg(avg_over_time(up{job="inference-api"}[${W}]))`, (v) => v >= targets.uptimePct,
-    `share of scrapes over ${windowS} s in which the inference API answered`);
+  // Health counts the platform's infrastructure (Kafka, PostgreSQL, the Kubernetes API: blackbox
+  // probes with tier="infra") beside the scraped services: a stopped broker is unhealthy even while
+  // every service still answers its /metrics.
+  await scalar('daily.platform-health', 'platform health (share of platform components up: services and infrastructure)', `>=${targets.healthPct}`, '%',
+    `100 * avg_over_time(((sum(up{platform="carbon"}) + sum(probe_success{tier="infra"})) / (count(up{platform="carbon"}) + count(probe_success{tier="infra"})))[${W}:])`,
+    (v) => v >= targets.healthPct,
+    `mean over ${windowS} s of the fraction of platform components up: scraped services (up) and Kafka, PostgreSQL and the Kubernetes API (blackbox probes)`);
+  // Uptime on the user-facing request path: the API answering /v1/predict and /healthz as users
+  // call them (blackbox probes), not Prometheus reaching its /metrics.
+  await scalar('daily.uptime', 'uptime of the user-facing inference API (its request path)', `>=${targets.uptimePct}`, '%',
+    `100 * avg(avg_over_time(probe_success{component="inference-api"}[${W}]))`, (v) => v >= targets.uptimePct,
+    `share of blackbox probes over ${windowS} s in which the inference API answered POST /v1/predict and GET /healthz with 200`);
   await scalar('daily.error-rate', 'inference API error rate', `<${targets.errorRate}`, 'ratio',
     // `or vector(0)`: with no 5xx series at all the ratio is 0, not missing.
     `(sum(increase(http_requests_total{job="inference-api",code=~"5.."}[${W}])) or vector(0)) / sum(increase(http_requests_total{job="inference-api"}[${W}]))`,
