@@ -11,16 +11,18 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  */
 export function countFile(output, code, signal) {
   const plain = output.replace(ANSI, '');
+  // The last summary: a test may print lines of its own that look like one before it.
   const num = (label) => {
-    const m = plain.match(new RegExp(`^\\s*${label}:\\s+(\\d+)\\s*$`, 'm'));
-    return m ? Number(m[1]) : NaN;
+    const all = [...plain.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)\\s*$`, 'gm'))];
+    return all.length ? Number(all.at(-1)[1]) : NaN;
   };
   const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
   const ended = signal ? `killed by ${signal}` : `exit ${code}`;
   if (Number.isNaN(total) || Number.isNaN(passed)) return { passed: 0, failed: 1, skipped: 0, why: `no test summary (${ended}): it threw before its tests ran, or died` };
   if (total === 0) return { passed: 0, failed: 1, skipped: 0, why: 'ran no test' };
   const skip = Number.isNaN(skipped) ? 0 : skipped;
-  const failed = total - passed - skip;
+  // uvu's Total counts the tests that ran; skipped ones are counted apart.
+  const failed = Math.max(0, total - passed);
   // A summary that counts no failure while the process failed (an error after the summary, a signal) is one failure.
   if (failed === 0 && (code !== 0 || signal)) return { passed, failed: 1, skipped: skip, why: `every test passed but the process ended badly (${ended})` };
   return { passed, failed, skipped: skip, why: failed ? `${failed} test(s) failed` : null };

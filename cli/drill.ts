@@ -40,7 +40,7 @@ export function planFrom(o: PodKillOpts): PodKillPlan {
 
 async function execute(cmd: Command, kind: string, plan: PodKillPlan): Promise<number> {
   const cfg = configFrom(cmd);
-  return runCommand({ ...runOpts(cmd, kind, cfg), failureAborts: (r) => Boolean(r.data.injected), onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
+  return runCommand({ ...runOpts(cmd, kind, cfg), failureAborts: (r) => Boolean(r.data.injected) && !r.data.completed, onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
     (ctx) => podKillDrill(cfg, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }
 

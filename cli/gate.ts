@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { configFrom, runOpts } from './main.ts';
 import { runCommand, type RunContext } from '../core/run.ts';
-import { InfraError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
 import { SCENARIOS, SUITES } from '../scenarios/catalog.ts';
@@ -14,7 +14,7 @@ import { endpointsFor } from '../scenarios/endpoints.ts';
 import { parseScenarioThresholds, durationMs } from '../scenarios/verdict.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
-import { scenarioChecks } from '../verifiers/load.ts';
+import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { gateMarkdown, gateJunit } from '../reports/gate.ts';
 
 interface LoadOpts { engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number }
@@ -57,12 +57,8 @@ async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[],
     ctx.rec.setData('scenarios', results);
     for (const c of scenarioChecks(s, r)) ctx.rec.addCheck(c);
   }
-  // A saturated generator beside a failing check: the run could not tell the platform's fault from
-  // its own, so it did not complete (exit 3), whatever failed.
-  const starved = ctx.rec.record.checks.filter((c) => c.id.endsWith(':generator') && c.status === 'error');
-  if (starved.length) {
-    throw new InfraError(`load generator saturated (${starved.map((c) => `${c.id.split(':')[0]}: ${c.observed} ms`).join(', ')} over the ${starved[0]!.target.replace(/^.*<=/, '')} bound): the failures may be the generator's, not the platform's; re-run on a less busy machine or lower the rate`, 'load-generator');
-  }
+  const starved = saturation(ctx.rec.record.checks);
+  if (starved) throw starved;
 }
 
 function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {

@@ -7,7 +7,7 @@ import type { RunContext } from '../core/run.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
-import { scenarioChecks } from '../verifiers/load.ts';
+import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { sampleLag, totalEnds, type GroupLag } from '../verifiers/kafka.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
@@ -189,6 +189,8 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
       passIf(alert.afterS <= (DETECT_TARGET_S[alert.severity] ?? 300)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alert.where })
     : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alertSinkUrl(cfg) }));
   if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
+  // As in the gate: a starved load generator beside a failing load check cannot blame the platform.
+  const starved = saturation(rec.record.checks);
 
   if (isConsumer && !signal.aborted) {
     progress('drill: checking that no data was lost…');
@@ -205,6 +207,9 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     await deletePodChaos(kc, plan.namespace, chaosName);
     rec.addCheck(check('drill.chaos-cleanup', 'no chaos object left behind', 'deleted', 'deleted', '', 'pass', { what: `PodChaos ${chaosName} deleted and confirmed gone`, how: 'DELETE then GET until 404', where: plan.namespace }));
   }
+  // Ran to the end: an error from here on is the verdict's (status error, exit 3), not an interruption.
+  rec.setData('completed', true);
+  if (starved) throw starved;
 }
 
 export interface LagSample { atMs: number; lagMessages: number; lagS: number }

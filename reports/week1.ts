@@ -404,12 +404,16 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** UTC calendar days the window touches, and how many of them have a sample from a run record. */
+/**
+ * The window's days — 24-hour slots counted from `since`, so a 7-day window is 7 days wherever it
+ * starts — and how many of them have a sample from a run record.
+ */
 export function dayCoverage(samples: EvidenceItem[], w: Window): { measured: number; of: number } {
-  const first = Math.floor(w.since.getTime() / DAY_MS);
-  const last = Math.floor((w.until.getTime() - 1) / DAY_MS);
-  const seen = new Set(samples.filter((s) => s.source === 'record' && s.startedAt).map((s) => Math.floor(Date.parse(s.startedAt!) / DAY_MS)));
-  return { measured: [...seen].filter((d) => d >= first && d <= last).length, of: Math.max(1, last - first + 1) };
+  const from = w.since.getTime();
+  const of = Math.max(1, Math.ceil((w.until.getTime() - from) / DAY_MS));
+  const seen = new Set(samples.filter((s) => s.source === 'record' && s.startedAt)
+    .map((s) => Math.floor((Date.parse(s.startedAt!) - from) / DAY_MS)).filter((d) => d >= 0 && d < of));
+  return { measured: seen.size, of };
 }
 
 /** A PASS that rests on fewer days than the window holds proves nothing about the others. */

@@ -456,8 +456,8 @@ export interface ThresholdResult {
  */
 
 /**
- * The fewest samples a trend or rate threshold is judged on; below it the result is no-data, not a
- * verdict. A percentile p(N) needs ceil(100 / (100 − N)) samples so it is not merely the maximum
+ * The fewest samples a trend or rate threshold passes on; below it a result that would pass is
+ * no-data, not a verdict (one that already fails stays a failure). A percentile p(N) needs ceil(100 / (100 − N)) samples so it is not merely the maximum
  * (p(95) → 20, p(99) → 100); every trend or rate aggregate needs at least MIN_SAMPLES (10).
  * Counters count what happened and have no minimum (`dropped_iterations count==0` with none dropped
  * is an observation).
@@ -485,8 +485,10 @@ export function evaluate(parsed: readonly ParsedThreshold[], source: MetricSourc
     const min = minSamples(t);
     const samples = min === null ? null : noSamples ? 0 : typeof view?.samples === 'function' ? view.samples() : null;
     const tooFew = min !== null && samples !== null && samples < min;
-    const ok = observed === null || tooFew ? null : compare(observed, t.expr.op, t.expr.value);
-    const k6Ok = ok ?? (t.type === 'rate' ? true : compare(0, t.expr.op, t.expr.value));
+    const raw = observed === null ? null : compare(observed, t.expr.op, t.expr.value);
+    // Too few samples can only withhold a pass: a max over 5 samples that already broke it has failed.
+    const ok = tooFew && raw ? null : raw;
+    const k6Ok = raw ?? (t.type === 'rate' ? true : compare(0, t.expr.op, t.expr.value));
     return {
       key: t.key,
       metric: t.metric,

@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alertForKill, type Notification } from '../drills/pod-kill.ts';
+import { lagChecks } from '../verifiers/kafka.ts';
 
 const kill = Date.parse('2026-12-01T10:00:00Z');
 const at = (s: number) => new Date(kill + s * 1000).toISOString();
@@ -28,6 +29,22 @@ test('drill.alert: only an alert that names the killed workload and started afte
   assert.is(alertForKill([note(-1, 0, { alertname: 'ConsumerGroupRebalancing', workload: 'prediction-consumer' })], kill, 'prediction-consumer').hit, null);
   // Labels other than workload that name it (deployment, job, app) count too.
   assert.ok(alertForKill([note(2, 1, { alertname: 'X', deployment: 'prediction-consumer' })], kill, 'prediction-consumer').hit);
+});
+
+test('consumer lag: a sample series cut short never passes on what it saw, a failure it saw stands', () => {
+  const ends = (at: number, base: number) => ({ at, offsets: new Map([[0, base], [1, base]]) });
+  const a = ends(0, 0);
+  const b = ends(10_000, 10_000); // 1,000 msg/s per partition
+  const sample = (at: number, behind: number) => ({ at, behind: new Map([[0, behind], [1, 0]]), total: behind, ends: ends(at, 0) });
+  const ok = lagChecks([sample(1000, 100), sample(2000, 200)], a, b, 'g', 5, 'k');
+  assert.equal(ok.map((c) => c.status), ['pass', 'pass']);
+  const cut = lagChecks([sample(1000, 100), sample(2000, 200)], a, b, 'g', 5, 'k', 'broker gone');
+  assert.equal(cut.map((c) => c.status), ['error', 'error']);
+  assert.match(cut[0]!.evidence.what, 'sampling stopped early: broker gone');
+  // 6,000 behind on a 1,000 msg/s partition is 6 s: at the seed's 5 s target it fails, cut short or not.
+  assert.equal(lagChecks([sample(1000, 6000)], a, b, 'g', 5, 'k', 'broker gone').map((c) => c.status), ['fail', 'error']);
+  assert.is(lagChecks([sample(1000, 6000)], a, b, 'g', 5, 'k')[0]!.observed, 6);
+  assert.is(lagChecks([], a, b, 'g', 5, 'k', 'no broker')[0]!.status, 'error');
 });
 
 test.run();

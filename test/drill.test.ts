@@ -104,7 +104,7 @@ if (!enabled) {
     assert.is(bad.code, 1);
     const loss = bad.byId('drill.integrity.loss');
     assert.is(loss.status, 'fail');
-    assert.match(loss.evidence.what, /missing \(run:seq\): \d+:\d+/);
+    assert.match(loss.evidence.what, /lost \(run:seq; [^)]*\): \d+:\d+/);
     // Messages dropped just before the knob is cleared fall in the next drill's window: let them age out.
     clearFaults();
     await sleep(8000);

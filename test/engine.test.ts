@@ -214,6 +214,9 @@ test('the generator judges itself: a starved event loop is named as saturation (
   assert.match(gen.evidence.what, /^load generator saturated/);
   // Late, but every other check passed: lateness only counts against the platform, the pass stands.
   assert.is(generatorCheck(s, starved, []).status, 'pass');
+  // A failed request is the platform's answer however late it left: an error-rate FAIL stands.
+  const errorRate = { ...checks[0]!, id: 'probe:http_req_failed:rate<0.001', status: 'fail' as const };
+  assert.is(generatorCheck(s, starved, [errorRate]).status, 'pass');
 });
 
 test('an unreachable target is an infrastructure error, not a failed check', async () => {

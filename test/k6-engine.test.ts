@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from './support.ts';
+import { cli, cfg } from './support.ts';
+import { runsDir } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
@@ -60,7 +61,7 @@ k6('k6 exit 99 (threshold crossed): FAIL, exit 1, the p95 check names its observ
   assert.ok((p95.observed as number) > 100);
   assert.is(scenarioOf(rec!).k6!.exitCode, 99);
   assert.is(check(rec!, /k6-verdict-agrees/).status, 'pass', 'k6 and the harness agree it failed');
-  assert.match(readFileSync(join(projectRoot, 'runs', rec!.id, 'junit.xml'), 'utf8'), /p\(95\)&lt;100/);
+  assert.match(readFileSync(join(runsDir(cfg), rec!.id, 'junit.xml'), 'utf8'), /p\(95\)&lt;100/);
 });
 
 k6('k6 claiming success over failing samples does not pass: the disagreement is a failed check', () => {

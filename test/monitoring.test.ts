@@ -10,7 +10,7 @@ import {
   ALERT_CATALOG, alertDef, checkAlertmanagerConfig, checkPrometheusConfig, checkRules, description,
   findBinary, generateRules, rulesYaml, type MonitoringConfig,
 } from '../sandbox/alert-rules.ts';
-import { alertmanagerConfig, allJobs, prometheusConfig } from '../sandbox/prometheus.ts';
+import { alertmanagerConfig, allJobs, platformJobs, probeJobs, prometheusConfig } from '../sandbox/prometheus.ts';
 import { alertmanagerUrl, httpOk, prometheusUrl, promRules, promTargets } from '../sandbox/prom-api.ts';
 import { run } from '../sandbox/proc.ts';
 
@@ -98,8 +98,8 @@ test('promtool test rules: error-rate alerts evaluate synthetic series as the se
   const dir = scratch();
   try {
     writeFileSync(join(dir, 'rules.yml'), rulesYaml(MON));
-    const critical = { severity: 'critical', slo: 'error-rate' };
-    const warning = { severity: 'warning', slo: 'error-rate' };
+    const critical = { severity: 'critical', slo: 'error-rate', workload: 'inference-api' };
+    const warning = { severity: 'warning', slo: 'error-rate', workload: 'inference-api' };
     const unit = {
       rule_files: ['rules.yml'],
       evaluation_interval: '1s',
@@ -180,8 +180,13 @@ test('live: Prometheus is ready, scrapes every configured job and has loaded the
   assert.equal(consumers.map((t) => t.labels.replica).sort(),
     Array.from({ length: sb.consumers.replicas }, (_, i) => String(i)).sort());
   for (const t of targets) {
-    const platform = !['prometheus', 'alertmanager'].includes(t.job);
+    // The platform's own services carry platform="carbon" (platform health counts them); the
+    // self-scrapes, kube-state-metrics and the blackbox probes do not (probes of the infrastructure
+    // carry tier="infra" instead).
+    const platform = platformJobs(sb).some((j) => j.job === t.job);
     assert.is(t.labels.platform, platform ? 'carbon' : undefined, `${t.job} platform label`);
+    const probe = probeJobs(sb).find((j) => j.job === t.job);
+    if (probe) assert.is(t.labels.tier, probe.labels.tier, `${t.job} tier label`);
   }
   const loaded = new Set((await promRules(sb)).map((r) => r.name));
   for (const a of ALERT_CATALOG) assert.ok(loaded.has(a.name), `rule ${a.name} not loaded`);

@@ -12,6 +12,7 @@ import { cli } from './support.ts';
 import { RunRecorder, type Check, type RunRecord } from '../core/record.ts';
 import { projectRoot } from '../core/paths.ts';
 import { launchChromium } from './chromium.ts';
+import { dayCoverage } from '../reports/week1.ts';
 
 const FIX = join(projectRoot, 'test', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'week1-'));
@@ -211,6 +212,17 @@ report('rows measured on fewer days than the window says so, and the week is not
   assert.match(up.measured, 'measured on 2 of 3 days');
   assert.equal((up as Row & { days?: unknown }).days, { measured: 2, of: 3 });
   assert.is(r.code, 1, 'platform health failed on day 2: FAIL wins over INCOMPLETE');
+});
+
+report('day coverage counts 24-hour days from --since: a 7-day window not on midnight is 7 days, and 7 daily runs cover it', () => {
+  const since = new Date('2026-11-16T09:30:00Z');
+  const w = { since, until: new Date(since.getTime() + 7 * 86_400_000) };
+  const daily = (iso: string) => ({ source: 'record' as const, value: 100, label: '', breach: false, startedAt: iso });
+  const runs = [16, 17, 18, 19, 20, 21, 22].map((d) => daily(`2026-11-${d}T10:00:00Z`));
+  assert.equal(dayCoverage(runs, w), { measured: 7, of: 7 });
+  assert.equal(dayCoverage(runs.slice(0, 5), w), { measured: 5, of: 7 });
+  // Two runs in one 24-hour slot are one day; a run before the window is none.
+  assert.equal(dayCoverage([daily('2026-11-16T09:31:00Z'), daily('2026-11-17T09:29:00Z'), daily('2026-11-16T09:29:00Z')], w), { measured: 1, of: 7 });
 });
 
 report('no feedback file: satisfaction is NO DATA with the reason; no incident log: MTTR NO DATA', () => {

@@ -52,6 +52,11 @@ test('the summary reader: missing summary, zero tests and a bad exit after a cle
   assert.is(countFile(summary(0, 0), 0, null).failed, 1);
   assert.is(countFile(summary(4, 4), 1, null).failed, 1);
   assert.is(countFile(`\x1b[2m${summary(2, 2)}\x1b[0m`, 0, null).passed, 2);
+  // uvu's Total leaves skipped tests out: skips never cancel failures.
+  assert.equal(countFile('  Total:     5\n  Passed:    5\n  Skipped:   2\n  Duration:  1ms\n', 0, null), { passed: 5, failed: 0, skipped: 2, why: null });
+  assert.is(countFile('  Total:     5\n  Passed:    3\n  Skipped:   2\n  Duration:  1ms\n', 1, null).failed, 2);
+  // A line of a test's own that looks like a summary does not count: the last summary does.
+  assert.is(countFile(`Total: 9\n${summary(4, 3)}`, 1, null).failed, 1);
 });
 
 test.run();

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, clearFaults, cfg, eventually, sb } from './support.ts';
 import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
@@ -19,8 +20,12 @@ start('npm start (compressed) on the healthy sandbox: every daily check passes, 
     await eventually('no ConsumerGroupRebalancing active', async () =>
       (await alertmanagerAlerts(sb, { alertname: 'ConsumerGroupRebalancing', active: true })).length === 0, 60_000, 1000);
   }
-  // What `npm start` runs, with the load windows shortened for the test suite.
-  const r = cli(['start', '--duration', '5s', '--window', '8s'], { CI: 'true' }, 420_000);
+  // What `npm start` runs, with the load windows shortened for the test suite — and a user's
+  // $KUBECONFIG naming another cluster (context not allowed, server unreachable): the drill must
+  // still act on the sandbox alone, without --yes.
+  const foreign = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config');
+  writeFileSync(foreign, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://127.0.0.1:1"}}]\ncontexts: [{name: prod-admin, context: {cluster: prod, user: admin}}]\ncurrent-context: prod-admin\nusers: [{name: admin, user: {token: not-a-token}}]\n');
+  const r = cli(['start', '--duration', '5s', '--window', '8s'], { CI: 'true', KUBECONFIG: foreign }, 420_000);
   const failed = (rec: RunRecord) => rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n');
 
   const rows = r.stdout.split('\n').filter((l) => /^\| (✅|❌|➖) \|/.test(l));
@@ -70,6 +75,8 @@ start('npm start (compressed) on the healthy sandbox: every daily check passes, 
   assert.match(readFileSync(join(runsDir(cfg), gate.id, 'summary.md'), 'utf8'), 'PASS');
   if (sb.kube.enabled) {
     const drill = record(steps.find((s) => s.step === 'Wednesday drill')!.runId);
+    assert.is((drill.data.plan as { context: string }).context, 'carbon-sandbox', 'the drill acted on the sandbox, not $KUBECONFIG');
+    assert.not.ok(drill.argv.includes('--yes'), 'npm start never adds --yes');
     const alert = drill.checks.find((c) => c.id === 'drill.alert')!;
     assert.ok((alert.observed as number) > 0 && (alert.observed as number) < 60, `alert notified after ${alert.observed} s`);
     assert.ok((drill.checks.find((c) => c.id === 'drill.recovery')!.observed as number) < 30);

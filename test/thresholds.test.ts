@@ -310,7 +310,7 @@ test('no data: counters read 0 (as k6); other types give ok null, with k6Ok reco
   assert.equal(r2.map((x) => x.ok), r.map((x) => x.ok));
 });
 
-test('too few samples: a trend or rate threshold judged on fewer than its stated minimum is no data, not a verdict', () => {
+test('too few samples: a trend or rate threshold that would pass on fewer than its stated minimum is no data, not a verdict; one that fails stays failed', () => {
   const parsed = parseThresholds({
     'http_req_duration{scenario:x}': ['p(95)<100', 'p(99)<100', 'max<100', 'avg<100'],
     'http_req_failed{scenario:x}': ['rate<0.001'],
@@ -329,10 +329,15 @@ test('too few samples: a trend or rate threshold judged on fewer than its stated
   few.add('http_req_duration', 5, { scenario: 'x' });
   assert.is(evaluate(parsed, few)[0]!.ok, true, 'at 20 samples p(95) is judged');
   assert.is(evaluate(parsed, few)[1]!.ok, null);
-  // A too-small sample never aborts a run either.
+  // Too few samples only withhold a pass: five requests at 500 ms have already broken p(95)<100.
+  const slow = new MemSource(TYPES, 1);
+  for (let i = 0; i < 5; i++) slow.add('http_req_duration', 500, { scenario: 'x' });
+  const broken = evaluate(parsed, slow);
+  assert.equal(broken.slice(0, 4).map((x) => [x.expr, x.ok, x.k6Ok]), [['p(95)<100', false, false], ['p(99)<100', false, false], ['max<100', false, false], ['avg<100', false, false]]);
+  // So abortOnFail stops a run on a failure it has already seen, however few the samples.
   const nineteen = new MemSource(TYPES, 1);
   for (let i = 0; i < 19; i++) nineteen.add('http_req_duration', 500, { scenario: 'x' });
-  assert.equal(abortingThresholds(evaluate(parseThresholds({ 'http_req_duration{scenario:x}': [{ threshold: 'p(95)<1', abortOnFail: true }] }, TYPES), nineteen), 10_000), []);
+  assert.equal(abortingThresholds(evaluate(parseThresholds({ 'http_req_duration{scenario:x}': [{ threshold: 'p(95)<100', abortOnFail: true }] }, TYPES), nineteen), 10_000).map((r) => r.expr), ['p(95)<100']);
 });
 
 test('a source missing a needed method or disagreeing on the type is an engine bug', () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Config } from '../core/config.ts';
+import { platformName, SANDBOX_PLATFORM, type Config } from '../core/config.ts';
 import type { Check } from '../core/record.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { check } from './check.ts';
@@ -21,6 +21,13 @@ export const DAILY_TARGETS = {
 
 export interface DailyOptions { windowS: number; signal: AbortSignal; progress: (m: string) => void }
 
+/** The checks monitoringChecks makes (id, title), for a platform whose monitoring is not configured. */
+const MONITORING_CHECKS: Array<[string, string]> = [
+  ['daily.platform-health', 'platform health'], ['daily.uptime', 'uptime of the user-facing inference API'],
+  ['daily.error-rate', 'inference API error rate'], ['daily.critical-alerts', 'critical alerts firing'],
+  ['daily.dashboards.fresh', 'dashboards updating'],
+];
+
 /** Time predictions need to land after their price was sent, before a missing one counts as lost. */
 const SETTLE_MS = 10_000;
 
@@ -30,6 +37,10 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
   const sb = cfg.sandbox;
   const T = DAILY_TARGETS;
   const brokers = ep.kafkaBrokers.join(',');
+  // Until the platform profile names this platform's Prometheus, Alertmanager and cluster, their
+  // checks are no data: the sandbox's would be the sandbox's evidence under this platform's name.
+  const onSandbox = platformName(cfg) === SANDBOX_PLATFORM;
+  const notOurs = (what: string) => `platform "${platformName(cfg)}": no ${what} configured for it; the sandbox's are not this platform's evidence`;
   const kafka = new Kafka({ clientId: 'harness-daily', brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
   const admin = kafka.admin();
   const checks: Check[] = [];
@@ -50,7 +61,9 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
       featureStoreChecks(ep.featureStore, describePg(ep.featureStore), { queryTargetMs: T.queryMs, freshnessS: T.freshnessS }),
       workflowChecks(ep.featureStore, describePg(ep.featureStore), Math.max(o.windowS, sb.batch.intervalS * 3), T.workflowPct),
       inferenceChecks(ep.inferenceApi, ep.commodities, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
-      monitoringChecks(sb, o.windowS, { healthPct: T.healthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, staleS: Math.max(10, sb.monitoring.scrapeIntervalS * 5) }),
+      onSandbox
+        ? monitoringChecks(sb, o.windowS, { healthPct: T.healthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, staleS: Math.max(10, sb.monitoring.scrapeIntervalS * 5) })
+        : Promise.resolve(MONITORING_CHECKS.map(([id, title]) => check(id, title, '', null, '', 'no-data', { what: notOurs('Prometheus and Alertmanager'), how: '', where: '' }))),
       sleep(o.windowS * 1000, undefined, { signal: o.signal }),
     ]);
     if (kafkaUp && a) {
@@ -65,10 +78,13 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
       checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, sb.consumers.group, o.signal));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
-    if (sb.kube.enabled || cfg.drills.kubeconfig) {
+    if (onSandbox ? sb.kube.enabled : cfg.drills.kubeconfig) {
       const { kc } = drillKubeConfig(cfg);
       // Seed: "> 3 pod crashes in 5 min" is critical.
-      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas, { scalar: (q) => promScalar(sb, q), where: prometheusUrl(sb) }));
+      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas,
+        onSandbox ? { scalar: (q) => promScalar(sb, q), where: prometheusUrl(sb) } : { missing: notOurs('Prometheus (kube-state-metrics restart counters)') }));
+    } else if (!onSandbox) {
+      checks.push(check('daily.kube.replicas', 'Kubernetes workloads', '', null, '', 'no-data', { what: notOurs('Kubernetes cluster (drills.kubeconfig)'), how: '', where: '' }));
     }
   } finally {
     await admin.disconnect().catch(() => {});

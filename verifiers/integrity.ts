@@ -76,7 +76,9 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
   const how = `${ev.prices} price messages read from commodity-prices by timestamp range ${span}, joined on (feed run, seq) with the predictions table`;
   const sample = (ids: string[]) => ids.slice(0, LIST).join(', ') + (ids.length > LIST ? ` … (+${ids.length - LIST})` : '');
   return [
-    check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages', ev.prices ? passIf(ev.missing.length === 0) : 'no-data', {
+    // Lost ones fail it; late ones (not yet processed) leave it unverified: no data, never a pass.
+    check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages',
+      !ev.prices ? 'no-data' : ev.missing.length ? 'fail' : ev.late.length ? 'no-data' : 'pass', {
       what: (ev.missing.length ? `lost (run:seq; behind the group's committed offset, no prediction): ${sample(ev.missing)}` : `every intact message the group has committed past has a prediction`)
         + (ev.late.length ? `; ${ev.late.length} late, not lost (beyond the committed offset, not yet processed): ${sample(ev.late)}` : ''),
       how: `${how}; committed offsets of ${group} read before the join`, where, missing: ev.missing.slice(0, 1000), late: ev.late.length,

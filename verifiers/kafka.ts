@@ -98,15 +98,17 @@ export function lagChecks(samples: GroupLag[], a: OffsetSample, b: OffsetSample,
   const ratePerS = (totalEnds(b) - totalEnds(a)) / spanS;
   const maxMsgs = Math.round(ratePerS * targetS);
   const partial = error ? `; sampling stopped early: ${error}` : '';
+  // A series cut short proves a failure it saw, never a pass over the rest of the window.
+  const judged = (ok: boolean) => (ok ? (error ? 'error' : 'pass') : 'fail');
   const secs = (v: number) => (Number.isFinite(v) ? round(v) : null);
   return [
     check('daily.kafka.consumer-lag', `consumer lag of ${group} (seconds, worst over the window)`, `<${targetS}`, secs(worstS.seconds), 's',
-      Number.isFinite(worstS.seconds) ? passIf(worstS.seconds < targetS) : 'fail', {
+      Number.isFinite(worstS.seconds) ? judged(worstS.seconds < targetS) : 'fail', {
         what: `worst ${secs(worstS.seconds) ?? '∞ (a partition with a backlog and no traffic)'} s (${worstS.messages} messages behind); last ${secs(last.seconds)} s (${last.messages} messages)${partial}`,
         how, where, lagSamples: series,
       }),
     check('daily.kafka.consumer-lag-messages', `consumer lag of ${group} (messages, worst over the window)`, `<${maxMsgs}`, worstMsgs.messages, 'messages',
-      ratePerS > 0 ? passIf(worstMsgs.messages < maxMsgs) : passIf(worstMsgs.messages === 0), {
+      judged(ratePerS > 0 ? worstMsgs.messages < maxMsgs : worstMsgs.messages === 0), {
         what: `worst ${worstMsgs.messages} messages behind, last ${last.messages}; the topic took ${round(ratePerS, 1)} msg/s over the window, so ${targetS} s of traffic is ${maxMsgs} messages${partial}`,
         how: 'sum over partitions of end offset minus committed offset (committed read first), each sample', where,
       }),

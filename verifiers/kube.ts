@@ -20,7 +20,7 @@ export function crashQuery(namespace: string, deployment: string): string {
  * The seed's "prediction consumer replicas 3/3" as Kubernetes sees it, and pod stability: container
  * crashes (restarts) in the last five minutes, the seed's crash-alert window (> 3 is critical).
  */
-export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployment: string, maxCrashes5m: number, expectedReplicas: number | undefined, prom: PromReader): Promise<Check[]> {
+export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployment: string, maxCrashes5m: number, expectedReplicas: number | undefined, prom: PromReader | { missing: string }): Promise<Check[]> {
   const where = `${namespace}/${deployment} @ ${kc.getCurrentContext()}`;
   try {
     const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: deployment, namespace });
@@ -39,6 +39,10 @@ export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployme
       .filter((c) => c.lastState?.terminated?.finishedAt && new Date(c.lastState.terminated.finishedAt).getTime() >= since)
       .map(() => p.metadata!.name!));
     const query = crashQuery(namespace, deployment);
+    if ('missing' in prom) {
+      return [replicasCheck(), check('daily.kube.crashes', `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, null, 'crashes', 'no-data',
+        { what: prom.missing, how: `PromQL: ${query}`, where })];
+    }
     let crashes: number | null;
     try { crashes = await prom.scalar(query); } catch (e) {
       return [replicasCheck(), errorCheck('daily.kube.crashes', `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, 'crashes', prom.where, e)];

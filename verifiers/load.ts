@@ -1,4 +1,5 @@
 import type { Check } from '../core/record.ts';
+import { InfraError } from '../core/errors.ts';
 import type { ScenarioResult, ThresholdOutcome } from '../scenarios/result.ts';
 import { METRICS } from '../scenarios/metrics.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -78,13 +79,15 @@ export function topicCrossCheck(s: Scenario, r: ScenarioResult, sent: number): C
 /**
  * The load generator judges itself. Latency counts from the scheduled time, so a generator that fell
  * behind its clock can only make the platform look worse: with every other check passing, a late
- * generator does not change the verdict. With a check failing or without data, a saturated
- * generator means the failure may be the generator's own: an `error` (the gate exits 3, "load
+ * generator does not change the verdict. With a timing check (latency, drops, achieved rate) failing
+ * or without data, a saturated generator means the failure may be the generator's own: an `error` (the gate exits 3, "load
  * generator saturated"), not a FAIL blamed on the platform.
  */
 export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]): Check {
   const g = r.generator!;
-  const bad = others.filter((c) => c.status !== 'pass').map((c) => c.id);
+  // Only what a late generator can distort: latencies (timed from the schedule), drops and achieved
+  // rates. A failed request is the platform's answer however late it was sent.
+  const bad = others.filter((c) => c.status !== 'pass' && timingSensitive(c)).map((c) => c.id);
   const status = g.saturated && bad.length ? 'error' : 'pass';
   const seen = `arrivals dispatched late by p99 ${g.lateP99Ms} ms (max ${g.lateMaxMs} ms) over ${g.arrivals} arrivals; event-loop delay p99 ${g.loopP99Ms} ms (max ${g.loopMaxMs} ms)`;
   return {
@@ -103,6 +106,23 @@ export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]):
       generator: g,
     },
   };
+}
+
+/** A scenario check whose value a late load generator can distort. */
+function timingSensitive(c: Check): boolean {
+  const [, metric = '', expr = ''] = c.id.split(':');
+  const type = METRICS[metric]?.type;
+  return type === 'trend' || metric === 'dropped_iterations' || (type === 'counter' && expr.startsWith('rate'));
+}
+
+/**
+ * A saturated generator beside a failing check: the run could not tell the platform's fault from
+ * its own, so it did not complete (exit 3), whatever failed. Null when no generator check errored.
+ */
+export function saturation(checks: Check[]): InfraError | null {
+  const starved = checks.filter((c) => c.id.endsWith(':generator') && c.status === 'error');
+  if (!starved.length) return null;
+  return new InfraError(`load generator saturated (${starved.map((c) => `${c.id.replace(/:generator$/, '')}: ${c.observed} ms`).join(', ')}; bound ${starved[0]!.target.replace(/^.*<=/, '')}): the failures may be the generator's, not the platform's; re-run on a less busy machine or lower the rate`, 'load-generator');
 }
 
 /**

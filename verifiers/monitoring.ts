@@ -5,6 +5,9 @@ import { promScalar, promQuery, alertmanagerAlerts, prometheusUrl, alertmanagerU
 
 type Sb = Pick<SandboxConfig, 'host' | 'ports'>;
 
+/** The infrastructure probes' results; a probe whose exporter could not be scraped counts as down. */
+const INFRA = '(probe_success{tier="infra"} or 0 * up{tier="infra"})';
+
 /** The series the platform's dashboards are drawn from; "dashboards updating" means these are fresh. */
 export const DASHBOARD_SERIES = [
   'price_feed_messages_sent_total', 'consumer_messages_processed_total', 'consumer_lag_seconds',
@@ -32,13 +35,14 @@ export async function monitoringChecks(sb: Sb, windowS: number, targets: { healt
   // probes with tier="infra") beside the scraped services: a stopped broker is unhealthy even while
   // every service still answers its /metrics.
   await scalar('daily.platform-health', 'platform health (share of platform components up: services and infrastructure)', `>=${targets.healthPct}`, '%',
-    `100 * avg_over_time(((sum(up{platform="carbon"}) + sum(probe_success{tier="infra"})) / (count(up{platform="carbon"}) + count(probe_success{tier="infra"})))[${W}:])`,
+    // `or 0 * up`: while the exporter itself is down a probe has no probe_success; it counts as down.
+    `100 * avg_over_time(((sum(up{platform="carbon"}) + sum(${INFRA})) / (count(up{platform="carbon"}) + count(${INFRA})))[${W}:])`,
     (v) => v >= targets.healthPct,
     `mean over ${windowS} s of the fraction of platform components up: scraped services (up) and Kafka, PostgreSQL and the Kubernetes API (blackbox probes)`);
   // Uptime on the user-facing request path: the API answering /v1/predict and /healthz as users
   // call them (blackbox probes), not Prometheus reaching its /metrics.
   await scalar('daily.uptime', 'uptime of the user-facing inference API (its request path)', `>=${targets.uptimePct}`, '%',
-    `100 * avg(avg_over_time(probe_success{component="inference-api"}[${W}]))`, (v) => v >= targets.uptimePct,
+    `100 * avg(avg_over_time((probe_success{component="inference-api"} or 0 * up{component="inference-api"})[${W}:]))`, (v) => v >= targets.uptimePct,
     `share of blackbox probes over ${windowS} s in which the inference API answered POST /v1/predict and GET /healthz with 200`);
   await scalar('daily.error-rate', 'inference API error rate', `<${targets.errorRate}`, 'ratio',
     // `or vector(0)`: with no 5xx series at all the ratio is 0, not missing.

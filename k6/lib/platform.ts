@@ -56,7 +56,8 @@ export function executorFor(definition: ArrivalExecutor): ArrivalExecutor {
 
 /** The warm-up before the measured window: the executor's starting rate, held for `duration`. */
 export function warmupExecutor(ex: ArrivalExecutor, duration: string): ArrivalExecutor {
-  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 1;
+  // As the native engine's; the catalog refuses a warm-up without a starting rate above 0.
+  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 0;
   return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
 }
 

@@ -1,4 +1,5 @@
 import type { Executor } from '../../types.ts';
+import { parseDuration } from '../../thresholds.ts';
 
 /**
  * Arrival offsets (ms from start) of an open-model executor. The schedule is fixed by the clock in
@@ -40,4 +41,11 @@ export function executorDurationMs(ex: Executor, parseMs: (d: string) => number)
   return ex.executor === 'constant-arrival-rate'
     ? parseMs(ex.duration)
     : ex.stages.reduce((a, s) => a + parseMs(s.duration), 0);
+}
+
+/** The warm-up runs at the executor's starting rate (a ramp's first rate) for the declared time. */
+export function warmupExecutor(ex: Executor, duration: string, parseMs: (d: string) => number = parseDuration): Executor | null {
+  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 0;
+  if (!(rate > 0) || !(parseMs(duration) > 0)) return null;
+  return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
 }

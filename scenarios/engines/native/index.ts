@@ -5,7 +5,9 @@ import { MetricStore, METRICS, TrendSink, CounterSink, RateSink, type Tags } fro
 import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, durationMs } from '../../verdict.ts';
 import type { GeneratorHealth, ScenarioResult } from '../../result.ts';
 import type { Endpoints } from '../../endpoints.ts';
-import { arrivals, executorDurationMs } from './arrivals.ts';
+import { arrivals, executorDurationMs, warmupExecutor } from './arrivals.ts';
+
+export { warmupExecutor };
 import { makeTarget, type Phase } from './targets.ts';
 import { summarize } from './summary.ts';
 
@@ -28,15 +30,11 @@ const primaryTrend = (s: Scenario) =>
  */
 export const GENERATOR_BOUND_MS = 50;
 
+/** monitorEventLoopDelay's timer: its samples include this interval, which is not delay. */
+const LOOP_RESOLUTION_MS = 10;
+
 /** Settling time between the warm-up and the measured window for iterations still in flight. */
 const WARMUP_SETTLE_MS = 5_000;
-
-/** The warm-up runs at the executor's starting rate (a ramp's first rate) for the declared time. */
-export function warmupExecutor(ex: Executor, duration: string): Executor | null {
-  const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 0;
-  if (!(rate > 0) || !(durationMs(duration) > 0)) return null;
-  return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
-}
 
 /**
  * The built-in open-model engine. Arrivals come from the executor's clock; an arrival that finds
@@ -109,7 +107,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const timeline: ScenarioResult['timeline'] = [];
   let second = { iterations: 0, failed: 0, trend: new TrendSink() };
   const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
 
   const tick = setInterval(() => {
@@ -159,7 +157,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
 }
 
 function generatorHealth(lateness: TrendSink, loop: IntervalHistogram): GeneratorHealth {
-  const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
   const r2 = (v: number | null) => (v === null ? 0 : Math.round(v * 100) / 100);
   const lateP99Ms = r2(lateness.percentile(99));
   const loopP99Ms = loop.count ? ms(loop.percentile(99)) : 0;
