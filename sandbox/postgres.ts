@@ -85,7 +85,8 @@ async function superuserSql(ctx: SandboxContext, sql: string): Promise<string> {
   const { sock } = paths(ctx);
   const id = runAs();
   return run(join(binDir()!, 'psql'), ['-h', sock, '-p', String(ctx.sb.ports.postgres), '-U', 'postgres',
-    '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], id ? { uid: id.uid, gid: id.gid } : {});
+    // cwd: a folder the server's user can enter, or psql warns on stderr (which `run` returns with the output).
+    '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { ...(id ? { uid: id.uid, gid: id.gid } : {}), cwd: paths(ctx).base });
 }
 
 async function query(sb: SandboxConfig, sql: string): Promise<pg.QueryResult> {
@@ -136,7 +137,7 @@ export const postgresPart: Part = {
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${lit(user)}) THEN
         CREATE ROLE ${user} LOGIN PASSWORD ${lit(password)};
       ELSE ALTER ROLE ${user} LOGIN PASSWORD ${lit(password)}; END IF; END$$;`);
-    const exists = (await superuserSql(ctx, `SELECT 1 FROM pg_database WHERE datname = ${lit(database)}`)).trim();
+    const exists = (await superuserSql(ctx, `SELECT 1 FROM pg_database WHERE datname = ${lit(database)}`)).trim() === '1';
     if (!exists) await superuserSql(ctx, `CREATE DATABASE ${database} OWNER ${user}`);
     await query(ctx.sb, SCHEMA);
     await query(ctx.sb, `CREATE TABLE IF NOT EXISTS sandbox_meta (key text PRIMARY KEY, value text NOT NULL);

@@ -8,7 +8,14 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { cli } from './support.ts';
+import { spawnSync } from 'node:child_process';
+import { projectRoot } from '../core/paths.ts';
+
+/** The CLI run from inside the mode-0700 folder, as from a clone there (its cwd is unreachable to postgres). */
+const cliIn = (cwd: string, args: string[]) => {
+  const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
@@ -23,9 +30,9 @@ test('sandbox postgres from a checkout inside a mode-0700 folder: its files go w
   const conf = join(root, 'harness.yaml');
   writeFileSync(conf, `sandbox:\n  dir: ${JSON.stringify(dir)}\n  ports: { postgres: ${await freePort()} }\n`);
   try {
-    const up = cli(['-c', conf, 'sandbox', 'up', '--only', 'postgres'], {}, 180_000);
+    const up = cliIn(dir, ['-c', conf, 'sandbox', 'up', '--only', 'postgres']);
     assert.is(up.code, 0, up.stdout + up.stderr);
-    const st = cli(['-c', conf, '--json', 'sandbox', 'status']);
+    const st = cliIn(dir, ['-c', conf, '--json', 'sandbox', 'status']);
     const rec = JSON.parse(st.stdout) as { data: { parts?: Array<{ name: string; healthy: boolean; reason: string }> } };
     const pgPart = (rec.data.parts ?? []).find((p) => p.name === 'postgres');
     assert.ok(pgPart?.healthy, JSON.stringify(rec.data).slice(0, 500));
@@ -33,7 +40,7 @@ test('sandbox postgres from a checkout inside a mode-0700 folder: its files go w
     assert.match(location, /^\/var\/lib\/postgresql\/carbon-harness\/[0-9a-f]{12}$/);
     assert.ok(existsSync(join(location, 'data', 'PG_VERSION')), 'initdb ran where the postgres user can reach it');
   } finally {
-    cli(['-c', conf, 'sandbox', 'down', '--only', 'postgres']);
+    cliIn(dir, ['-c', conf, 'sandbox', 'down', '--only', 'postgres']);
     const loc = join(dir, 'postgres', 'location');
     if (existsSync(loc)) rmSync(readFileSync(loc, 'utf8').split('\n')[0]!, { recursive: true, force: true });
     rmSync(root, { recursive: true, force: true });
