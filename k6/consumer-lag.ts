@@ -14,8 +14,8 @@ const definition: ArrivalExecutor = {
   "rate": 50,
   "timeUnit": "1s",
   "duration": "30s",
-  "preAllocatedVUs": 5,
-  "maxVUs": 20
+  "preAllocatedVUs": 10,
+  "maxVUs": 60
 };
 const executor = executorFor(definition);
 // Warm-up before the measured window, at the starting rate: the thresholds filter on
