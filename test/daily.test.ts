@@ -110,18 +110,31 @@ daily('consumer lag agrees with Kafka\'s own kafka-consumer-groups under a growi
   const r = await daily;
   const rec = JSON.parse(r.stdout) as RunRecord;
   const lag = rec.checks.find((c) => c.id === 'daily.kafka.consumer-lag')!;
-  const ours = lag.evidence.lagSamples as Array<{ at: number; messages: number; seconds: number }>;
+  type Sample = { readFrom: number; at: number; messages: number; seconds: number; committed: Record<string, number>; ends: Record<string, number> };
+  const ours = lag.evidence.lagSamples as Sample[];
   assert.ok(ours.length >= 10, `${ours.length} lag samples over the window`);
-  // Tolerance: the tool's value must lie between our last sample before its run and our first
-  // after it (the backlog only grows here), with 2 % slack for the consumers' commits in between.
+  // Tolerance 0, on the offsets themselves: committed and end offsets only grow, so each offset the
+  // tool read lies between our last sample read wholly before its run and our first read wholly
+  // after it; the lag it derives lies between the bounds those offsets give.
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   let compared = 0;
   for (const t of theirs) {
     const before = ours.filter((x) => x.at <= t.startedAt).at(-1);
-    const after = ours.find((x) => x.at >= t.endedAt);
+    const after = ours.find((x) => x.readFrom >= t.endedAt);
     if (!before || !after) continue; // the tool ran before or after the check's window
-    const total = t.rows.filter((x) => x.topic === 'commodity-prices').reduce((a, x) => a + (x.lag ?? x.logEnd), 0);
-    process.stdout.write(`lag agreement: harness ${before.messages} (at -${t.startedAt - before.at} ms) … ${after.messages} (+${after.at - t.endedAt} ms); kafka-consumer-groups ${total} (run ${t.endedAt - t.startedAt} ms)\n`);
-    assert.ok(total >= before.messages * 0.98 && total <= after.messages * 1.02, `kafka-consumer-groups ${total} vs harness ${before.messages}…${after.messages}`);
+    const rows = t.rows.filter((x) => x.topic === 'commodity-prices');
+    assert.is(rows.length, Object.keys(before.ends).length, 'the tool and the harness see the same partitions');
+    for (const r of rows) {
+      const p = String(r.partition);
+      const cur = r.current ?? -1;
+      assert.ok(before.committed[p]! <= cur && cur <= after.committed[p]!, `partition ${p}: committed ${cur} (kafka-consumer-groups) outside ${before.committed[p]}…${after.committed[p]} (harness)`);
+      assert.ok(before.ends[p]! <= r.logEnd && r.logEnd <= after.ends[p]!, `partition ${p}: log end ${r.logEnd} (kafka-consumer-groups) outside ${before.ends[p]}…${after.ends[p]} (harness)`);
+    }
+    const total = rows.reduce((a, x) => a + (x.lag ?? x.logEnd), 0);
+    const low = sum(before.ends) - sum(after.committed);
+    const high = sum(after.ends) - sum(before.committed);
+    process.stdout.write(`lag agreement: kafka-consumer-groups ${total} (run ${t.endedAt - t.startedAt} ms); harness ${before.messages} (-${t.startedAt - before.at} ms) … ${after.messages} (+${after.readFrom - t.endedAt} ms), bound ${low}…${high}\n`);
+    assert.ok(total >= low && total <= high, `kafka-consumer-groups lag ${total} outside ${low}…${high}`);
     compared++;
   }
   assert.ok(compared >= 2, `${compared} of ${theirs.length} kafka-consumer-groups runs fell inside the check's window`);

@@ -35,7 +35,7 @@ test('consumer lag: a sample series cut short never passes on what it saw, a fai
   const ends = (at: number, base: number) => ({ at, offsets: new Map([[0, base], [1, base]]) });
   const a = ends(0, 0);
   const b = ends(10_000, 10_000); // 1,000 msg/s per partition
-  const sample = (at: number, behind: number) => ({ at, behind: new Map([[0, behind], [1, 0]]), total: behind, ends: ends(at, 0) });
+  const sample = (at: number, behind: number) => ({ readFrom: at - 5, at, committed: new Map([[0, -1], [1, 0]]), behind: new Map([[0, behind], [1, 0]]), total: behind, ends: ends(at, 0) });
   const ok = lagChecks([sample(1000, 100), sample(2000, 200)], a, b, 'g', 5, 'k');
   assert.equal(ok.map((c) => c.status), ['pass', 'pass']);
   const cut = lagChecks([sample(1000, 100), sample(2000, 200)], a, b, 'g', 5, 'k', 'broker gone');

@@ -30,8 +30,12 @@ export const totalEnds = (s: OffsetSample) => [...s.offsets.values()].reduce((a,
 
 /** One reading of a group's lag: committed offsets, then the end offsets they are measured against. */
 export interface GroupLag {
-  /** When the end offsets were read (epoch ms). */
+  /** When the committed-offset read was sent (epoch ms): every offset of this sample is from after it. */
+  readFrom: number;
+  /** When the end offsets were read (epoch ms): every offset of this sample is from before it. */
   at: number;
+  /** The group's committed offset per partition (-1 where it has committed nothing). */
+  committed: Map<number, number>;
   /** Messages still to process, per partition (all of them where the group has committed nothing). */
   behind: Map<number, number>;
   total: number;
@@ -45,13 +49,15 @@ export interface GroupLag {
  * end offsets already read, and the lag is under-read by the traffic of that interval.
  */
 export async function sampleLag(admin: Admin, group: string, topic: string): Promise<GroupLag> {
-  const committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
+  const readFrom = Date.now();
+  const fetched = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
   const ends = await sampleEnds(admin, topic);
+  const committed = new Map([...ends.offsets.keys()].map((partition) => [partition, Number(fetched.find((p) => p.partition === partition)?.offset ?? -1)]));
   const behind = new Map([...ends.offsets].map(([partition, end]) => {
-    const c = Number(committed.find((p) => p.partition === partition)?.offset ?? -1);
+    const c = committed.get(partition)!;
     return [partition, c < 0 ? end : Math.max(0, end - c)];
   }));
-  return { at: ends.at, behind, total: [...behind.values()].reduce((a, b) => a + b, 0), ends };
+  return { readFrom, at: ends.at, committed, behind, total: [...behind.values()].reduce((a, b) => a + b, 0), ends };
 }
 
 /** Lag samples every `everyMs` until `untilMs` (epoch) or the signal; a failed read ends the series with why. */
@@ -91,7 +97,11 @@ export function lagChecks(samples: GroupLag[], a: OffsetSample, b: OffsetSample,
   const spanS = Math.max(0.001, (b.at - a.at) / 1000);
   const perS = new Map([...b.offsets].map(([p, end]) => [p, (end - (a.offsets.get(p) ?? 0)) / spanS]));
   const seconds = (x: GroupLag) => Math.max(0, ...[...x.behind].map(([p, n]) => (n === 0 ? 0 : (perS.get(p) ?? 0) > 0 ? n / perS.get(p)! : Infinity)));
-  const series = samples.map((x) => ({ at: x.at, messages: x.total, seconds: seconds(x) }));
+  // Offsets per partition are kept beside the derived lag so the figures can be checked again later.
+  const series = samples.map((x) => ({
+    readFrom: x.readFrom, at: x.at, messages: x.total, seconds: seconds(x),
+    committed: Object.fromEntries(x.committed), ends: Object.fromEntries(x.ends.offsets),
+  }));
   const worstS = series.reduce((m, x) => (x.seconds > m.seconds ? x : m));
   const worstMsgs = series.reduce((m, x) => (x.messages > m.messages ? x : m));
   const last = series.at(-1)!;
