@@ -12,6 +12,7 @@ import { aptInstall } from '../sandbox/apt.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import { TrendSink } from '../scenarios/metrics.ts';
 import type { Scenario } from '../scenarios/types.ts';
+import { kafkaBench, kafkaMarkdown } from './kafka.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -85,6 +86,8 @@ async function main() {
   const wLat = wrk(slow.url, 16);
   slow.proc.kill();
 
+  const kafka = process.env.BENCH_SKIP_KAFKA === '1' ? null : await kafkaBench(DURATION_S, say);
+
   say('memory: 5,000,000 samples in an HDR histogram vs kept as an array…');
   const mem = memory(5_000_000);
 
@@ -116,6 +119,7 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 Our latency is counted from each arrival's *scheduled* time, so event-loop delays in the generator are included (no
 coordinated omission); wrk measures from the actual send.
 
+${kafka ? kafkaMarkdown(kafka, DURATION_S) : '## Kafka producer\n\nSkipped (BENCH_SKIP_KAFKA=1).\n'}
 ## Memory per latency sample
 
 | store | samples | bytes | bytes/sample |

@@ -30,8 +30,12 @@ export type Executor =
 /** What one iteration does. Endpoints are named; config resolves them to addresses. */
 export type Target =
   | { kind: 'http'; endpoint: 'inference-api'; method: 'POST' | 'GET'; path: string; body?: { commodity: 'round-robin' } }
-  /** xk6-kafka `Writer.produce` of `batchSize` price messages per iteration; optionally follows them to ml-predictions. */
-  | { kind: 'kafka-produce'; topic: 'commodity-prices'; batchSize: number; followTo?: 'ml-predictions' }
+  /**
+   * xk6-kafka `Writer.produce` of `batchSize` price messages per iteration; optionally follows them to
+   * ml-predictions. `acks` defaults to all (every in-sync replica); `recordBytes` pads each message's
+   * value to that size (benchmarks compare at a fixed record size).
+   */
+  | { kind: 'kafka-produce'; topic: string; batchSize: number; followTo?: 'ml-predictions'; acks?: 'all' | 'leader'; recordBytes?: number }
   /** xk6-sql `db.query` against the feature store. */
   | { kind: 'sql'; endpoint: 'feature-store'; query: string };
 

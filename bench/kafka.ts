@@ -1,0 +1,156 @@
+/**
+ * Kafka producer throughput: the native engine (open model, its chosen client) against Kafka's own
+ * ProducerPerformance from the same Maven jars, on the same broker, topic, record size and acks;
+ * plus the client candidates in one closed loop, so the choice of client is re-measured each run.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { Producer, stringSerializers, ProduceAcks } from '@platformatic/kafka';
+import { loadConfig } from '../core/config.ts';
+import { kafkaClasspath } from '../sandbox/kafka.ts';
+import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
+import { runNative } from '../scenarios/engines/native/index.ts';
+import type { Scenario } from '../scenarios/types.ts';
+
+const run = promisify(execFile);
+const TOPIC = 'bench-producer';
+const PARTITIONS = 3; // as the sandbox's commodity-prices
+const BATCH = 100; // messages per produce call, as the gate's kafka-throughput scenario
+
+export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number }
+export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
+export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[] }
+
+const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
+
+async function producerPerformance(classpath: string, broker: string, records: number, bytes: number, acks: 'leader' | 'all'): Promise<number> {
+  const { stdout } = await run('java', ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
+    '--topic', TOPIC, '--num-records', String(records), '--record-size', String(bytes), '--throughput', '-1',
+    '--producer-props', `bootstrap.servers=${broker}`, `acks=${acksNum(acks)}`], { maxBuffer: 16 << 20 });
+  // Its last line: "N records sent, R records/sec (M MB/sec), …" (ProducerPerformance.Stats.printTotal).
+  const m = stdout.trim().split('\n').at(-1)!.match(/records sent, ([\d.]+) records\/sec/);
+  if (!m) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-500)}`);
+  return Number(m[1]);
+}
+
+async function ours(broker: string, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
+  const s: Scenario = {
+    name: 'bench-kafka', description: 'bench', slo: [],
+    target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes },
+    executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
+    thresholds: {},
+  };
+  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: ['bench'] }, signal: new AbortController().signal });
+  const cross = r.crossChecks;
+  return {
+    rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
+    dropped: r.metrics.dropped_iterations?.values.count ?? 0,
+    p99: r.metrics.kafka_writer_write_seconds?.values['p(99)'] ?? NaN,
+    readBack: cross.readBackComplete === 1 ? `${cross.ownMessagesInTopic} of ${r.metrics.kafka_writer_message_count?.values.count ?? 0} found` : 'incomplete',
+  };
+}
+
+/** Closed loop, same for every client: `inFlight` sends of `BATCH` messages outstanding at all times. */
+async function candidate(client: string, broker: string, bytes: number, acks: 'leader' | 'all', total: number, inFlight = 32): Promise<CandidateRow> {
+  const value = 'x'.repeat(bytes);
+  let send: (n: number) => Promise<unknown>;
+  let close: () => Promise<void>;
+  if (client === 'kafkajs') {
+    const p = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
+    await p.connect();
+    send = (n) => p.send({ topic: TOPIC, acks: acksNum(acks), messages: Array.from({ length: n }, () => ({ value })) });
+    close = () => p.disconnect();
+  } else {
+    const p = new Producer({ clientId: 'bench', bootstrapBrokers: [broker], serializers: stringSerializers, acks: acks === 'all' ? ProduceAcks.ALL : ProduceAcks.LEADER, autocreateTopics: false });
+    send = (n) => p.send({ messages: Array.from({ length: n }, () => ({ topic: TOPIC, value })) });
+    close = () => p.close();
+  }
+  await send(1);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let sent = 0;
+  const worker = async () => { while (sent < total) { const n = Math.min(BATCH, total - sent); sent += n; await send(n); } };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await close();
+  return { client, bytes, acks, rate: total / s, cpuUsPerMsg: (cpu.user + cpu.system) / total };
+}
+
+export async function kafkaBench(durationS: number, say: (m: string) => void): Promise<KafkaBench> {
+  const cfg = loadConfig();
+  const sb = cfg.sandbox;
+  const broker = `${sb.host}:${sb.ports.kafka}`;
+  const ctx = sandboxContext(cfg, say);
+  const kafkaPart = selectParts(['kafka']);
+  const all = await sandboxStatus(ctx);
+  const up = (name: string) => all.find((p) => p.name === name)?.healthy === true;
+  let started = false;
+  if (!up('kafka')) {
+    say('kafka: starting the sandbox broker alone for the producer benchmark…');
+    await sandboxUp(ctx, kafkaPart);
+    started = true;
+  }
+  const sandboxState = started ? 'broker alone (started by the bench)'
+    : up('price-feed') ? 'the whole sandbox running (its price feed and consumers share the 2 cores)' : 'broker alone';
+  try {
+    const admin = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+    await admin.disconnect();
+
+    const rows: KafkaRow[] = [];
+    for (const bytes of [100, 1024]) {
+      for (const acks of ['leader', 'all'] as const) {
+        const records = bytes === 100 ? 1_000_000 : 300_000;
+        say(`kafka: ProducerPerformance ${records} × ${bytes} B, acks=${acks === 'all' ? 'all' : 1}…`);
+        const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
+        // Offered well above the peer's rate: the achieved rate is the engine's ceiling.
+        say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * 1.5)} msg/s offered for ${durationS} s…`);
+        const o = await ours(broker, bytes, acks, peer * 1.5, durationS);
+        rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99 });
+      }
+    }
+    const candidates: CandidateRow[] = [];
+    for (const client of ['kafkajs', '@platformatic/kafka']) {
+      for (const bytes of [100, 1024]) {
+        say(`kafka: candidate ${client}, ${bytes} B, acks=1, 32 batches in flight…`);
+        candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000));
+      }
+    }
+    return { broker, sandboxState, rows, candidates };
+  } finally {
+    if (started) await sandboxDown(ctx, kafkaPart);
+  }
+}
+
+export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
+  const f = (v: number, d = 0) => v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
+  const acks = (a: string) => (a === 'all' ? 'all' : '1');
+  const rows = k.rows.map((r) => `| ${r.bytes} B | ${acks(r.acks)} | ${f(r.ours)} | ${f(r.peer)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${r.readBack} |`).join('\n');
+  const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
+  return `## Kafka producer (native engine vs Kafka's ProducerPerformance)
+
+Broker ${k.broker}, ${k.sandboxState}; topic \`${TOPIC}\` (${PARTITIONS} partitions). The peer is
+\`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching).
+Ours: the native engine's Kafka target, open model (arrivals on a clock, an arrival finding every VU busy is dropped and
+counted, latency from the scheduled time), ${BATCH} messages per produce call, ≤ 64 VUs, offered 1.5× the peer's rate for
+${durationS} s; each message is a JSON price padded to the record size. Every acknowledged message is then read back from
+the topic (the read-back column). The peer's figure includes its JVM start.
+
+| record | acks | ours msg/s | ProducerPerformance msg/s | ratio | dropped arrivals | produce p99 ms | read-back |
+|---|---|---|---|---|---|---|---|
+${rows}
+
+### Client candidates (why the engine writes with @platformatic/kafka)
+
+Same closed loop for each client (32 produce calls of ${BATCH} messages in flight, acks=1), CPU time of this process per
+message. kafkajs remains the admin and consumer client; \`@confluentinc/kafka-javascript\` (librdkafka) is discussed in
+\`docs/kafka-client.md\`.
+
+| client | record | msg/s | CPU µs/msg |
+|---|---|---|---|
+${cands}
+`;
+}
