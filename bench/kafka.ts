@@ -17,6 +17,8 @@ const run = promisify(execFile);
 const TOPIC = 'bench-producer';
 const PARTITIONS = 3; // as the sandbox's commodity-prices
 const BATCH = 100; // messages per produce call, as the gate's kafka-throughput scenario
+// Keys spread over every partition, as the peer's unkeyed records are.
+const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
@@ -41,7 +43,7 @@ async function ours(broker: string, bytes: number, acks: 'leader' | 'all', offer
     executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
     thresholds: {},
   };
-  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: ['bench'] }, signal: new AbortController().signal });
+  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS }, signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,

@@ -1,4 +1,4 @@
-import { Producer, stringSerializers, ProduceAcks } from '@platformatic/kafka';
+import { Producer, stringSerializers, ProduceAcks, murmur2 } from '@platformatic/kafka';
 
 /** One message as the engine produces it: a key and a JSON value. */
 export interface OutMessage { key: string; value: string }
@@ -12,6 +12,9 @@ export interface KafkaWriter {
 
 export type Acks = 'all' | 'leader';
 
+/** The Produce request's acks for each setting (what the writer sends on every call). */
+export const ACKS: Record<Acks, number> = { all: ProduceAcks.ALL, leader: ProduceAcks.LEADER };
+
 /**
  * The engine writes with @platformatic/kafka, not kafkajs: measured side by side against Kafka's own
  * ProducerPerformance on the same broker (BENCHMARKS.md, `npm run bench`), kafkajs spends ~3× the
@@ -19,11 +22,16 @@ export type Acks = 'all' | 'leader';
  * behind its own clock at 7,500 msg/s. kafkajs stays for the admin and consumer side.
  */
 export function kafkaWriter(brokers: string[], topic: string, acks: Acks, clientId: string): KafkaWriter {
-  const producer = new Producer({
-    clientId, bootstrapBrokers: brokers, serializers: stringSerializers,
-    acks: acks === 'all' ? ProduceAcks.ALL : ProduceAcks.LEADER,
-    autocreateTopics: false, retries: 2, timeout: 10_000,
-  });
+  // Both go on every send: the client reads acks only from send()'s options (its constructor's are
+  // ignored, and its default is the leader alone).
+  const options = {
+    acks: ACKS[acks],
+    // Java's and kafkajs's default partitioner (murmur2, sign bit masked), so a commodity lands on
+    // the partition the platform's own feed and the k6 scripts send it to; the client's own
+    // default (unsigned murmur2) puts about half the keys elsewhere.
+    partitioner: (m: { key?: string }) => murmur2(m.key ?? '') & 0x7fffffff,
+  };
+  const producer = new Producer({ clientId, bootstrapBrokers: brokers, serializers: stringSerializers, autocreateTopics: false, retries: 2, timeout: 10_000 });
   return {
     async connect() {
       // The metadata request opens the connection and proves the topic exists before any load.
@@ -31,7 +39,7 @@ export function kafkaWriter(brokers: string[], topic: string, acks: Acks, client
       if (!meta.topics.get(topic)) throw new Error(`topic ${topic} does not exist`);
     },
     async send(messages) {
-      await producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
+      await producer.send({ ...options, messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
     },
     async close() { await producer.close(); },
   };

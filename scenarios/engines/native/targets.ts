@@ -102,56 +102,66 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   let own: { found: number; read: number; complete: boolean } | null = null;
   let readBackError: string | null = null;
 
+  const open = async () => {
+    try {
+      await admin.connect();
+      await producer.connect();
+      // A few sends before the clock starts open the connections to every partition's leader and
+      // compile the produce path: without them the first second of a run is judged on a cold
+      // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
+      for (let i = 0; i < WARM_SENDS; i++) {
+        await producer.send(Array.from({ length: t.batchSize }, (_, k) => ({
+          key: ep.commodities[k % ep.commodities.length]!,
+          value: JSON.stringify(makePrice({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })),
+        })));
+      }
+      offsetsBefore = await sampleEnds(admin, t.topic);
+    } catch (e) {
+      throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
+    }
+    if (t.followTo) {
+      // Pin the group's start to the topic's current end before joining: "latest" would be
+      // resolved only at the first fetch, after our first predictions may already be written.
+      const groupId = `harness-follow-${run}`;
+      const ends = await admin.fetchTopicOffsets(t.followTo);
+      await admin.setOffsets({ groupId, topic: t.followTo, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: t.followTo, fromBeginning: false });
+      let assigned = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          const now = Date.now();
+          for (const m of batch.messages) {
+            // The platform's own predictions share the topic (thousands a second): look for our
+            // run id in the raw bytes before parsing, or the parsing starves the load generator.
+            if (!m.value || m.value.indexOf(ownMarker) < 0) continue;
+            let p: PredictionMessage;
+            try { p = JSON.parse(m.value.toString()) as PredictionMessage; } catch { continue; }
+            if (p.run !== run) continue;
+            if (seen.has(p.seq)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
+            seen.add(p.seq);
+            store.add('kafka_e2e_received', 1, tags);
+            store.add('kafka_e2e_latency', now - (sentAt.get(p.seq) ?? p.sentAt), tags);
+          }
+        },
+      });
+      const deadline = Date.now() + 20_000;
+      while (!assigned && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (!assigned) throw new InfraError(`could not join a consumer group on ${t.followTo} within 20 s`, 'kafka');
+    }
+  };
+
   return {
     where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
     async setup() {
-      try {
-        await admin.connect();
-        await producer.connect();
-        // A few sends before the clock starts open the connections to every partition's leader and
-        // compile the produce path: without them the first second of a run is judged on a cold
-        // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
-        for (let i = 0; i < WARM_SENDS; i++) {
-          await producer.send(Array.from({ length: t.batchSize }, (_, k) => ({
-            key: ep.commodities[k % ep.commodities.length]!,
-            value: JSON.stringify(makePrice({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })),
-          })));
-        }
-        offsetsBefore = await sampleEnds(admin, t.topic);
-      } catch (e) {
-        throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
-      }
-      if (t.followTo) {
-        // Pin the group's start to the topic's current end before joining: "latest" would be
-        // resolved only at the first fetch, after our first predictions may already be written.
-        const groupId = `harness-follow-${run}`;
-        const ends = await admin.fetchTopicOffsets(t.followTo);
-        await admin.setOffsets({ groupId, topic: t.followTo, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-        consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-        await consumer.connect();
-        await consumer.subscribe({ topic: t.followTo, fromBeginning: false });
-        let assigned = false;
-        consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
-        await consumer.run({
-          eachBatch: async ({ batch }) => {
-            const now = Date.now();
-            for (const m of batch.messages) {
-              // The platform's own predictions share the topic (thousands a second): look for our
-              // run id in the raw bytes before parsing, or the parsing starves the load generator.
-              if (!m.value || m.value.indexOf(ownMarker) < 0) continue;
-              let p: PredictionMessage;
-              try { p = JSON.parse(m.value.toString()) as PredictionMessage; } catch { continue; }
-              if (p.run !== run) continue;
-              if (seen.has(p.seq)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
-              seen.add(p.seq);
-              store.add('kafka_e2e_received', 1, tags);
-              store.add('kafka_e2e_latency', now - (sentAt.get(p.seq) ?? p.sentAt), tags);
-            }
-          },
-        });
-        const deadline = Date.now() + 20_000;
-        while (!assigned && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        if (!assigned) throw new InfraError(`could not join a consumer group on ${t.followTo} within 20 s`, 'kafka');
+      // A failed setup never reaches teardown: close what was opened, or its sockets keep the CLI alive.
+      try { await open(); } catch (e) {
+        await consumer?.disconnect().catch(() => {});
+        await producer.close().catch(() => {});
+        await admin.disconnect().catch(() => {});
+        throw e;
       }
     },
     async iterate(scheduledAt, { store, warmup }) {
