@@ -1,9 +1,10 @@
 /**
- * The SLO ids: one vocabulary for the targets of DESIGN.md §3 (the week-1 success criteria, the
- * performance KPIs, the daily-check, drill and alert targets). A scenario's `slo` tags use these ids,
- * and so should anything else that names an SLO. Week-1 rows use the same slugs; where the seed
- * names one target twice (API p95 and response time p95; real-time throughput and Kafka throughput;
- * batch-pipeline runs and workflow success) there is one id.
+ * The SLO ids: one vocabulary for the targets of the user's spec, tabled in docs/slos.md (the
+ * week-1 success criteria, the performance KPIs, the daily-check, drill and alert targets). A
+ * scenario's `slo` tags use these ids, and so should anything else that names an SLO. Week-1 rows
+ * use the same slugs; where the seed names one target twice (API p95 and response time p95;
+ * real-time throughput and Kafka throughput; batch-pipeline runs and workflow success) there is
+ * one id.
  */
 export const SLOS = {
   // Week-1 success criteria

@@ -32,7 +32,7 @@ export interface Feedback {
   line: number;
 }
 
-/** The seed's severity targets (DESIGN.md §3), in minutes. Detection cannot be measured from the log. */
+/** The seed's severity targets (docs/slos.md), in minutes. Detection cannot be measured from the log. */
 export const SEVERITY_TARGETS: Record<SeverityLevel, { detectMin: number; respondMin: number; mttrMin: number }> = {
   1: { detectMin: 1, respondMin: 5, mttrMin: 30 },
   2: { detectMin: 5, respondMin: 15, mttrMin: 60 },

@@ -1,5 +1,5 @@
 /**
- * The week-1 success-criteria report (DESIGN.md §3): eight rows, each a target, a measured value,
+ * The week-1 success-criteria report (docs/slos.md): eight rows, each a target, a measured value,
  * PASS / FAIL / NO DATA and the evidence behind it. It reads only run records (`runs/*\/record.json`)
  * and the two user-supplied inputs (incident log, feedback); it measures nothing itself.
  *

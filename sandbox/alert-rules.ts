@@ -1,5 +1,5 @@
 /**
- * The SLO/alert catalog from the seed (DESIGN.md §3 "Alert thresholds") and the Prometheus
+ * The SLO/alert catalog from the seed (docs/slos.md) and the Prometheus
  * alerting rules generated from it. Reports and drills read thresholds from `ALERT_CATALOG`
  * instead of repeating numbers, so one edit here changes the rules, the reports and the drills.
  */

@@ -9,14 +9,14 @@ import { kafkaThroughput } from './definitions/kafka-throughput.ts';
 
 /**
  * Checks what the type system cannot guarantee at run time (tsx does not type-check): every SLO tag
- * is an id of the one vocabulary (`SLOS`, DESIGN.md §3). The error names the scenario and the entry.
+ * is an id of the one vocabulary (`SLOS`, docs/slos.md). The error names the scenario and the entry.
  */
 export function checkScenario(s: Scenario): Scenario {
   const slo: unknown = s.slo;
   if (!Array.isArray(slo)) throw new UsageError(`scenario ${s.name}: slo`, `must be an array of SLO ids, got ${JSON.stringify(slo)}`);
   slo.forEach((id, i) => {
     if (!isSloId(id)) {
-      throw new UsageError(`scenario ${s.name}: slo[${i}]`, `unknown SLO id ${JSON.stringify(id)}; known SLO ids (DESIGN.md §3): ${SLO_IDS.join(', ')}`);
+      throw new UsageError(`scenario ${s.name}: slo[${i}]`, `unknown SLO id ${JSON.stringify(id)}; known SLO ids (docs/slos.md): ${SLO_IDS.join(', ')}`);
     }
   });
   // Open model: an arrival that finds no free VU is skipped, so a platform too slow to keep up would

@@ -44,7 +44,7 @@ export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean;
 export interface Scenario {
   name: string;
   description: string;
-  /** The SLOs (DESIGN.md §3) this scenario gives evidence for; checked when the catalog loads. */
+  /** The SLOs (docs/slos.md) this scenario gives evidence for; checked when the catalog loads. */
   slo: SloId[];
   target: Target;
   executor: Executor;

@@ -112,7 +112,7 @@ test('slo: an unknown SLO id is a clear error naming the scenario, the entry and
   const e = usageError(() => checkScenario(probe(['response-time-p95', 'p95-latency'])));
   assert.is(e.field, 'scenario probe: slo[1]');
   assert.match(e.message, 'unknown SLO id "p95-latency"');
-  assert.match(e.message, `known SLO ids (DESIGN.md §3): ${SLO_IDS.join(', ')}`);
+  assert.match(e.message, `known SLO ids (docs/slos.md): ${SLO_IDS.join(', ')}`);
   assert.is(exitCodeFor(e), EXIT.usage);
   // loading a catalog checks every scenario
   assert.match(usageError(() => catalog([probe(['uptime']), { ...probe(['latency']), name: 'other' }])).message, /^scenario other: slo\[0\]: unknown SLO id "latency"/);

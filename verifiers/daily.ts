@@ -13,7 +13,7 @@ import { kubeChecks } from './kube.ts';
 import { promScalar, prometheusUrl } from '../sandbox/prom-api.ts';
 import { drillKubeConfig } from '../drills/safety.ts';
 
-/** The seed's targets for the morning checklist (DESIGN.md §3). */
+/** The seed's targets for the morning checklist (docs/slos.md). */
 export const DAILY_TARGETS = {
   throughputMsgS: 7000, lagS: 5, queryMs: 5000, freshnessS: 60, inferenceP95Ms: 100,
   healthPct: 99, uptimePct: 99.9, errorRate: 0.001, workflowPct: 99,

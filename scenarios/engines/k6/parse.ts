@@ -1,5 +1,5 @@
 /**
- * k6's result shapes → the engine-independent values our verdicts use (DESIGN.md §5, issue 5).
+ * k6's result shapes → the engine-independent values our verdicts use (test/fixtures/k6/SOURCES.md).
  *
  * Four inputs, one normalized form:
  *   - `handleSummary(data)` JSON           → `parseHandleSummary`
