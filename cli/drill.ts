@@ -1,24 +1,34 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { configFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 import { SCENARIOS } from '../scenarios/catalog.ts';
 import { withOverrides } from '../scenarios/engines/native/index.ts';
 import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
+import { checkTarget } from '../drills/safety.ts';
+import { deployments } from '../platform/kube.ts';
+import type { Profile } from '../profile/schema.ts';
 import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 
-interface PodKillOpts { target: string; namespace: string; via: 'api' | 'chaos-mesh'; count: string; gracePeriod?: string; recoverySlo: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
+interface PodKillOpts { target: string; namespace?: string; via: 'api' | 'chaos-mesh'; count: string; gracePeriod?: string; recoverySlo?: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
 
 function seconds(field: string, v: string): number {
   try { return durationMs(v) / 1000; } catch (e) { throw new UsageError(field, (e as Error).message); }
 }
 
-export function planFrom(o: PodKillOpts): PodKillPlan {
+/** The plan from the flags, with the profile's targets where a flag is not given; exit 2 before anything runs. */
+export function planFrom(o: PodKillOpts, p: Profile): PodKillPlan {
   const m = o.target.match(/^(?:deployment|deploy|deployments)\/([a-z0-9][-a-z0-9.]*)$/);
   if (!m) throw new UsageError('--target', `expected deployment/NAME, got "${o.target}"`);
+  const deployment = m[1]!;
+  // Without -n: the namespace the profile lists this deployment under.
+  const listed = p.platform.kubernetes ? deployments(p.platform.kubernetes).filter((d) => d.name === deployment && d.drill) : [];
+  if (o.namespace === undefined && listed.length > 1) throw new UsageError('-n/--namespace', `deployment ${deployment} is in several namespaces of the profile (${listed.map((d) => d.namespace).join(', ')}); name one`);
+  const namespace = o.namespace ?? listed[0]?.namespace ?? '';
+  checkTarget(p, namespace, deployment);
   const count = Number(o.count);
   if (!Number.isInteger(count) || count < 1) throw new UsageError('--count', 'must be a whole number ≥ 1');
   let gracePeriodS: number | undefined;
@@ -33,15 +43,18 @@ export function planFrom(o: PodKillOpts): PodKillPlan {
     withLoad = withOverrides(s, { duration: o.loadDuration });
   }
   return {
-    namespace: o.namespace, deployment: m[1]!, count, via: o.via, gracePeriodS, recoverySloS: seconds('--recovery-slo', o.recoverySlo),
-    lagTargetS: 5, withLoad, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes), alertWaitS: seconds('--alert-wait', o.alertWait),
+    namespace, deployment, count, via: o.via, gracePeriodS,
+    recoverySloS: o.recoverySlo === undefined ? p.slos.podRecoveryS : seconds('--recovery-slo', o.recoverySlo),
+    lagTargetS: p.slos.consumerLagS, withLoad, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes), alertWaitS: seconds('--alert-wait', o.alertWait),
   };
 }
 
-async function execute(cmd: Command, kind: string, plan: PodKillPlan): Promise<number> {
+async function execute(cmd: Command, kind: string, opts: PodKillOpts | ((p: Profile) => PodKillOpts)): Promise<number> {
   const cfg = configFrom(cmd);
-  return runCommand({ ...runOpts(cmd, kind, cfg), failureAborts: (r) => Boolean(r.data.injected) && !r.data.completed, onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
-    (ctx) => podKillDrill(cfg, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
+  const lp = profileFrom(cmd, cfg);
+  const plan = planFrom(typeof opts === 'function' ? opts(lp.profile) : opts, lp.profile);
+  return runCommand({ ...runOpts(cmd, kind, cfg, lp), failureAborts: (r) => Boolean(r.data.injected) && !r.data.completed, onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
+    (ctx) => podKillDrill(cfg, lp.profile, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }
 
 export function registerDrill(program: Command): void {
@@ -49,28 +62,29 @@ export function registerDrill(program: Command): void {
   drill.command('pod-kill')
     .description('kill pods of a deployment and measure recovery: LIST+WATCH timeline, alert, lag, data loss')
     .requiredOption('--target <deployment/NAME>', 'workload whose pods to kill, e.g. deployment/prediction-consumer')
-    .option('-n, --namespace <ns>', 'namespace (must be in drills.allowNamespaces)', 'ml')
+    .option('-n, --namespace <ns>', 'namespace; default: the one the profile lists the deployment under (drills may only target deployments the profile marks drill: true)')
     .addOption(new Option('--via <how>', 'delete pods through the API, or create a Chaos Mesh PodChaos').choices(['api', 'chaos-mesh']).default('api'))
     .option('--count <n>', 'pods to kill (capped by drills.maxPods / maxPercent)', '1')
     .option('--grace-period <s>', 'seconds the pod gets to stop (0 = killed at once, as a crash); default: the pod\'s own (--via chaos-mesh: 0)')
-    .option('--recovery-slo <d>', 'desired replicas Ready again within this', '30s')
+    .option('--recovery-slo <d>', 'desired replicas Ready again within this; default: the profile\'s slos.podRecoveryS (seed: 30 s)')
     .option('--with-load <scenario>', 'run a load scenario through the drill')
     .option('--load-duration <d>', 'duration of the load', '30s')
     .option('--alert-wait <d>', 'how long to wait for the alert notification after the kill', '45s')
     .option('--dry-run', 'print what would be killed; change nothing')
     .option('--yes', 'act even on a kubeconfig context not in drills.allowContexts')
     .action(async (o: PodKillOpts, cmd: Command) => {
-      process.exitCode = await execute(cmd, 'drill', planFrom(o));
+      process.exitCode = await execute(cmd, 'drill', o);
     });
   drill.command('wednesday')
     .description('the seed\'s incident-response drill: steady state, a consumer pod killed under load, recovery < 30 s, alert, no data lost, response times documented')
     .option('--yes', 'act even on a kubeconfig context not in drills.allowContexts')
     .option('--dry-run', 'print what would be killed; change nothing')
     .action(async (o: { yes?: boolean; dryRun?: boolean }, cmd: Command) => {
-      const plan = planFrom({
-        target: 'deployment/prediction-consumer', namespace: 'ml', via: 'api', count: '1', recoverySlo: '30s',
-        withLoad: 'consumer-lag', loadDuration: '25s', alertWait: '45s', yes: o.yes, dryRun: o.dryRun,
+      // The profile's consumer deployment (drill: true, consumer: true) is the Wednesday drill's target.
+      process.exitCode = await execute(cmd, 'drill', (p) => {
+        const c = p.platform.kubernetes ? deployments(p.platform.kubernetes).find((d) => d.consumer && d.drill) : undefined;
+        if (!c) throw new UsageError('platform.kubernetes', `profile "${p.name}" marks no deployment consumer: true and drill: true for the Wednesday drill`);
+        return { target: `deployment/${c.name}`, namespace: c.namespace, via: 'api', count: '1', withLoad: 'consumer-lag', loadDuration: '25s', alertWait: '45s', yes: o.yes, dryRun: o.dryRun };
       });
-      process.exitCode = await execute(cmd, 'drill', plan);
     });
 }

@@ -1,7 +1,8 @@
 import { writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { configFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './main.ts';
+import type { LoadedProfile } from '../profile/load.ts';
 import { runCommand, type RunContext } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
@@ -35,8 +36,8 @@ function validateDuration(d: string | undefined): void {
 }
 
 /** Runs scenarios one after another into one record; used by `gate` and `run`. */
-async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[], o: LoadOpts): Promise<void> {
-  const endpoints = endpointsFor(cfg);
+async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, scenarios: Scenario[], o: LoadOpts): Promise<void> {
+  const endpoints = endpointsFor(lp.profile);
   const results: ScenarioResult[] = [];
   const live = process.stderr.isTTY;
   for (const s of scenarios) {
@@ -45,7 +46,7 @@ async function runScenarios(ctx: RunContext, cfg: Config, scenarios: Scenario[],
     const r = o.engine === 'k6'
       ? await runK6(s, { endpoints, signal: ctx.signal, outDir: ctx.rec.dir, progress: (line) => ctx.progress(line) })
       : o.engine === 'k6-operator'
-        ? await runK6Operator(s, { cfg, signal: ctx.signal, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
+        ? await runK6Operator(s, { cfg, profile: lp.profile, signal: ctx.signal, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
         : await runNative(s, {
           endpoints, signal: ctx.signal,
           progress: (line, final) => {
@@ -73,6 +74,7 @@ function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
 
 async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: LoadOpts, suite: string): Promise<number> {
   const cfg = configFrom(cmd);
+  const lp = profileFrom(cmd, cfg);
   validateDuration(o.duration);
   if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
   const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
@@ -81,12 +83,12 @@ async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: Loa
   if (o.engine === 'k6-operator' && !(Number.isInteger(o.parallelism) && o.parallelism! >= 1 && o.parallelism! <= 100)) {
     throw new UsageError('--parallelism', 'must be a whole number from 1 to 100');
   }
-  const code = await runCommand({ ...runOpts(cmd, kind, cfg), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
+  const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);
     // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
     ctx.rec.noDataFails = true;
-    await runScenarios(ctx, cfg, planned, o);
+    await runScenarios(ctx, cfg, lp, planned, o);
   }, (r) => process.stdout.write(gateMarkdown(r)));
   return code;
 }

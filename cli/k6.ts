@@ -3,6 +3,8 @@ import { relative } from 'node:path';
 import { K6_DIR, staleScripts, writeScripts } from '../scenarios/engines/k6/script.ts';
 import { EXIT } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
+import { parseConfig } from '../core/config.ts';
+import { sandboxProfileOf } from './sandbox.ts';
 
 export function registerK6(program: Command): void {
   const k6 = program.command('k6').description('k6 scripts generated from the scenario definitions');
@@ -11,7 +13,9 @@ export function registerK6(program: Command): void {
     .option('--check', 'change nothing; exit 1 and list the files that are stale')
     .action((o: { check?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ json?: boolean }>();
-      const files = o.check ? staleScripts() : writeScripts();
+      // The committed fallbacks are the sandbox's at the default config, whatever this checkout's config says.
+      const defaults = sandboxProfileOf(parseConfig({})).profile;
+      const files = o.check ? staleScripts(K6_DIR, defaults) : writeScripts(K6_DIR, defaults);
       if (g.json) process.stdout.write(JSON.stringify({ dir: K6_DIR, [o.check ? 'stale' : 'written']: files }) + '\n');
       else if (o.check) process.stdout.write(files.length ? `stale (run \`harness k6 generate\`):\n  ${files.join('\n  ')}\n` : 'k6 scripts are up to date\n');
       else process.stdout.write(files.length ? `wrote ${files.map((f) => `k6/${f}`).join(', ')}\n` : 'k6 scripts already up to date\n');

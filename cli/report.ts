@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
-import { platformName, runsDir } from '../core/config.ts';
+import { runsDir } from '../core/config.ts';
 import { writeFileAtomic, type CheckStatus } from '../core/record.ts';
 import { parseFeedback, parseIncidents } from '../reports/inputs.ts';
 import {
@@ -49,6 +49,8 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   // Everything a user can get wrong is checked before the run starts: a bad input exits 2 and
   // leaves no record and no report, so an earlier good report stays as it was.
   const cfg = configFrom(cmd);
+  const lp = profileFrom(cmd, cfg);
+  const platform = lp.profile.name;
   const runs = runsDir(cfg);
   const from = resolve(o.from ?? runs);
   if (!existsSync(from) || !statSync(from).isDirectory()) throw new UsageError('--from', `not a directory: ${from}`);
@@ -60,9 +62,9 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   };
   let markdown = '';
 
-  return runCommand({ ...runOpts(cmd, 'report-week1', cfg) }, async (ctx) => {
-    const scan = loadRecords(from, w, (m) => process.stderr.write(`${m}\n`), platformName(cfg));
-    ctx.progress(`week-1 report (platform ${platformName(cfg)}): ${scan.used.length} run record(s) in ${w.since.toISOString()} → ${w.until.toISOString()} (${scan.found} found in ${from})`);
+  return runCommand({ ...runOpts(cmd, 'report-week1', cfg, lp) }, async (ctx) => {
+    const scan = loadRecords(from, w, (m) => process.stderr.write(`${m}\n`), platform);
+    ctx.progress(`week-1 report (platform ${platform}): ${scan.used.length} run record(s) in ${w.since.toISOString()} → ${w.until.toISOString()} (${scan.found} found in ${from})`);
     const report = buildWeek1(scan, inputs, w);
 
     for (const row of report.rows) {

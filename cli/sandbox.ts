@@ -5,6 +5,16 @@ import type { Check, RunRecord } from '../core/record.ts';
 import type { PartStatus } from '../sandbox/part.ts';
 import { sandboxContext, sandboxUp, sandboxDown, sandboxStatus, selectParts, PARTS, GROUPS } from '../sandbox/index.ts';
 import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
+import { sandboxProfile, sandboxProfileText, writeSandboxProfile, profilePath } from '../sandbox/profile.ts';
+import type { Config } from '../core/config.ts';
+import type { LoadedProfile } from '../profile/load.ts';
+
+/** The embedded sandbox's profile, derived from the config (the same text `sandbox up` writes). */
+export const sandboxProfileOf = (cfg: Config): LoadedProfile => sandboxProfile(cfg);
+export const isSandboxProfile = (cfg: Config, lp: LoadedProfile): boolean => lp.source === profilePath(cfg) || lp.hash === sandboxProfile(cfg).hash;
+
+/** The sandbox's own commands record against the sandbox's profile. */
+const sbOpts = (cmd: Command, kind: string, cfg: Config) => runOpts(cmd, kind, cfg, sandboxProfileOf(cfg));
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -35,8 +45,9 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
+      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
         const statuses = await sandboxUp(sandboxContext(cfg, progress), parts);
+        progress(`profile: ${writeSandboxProfile(cfg)} (harness sandbox profile)`);
         rec.setData('parts', statuses);
         statuses.forEach((s) => rec.addCheck(partCheck(s)));
       }, printStatus);
@@ -48,7 +59,7 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
+      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
         rec.setData('stopped', await sandboxDown(sandboxContext(cfg, progress), parts));
       });
     });
@@ -59,11 +70,17 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
+      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
         const statuses = await sandboxStatus(sandboxContext(cfg), parts);
         rec.setData('parts', statuses);
         statuses.forEach((s) => rec.addCheck(partCheck(s)));
       }, printStatus);
+    });
+
+  sandbox.command('profile')
+    .description('print the profile that describes the sandbox (the file `sandbox up` writes to <sandbox dir>/profile.yaml); a starting point for your own')
+    .action((_o: unknown, cmd: Command) => {
+      process.stdout.write(sandboxProfileText(configFrom(cmd)));
     });
 
   sandbox.command('fault')
@@ -75,7 +92,7 @@ export function registerSandbox(program: Command): void {
       const cfg = configFrom(cmd);
       const set = parseFaultArgs(knobs); // exits 2 naming the knob before anything changes
       const ctx = sandboxContext(cfg);
-      process.exitCode = await runCommand(runOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
+      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
         const next = { ...(o.clear ? {} : readFaults(ctx.dir)), ...set };
         if (o.clear || knobs.length) writeFaults(ctx.dir, next);
         rec.setData('faults', next);

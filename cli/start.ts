@@ -9,7 +9,11 @@ import { runsDir } from '../core/config.ts';
 import { EXIT } from '../core/errors.ts';
 import type { CheckStatus, RunRecord } from '../core/record.ts';
 import { check } from '../verifiers/check.ts';
-import { promScalar } from '../sandbox/prom-api.ts';
+import { promScalar } from '../platform/prometheus.ts';
+import { httpClient } from '../platform/http.ts';
+import { withWindow } from '../verifiers/monitoring.ts';
+import { sandboxProfileOf } from './sandbox.ts';
+import type { Profile } from '../profile/schema.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 import type { Config } from '../core/config.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,13 +23,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * would be judged on its own start-up. Wait (bounded) until every platform target has been up for
  * the whole window; if it never is, the check runs anyway and reports what it sees.
  */
-async function steadyFor(cfg: Config, window: string, signal: AbortSignal, progress: (m: string) => void): Promise<void> {
+async function steadyFor(p: Profile, window: string, signal: AbortSignal, progress: (m: string) => void): Promise<void> {
   const w = Math.ceil(durationMs(window) / 1000);
-  const query = `min(min_over_time(up{platform="carbon"}[${w}s]))`;
+  const { prometheus, slis } = p.platform;
+  if (!prometheus || !slis) return;
+  // The profile's own health SLI at 100 % over the window: every component up throughout it.
+  const query = withWindow(slis.platformHealth, w);
+  const prom = httpClient('prometheus', prometheus);
   const deadline = Date.now() + (w + 30) * 1000;
   progress(`   waiting until every platform target has been up for ${w} s (the daily check's window)…`);
   while (Date.now() < deadline && !signal.aborted) {
-    if ((await promScalar(cfg.sandbox, query).catch(() => null)) === 1) return;
+    if (((await promScalar(prom, query).catch(() => null)) ?? 0) >= 100) return;
     await sleep(1000);
   }
   progress('   not steady yet; running the daily check anyway');
@@ -59,7 +67,8 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       ...(o.incidents ? ['--incidents', o.incidents] : []), ...(o.feedback ? ['--feedback', o.feedback] : [])] },
   ];
   let reportRecord: RunRecord | null = null;
-  const code = await runCommand(runOpts(cmd, 'start', cfg), async (ctx) => {
+  const lp = sandboxProfileOf(cfg);
+  const code = await runCommand(runOpts(cmd, 'start', cfg, lp), async (ctx) => {
     const done: Array<{ step: string; exit: number | null; runId?: string; status?: string }> = [];
     for (const [i, s] of steps.entries()) {
       if (ctx.signal.aborted) break;
@@ -77,7 +86,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       if (s.name === 'week-1 report') reportRecord = rec ?? null;
       // Nothing after a sandbox that did not come up can produce evidence worth reporting.
       if (s.name === 'sandbox up' && r.status !== EXIT.ok) break;
-      if (s.name === 'sandbox up') await steadyFor(cfg, o.window, ctx.signal, ctx.progress);
+      if (s.name === 'sandbox up') await steadyFor(lp.profile, o.window, ctx.signal, ctx.progress);
     }
   }, () => {
     const rr = reportRecord as RunRecord | null;

@@ -78,36 +78,12 @@ const SandboxSchema = z.strictObject({
   }).prefault({}),
 });
 
-/** The platform name records carry when they measured the embedded sandbox. */
-export const SANDBOX_PLATFORM = 'sandbox';
-
-/** The platform under test; every field defaults to the embedded sandbox. */
-const PlatformSchema = z.strictObject({
-  /**
-   * Every record names the platform it measured, so a report over a folder never mixes platforms.
-   * Required as soon as any address points away from the sandbox.
-   */
-  name: z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'expected a short name such as staging or prod-eu').optional(),
-  inferenceApiUrl: z.url().optional(),
-  kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1).optional(),
-  featureStoreUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
-}).superRefine((p, ctx) => {
-  const custom = p.inferenceApiUrl !== undefined || p.kafkaBrokers !== undefined || p.featureStoreUrl !== undefined;
-  if (custom && p.name === SANDBOX_PLATFORM) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${SANDBOX_PLATFORM}" is reserved for the embedded sandbox; name this platform (e.g. staging)` });
-  if (custom && p.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required when the platform is not the sandbox (it is written into every record)' });
-  if (!custom && p.name !== undefined && p.name !== SANDBOX_PLATFORM) ctx.addIssue({ code: 'custom', path: ['name'], message: `"${p.name}" names a platform but no address points at it; set inferenceApiUrl, kafkaBrokers or featureStoreUrl, or drop the name to measure the sandbox` });
-});
-
-
 /** Guards for chaos drills: where they may act and how much they may break at once. */
 const DrillsSchema = z.strictObject({
-  allowNamespaces: z.array(z.string().min(1)).default(['ml']),
-  /** kubeconfig contexts a drill may act on without --yes. */
+  /** kubeconfig contexts a drill may act on without --yes (where, and on which deployments, is the profile's platform.kubernetes). */
   allowContexts: z.array(z.string().min(1)).default(['carbon-sandbox']),
   maxPods: z.number().int().min(1).max(100).default(2),
   maxPercent: z.number().min(1).max(100).default(50),
-  /** kubeconfig of the cluster under test; default: the sandbox's (never $KUBECONFIG unless written here as `${KUBECONFIG}`). */
-  kubeconfig: z.string().optional(),
 });
 
 /** Distributed k6 runs through k6-operator (`--engine k6-operator`). */
@@ -118,13 +94,12 @@ const K6OperatorSchema = z.strictObject({
   runnerImage: z.string().min(1).default('grafana/k6:1.5.0'),
   /** Seconds beyond the scenario's own duration to wait for the TestRun to finish. */
   timeoutS: z.number().int().min(10).max(86_400).default(300),
-  /** kubeconfig of the cluster running k6-operator; default: drills.kubeconfig, then the sandbox's. */
+  /** kubeconfig of the cluster running k6-operator; default: the profile's platform.kubernetes.kubeconfig. */
   kubeconfig: z.string().optional(),
 });
 
 export const ConfigSchema = z.strictObject({
   sandbox: SandboxSchema.prefault({}),
-  platform: PlatformSchema.prefault({}),
   drills: DrillsSchema.prefault({}),
   k6Operator: K6OperatorSchema.prefault({}),
   /** Where records go; default: $CARBON_HARNESS_RUNS (set by `npm test` for its own folder), else `runs`. */
@@ -191,9 +166,4 @@ export function sandboxDir(cfg: Config): string {
 
 export function runsDir(cfg: Config, env = process.env): string {
   return resolve(projectRoot, cfg.runsDir ?? (env.CARBON_HARNESS_RUNS || 'runs'));
-}
-
-/** The name every record of this config carries (`sandbox` unless the platform is another). */
-export function platformName(cfg: Config): string {
-  return cfg.platform.name ?? SANDBOX_PLATFORM;
 }

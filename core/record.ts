@@ -31,8 +31,10 @@ export interface RunRecord {
   startedAt: string;
   endedAt: string | null;
   status: RunStatus;
-  /** The platform measured (`sandbox`, or the config's platform.name): reports never mix platforms. */
+  /** The platform measured (the profile's name): reports never mix platforms. */
   platform: string;
+  /** The profile the run measured through: its name, file and a hash of its text (never its secrets). */
+  profile?: { name: string; source: string; hash: string };
   argv: string[];
   checks: Check[];
   /** Why the run ended early or errored. */
@@ -69,12 +71,12 @@ export class RunRecorder {
   /** Set by commands whose verdict must not pass on missing evidence. */
   noDataFails = false;
 
-  constructor(runsRoot: string, kind: string, platform: string, argv: string[] = process.argv.slice(2)) {
+  constructor(runsRoot: string, kind: string, platform: string, argv: string[] = process.argv.slice(2), profile?: RunRecord['profile']) {
     const id = newRunId(kind);
     this.dir = join(runsRoot, id);
     this.record = {
       id, kind, startedAt: new Date().toISOString(), endedAt: null,
-      status: 'aborted', platform, argv, checks: [], data: {},
+      status: 'aborted', platform, ...(profile ? { profile } : {}), argv, checks: [], data: {},
     };
     mkdirSync(this.dir, { recursive: true });
     this.flush();

@@ -15,6 +15,8 @@ export interface RunOptions {
   runsDir: string;
   /** Written into the record: which platform this run measured. */
   platform: string;
+  /** Written into the record: the profile it ran against. */
+  profile?: RunRecord['profile'];
   json?: boolean;
   quiet?: boolean;
   /** Writes derived files (reports) from the finished record, whatever the output mode. */
@@ -45,7 +47,7 @@ export async function runCommand(
   body: (ctx: RunContext) => Promise<void>,
   print: (r: RunRecord) => void = () => {},
 ): Promise<number> {
-  const rec = new RunRecorder(opts.runsDir, opts.kind, opts.platform);
+  const rec = new RunRecorder(opts.runsDir, opts.kind, opts.platform, process.argv.slice(2), opts.profile);
   const ac = new AbortController();
   const cleanups: Array<() => Promise<void> | void> = [];
   const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${msg}\n`); };

@@ -1,15 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
-import { ensureCrds, storedCrd } from '../sandbox/crds.ts';
+import { CHAOS, requireKind } from '../platform/crds.ts';
 
-export const CHAOS = { group: 'chaos-mesh.org', version: 'v1alpha1', plural: 'podchaos' } as const;
+export { CHAOS };
 
-/** The CRDs the harness needs: no Chaos Mesh controller runs in the sandbox, but its API does. */
-export function chaosMeshCrds(): k8s.V1CustomResourceDefinition[] {
-  return [storedCrd('chaos-mesh.org', 'v1alpha1', 'PodChaos', 'podchaos'), storedCrd('chaos-mesh.org', 'v1alpha1', 'Schedule', 'schedules')];
-}
-
-export async function ensureChaosMeshCrds(kc: k8s.KubeConfig): Promise<void> {
-  await ensureCrds(kc, chaosMeshCrds());
+/** Chaos Mesh must be installed on the cluster: the harness never installs a CRD there. */
+export async function requireChaosMesh(kc: k8s.KubeConfig): Promise<void> {
+  await requireKind(kc, CHAOS, 'Chaos Mesh (https://chaos-mesh.org/docs/production-installation-using-helm/)');
 }
 
 export interface PodChaosSpec { namespace: string; labels: Record<string, string>; count: number; gracePeriod: number }

@@ -1,7 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../core/config.ts';
+import type { Profile } from '../profile/schema.ts';
+import { kafkajs } from '../platform/kafka.ts';
+import { httpClient } from '../platform/http.ts';
+import { alertmanagerAlerts } from '../platform/alertmanager.ts';
 import type { Check } from '../core/record.ts';
 import type { RunContext } from '../core/run.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
@@ -14,8 +18,8 @@ import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { PodTimeline } from './timeline.ts';
-import { drillKubeConfig, checkNamespace, checkSafety, kubeError } from './safety.ts';
-import { CHAOS, customApi, deletePodChaos, ensureChaosMeshCrds, followPodChaos, podChaos } from './chaos-mesh.ts';
+import { drillKubeConfig, checkTarget, checkSafety, kubeError } from './safety.ts';
+import { CHAOS, customApi, deletePodChaos, requireChaosMesh, followPodChaos, podChaos } from './chaos-mesh.ts';
 
 export interface PodKillPlan {
   namespace: string;
@@ -33,22 +37,22 @@ export interface PodKillPlan {
   alertWaitS: number;
 }
 
-/** Seed severity targets for detection: a critical alert is Sev1 (1 min), a warning Sev2 (5 min). */
-const DETECT_TARGET_S: Record<string, number> = { critical: 60, warning: 300 };
-
 const readyPod = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /**
  * Pod-kill drill: steady state → kill → recovery timeline → alert → lag → data integrity →
  * steady state. Every chaos object it creates is deleted however the drill ends.
  */
-export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunContext): Promise<void> {
+export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, run: RunContext): Promise<void> {
   const { rec, signal, progress } = run;
-  checkNamespace(cfg, plan.namespace);
-  const { kc, path } = drillKubeConfig(cfg);
+  const target = checkTarget(p, plan.namespace, plan.deployment);
+  const { kc, path } = drillKubeConfig(p);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
-  // Refuse early on the namespace, before any API call reveals anything about it.
-  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired: Number.MAX_SAFE_INTEGER, yes: plan.yes });
+  // Seed severity targets for detection (a critical alert is Sev1: 1 min; a warning Sev2: 5 min), the profile's.
+  const detectTargetS = (severity: string) => p.slos.alertDetectS[severity] ?? Math.max(...Object.values(p.slos.alertDetectS));
+  // Refuse early on the target and context, before any API call reveals anything about them.
+  const guard = { namespace: plan.namespace, deployment: plan.deployment, count: plan.count, yes: plan.yes };
+  checkSafety(cfg, p, kc, { ...guard, desired: Number.MAX_SAFE_INTEGER });
   let dep: k8s.V1Deployment;
   try { dep = await apps.readNamespacedDeployment({ name: plan.deployment, namespace: plan.namespace }); } catch (e) {
     throw kubeError(e, `deployment ${plan.namespace}/${plan.deployment}`, '--target');
@@ -63,7 +67,7 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   let pods: k8s.V1Pod[];
   try { pods = await timeline.start(); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
   if (!pods.length) throw new UsageError('--target', `selector ${selector} in namespace ${plan.namespace} matches no pods`);
-  checkSafety(cfg, kc, { namespace: plan.namespace, count: plan.count, desired, yes: plan.yes });
+  checkSafety(cfg, p, kc, { ...guard, desired });
   const victims = pods.filter(readyPod).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).slice(0, plan.count);
   rec.setData('plan', { ...plan, withLoad: plan.withLoad?.name, kubeconfig: path, context: kc.getCurrentContext(), selector, desired });
   rec.setData('recoverySloS', plan.recoverySloS);
@@ -82,9 +86,10 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
     passIf(readyBefore >= desired), { what: `${readyBefore} Ready of ${pods.length} pods`, how: `LIST pods ${selector}`, where }));
   if (readyBefore < desired) { progress('drill: steady state not met before the kill; nothing injected'); return; }
 
-  const isConsumer = plan.deployment === cfg.sandbox.consumers.group;
-  const ep = endpointsFor(cfg);
-  const kafka = new Kafka({ clientId: 'harness-drill', brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const isConsumer = target.consumer;
+  const k = p.platform.kafka;
+  const ep = endpointsFor(p);
+  const kafka = kafkajs(ep.kafka!, 'harness-drill', { retry: { retries: 3 } });
   const admin = kafka.admin();
   if (isConsumer) { await admin.connect(); run.onCleanup(() => admin.disconnect()); }
 
@@ -97,7 +102,7 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   }
 
   // Lag is sampled from just before the kill, so the timeline shows it rise and come back.
-  const lag = isConsumer ? new LagFollower(admin, cfg.sandbox.consumers.group, plan.lagTargetS, timeline) : null;
+  const lag = isConsumer ? new LagFollower(admin, k.consumerGroup, k.topics.prices, plan.lagTargetS, timeline) : null;
   if (lag) await lag.baseline();
   const killWall = Date.now();
   rec.setData('injected', true); // from here a failure leaves the platform changed: the run is aborted, not merely failed
@@ -111,7 +116,7 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
       try { await core.deleteNamespacedPod({ name: v.metadata!.name!, namespace: plan.namespace, gracePeriodSeconds: plan.gracePeriodS }); } catch (e) { throw kubeError(e, `pod ${v.metadata!.name}`, '--target'); }
     }
   } else {
-    await ensureChaosMeshCrds(kc);
+    await requireChaosMesh(kc);
     chaosName = `carbon-pod-kill-${Date.now().toString(36)}`;
     const created = chaosName;
     // Registered before the create: an interrupt between the two must still clean up.
@@ -142,7 +147,8 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   }
 
   progress('drill: waiting for the alert notification…');
-  const { alert, others: otherAlerts } = await waitForAlert(cfg, killWall, plan.alertWaitS, plan.deployment, signal);
+  const alertSpec = p.drill.alert;
+  const { alert, others: otherAlerts, where: alertWhere, how: alertHow } = await waitForAlert(p, killWall, plan.alertWaitS, plan.deployment, signal);
   if (alert) timeline.mark('alert-notified', `${alert.name} (${alert.severity})`);
 
   let loadResult: ScenarioResult | null = null;
@@ -185,9 +191,9 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
       }));
   }
   rec.addCheck(alert
-    ? check('drill.alert', `alert notified: ${alert.name}`, `<=${DETECT_TARGET_S[alert.severity] ?? 300}s`, round(alert.afterS, 2), 's',
-      passIf(alert.afterS <= (DETECT_TARGET_S[alert.severity] ?? 300)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alert.where })
-    : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `Alertmanager webhook notifications recorded by the alert sink; an alert counts when it started after the kill and a ${WORKLOAD_LABELS.join('/')} label names ${plan.deployment}`, where: alertSinkUrl(cfg) }));
+    ? check('drill.alert', `alert notified: ${alert.name}`, `<=${detectTargetS(alert.severity)}s`, round(alert.afterS, 2), 's',
+      passIf(alert.afterS <= detectTargetS(alert.severity)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere })
+    : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere }));
   if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
   // As in the gate: a starved load generator beside a failing load check cannot blame the platform.
   const starved = saturation(rec.record.checks);
@@ -195,7 +201,8 @@ export async function podKillDrill(cfg: Config, plan: PodKillPlan, run: RunConte
   if (isConsumer && !signal.aborted) {
     progress('drill: checking that no data was lost…');
     await sleep(10_000, undefined, { signal });
-    const checks: Check[] = await integrityChecks(kafka, ep.featureStore, { from: killWall - 5000, to: Math.max(restoredWall, killWall) + 5000 }, ep.kafkaBrokers.join(','), cfg.sandbox.consumers.group, signal);
+    const checks: Check[] = await integrityChecks(kafka, ep.featureStore, { from: killWall - 5000, to: Math.max(restoredWall, killWall) + 5000 }, `${ep.kafkaBrokers.join(',')} → ${ep.featureStoreWhere}`,
+      { topic: k.topics.prices, group: k.consumerGroup, contract: k.contract, queries: p.platform.featureStore.queries }, signal);
     for (const c of checks) rec.addCheck({ ...c, id: c.id.replace(/^daily\./, 'drill.') });
   }
 
@@ -226,10 +233,10 @@ class LagFollower {
   before = 0;
   private prev: GroupLag | null = null;
 
-  constructor(private admin: Admin, private group: string, private targetS: number, private timeline: PodTimeline) {}
+  constructor(private admin: Admin, private group: string, private topic: string, private targetS: number, private timeline: PodTimeline) {}
 
   private async sample(): Promise<{ behind: number; rate: number }> {
-    const now = await sampleLag(this.admin, this.group, 'commodity-prices');
+    const now = await sampleLag(this.admin, this.group, this.topic);
     const rate = this.prev ? (totalEnds(now.ends) - totalEnds(this.prev.ends)) / Math.max(0.001, (now.at - this.prev.at) / 1000) : 0;
     this.prev = now;
     return { behind: now.total, rate };
@@ -268,49 +275,79 @@ class LagFollower {
   }
 }
 
-const alertSinkUrl = (cfg: Config) => `http://${cfg.sandbox.host}:${cfg.sandbox.ports.alertSink}/alerts`;
-
-/** One webhook notification as the alert sink keeps it (Alertmanager's webhook payload, plus when it arrived). */
+/** One webhook notification as a receiver log keeps it (Alertmanager's webhook payload, plus when it arrived). */
 export interface Notification { status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }
 
-/** Labels by which an alert names the workload it is about (the sandbox's rules set `workload`). */
-const WORKLOAD_LABELS = ['workload', 'deployment', 'job', 'app'];
+export interface AlertMatch { workloadLabels: string[]; labels: Record<string, string> }
+
+const DEFAULT_MATCH: AlertMatch = { workloadLabels: ['workload', 'deployment', 'job', 'app'], labels: {} };
 
 /**
  * The alert the kill caused: firing, reached the receiver after the kill, started no earlier than
- * (2 s before) the kill, and naming the killed workload in one of WORKLOAD_LABELS. Any other alert
- * firing meanwhile (a latency warning, another workload's) was not caused by it and is only listed.
+ * (2 s before) the kill, carrying the profile's labels, and naming the killed workload in one of
+ * its workload labels. Any other alert firing meanwhile was not caused by it and is only listed.
  */
-export function alertForKill(list: Notification[], sinceWall: number, workload: string): { hit: { name: string; severity: string; afterS: number } | null; others: string[] } {
+export function alertForKill(list: Notification[], sinceWall: number, workload: string, match: AlertMatch = DEFAULT_MATCH): { hit: { name: string; severity: string; afterS: number } | null; others: string[] } {
   const others: string[] = [];
   for (const n of list) {
     const at = Date.parse(n.receivedAt);
     if (at < sinceWall || n.status !== 'firing') continue;
     for (const a of n.alerts) {
       if (a.status !== 'firing' || Date.parse(a.startsAt) < sinceWall - 2000) continue;
-      if (WORKLOAD_LABELS.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000 }, others };
+      const labelled = Object.entries(match.labels).every(([k, v]) => a.labels[k] === v);
+      if (labelled && match.workloadLabels.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000 }, others };
       others.push(`${a.labels.alertname ?? '?'}${a.labels.workload ? ` (${a.labels.workload})` : ''}`);
     }
   }
   return { hit: null, others };
 }
 
-async function waitForAlert(cfg: Config, sinceWall: number, waitS: number, workload: string, signal: AbortSignal): Promise<{ alert: { name: string; severity: string; afterS: number; where: string } | null; others: string[] }> {
-  const url = alertSinkUrl(cfg);
+interface AlertWait { alert: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string }
+
+/**
+ * Waits for the alert where the profile says notifications are seen: a receiver's log of webhook
+ * notifications (when it arrived there), or Alertmanager's API (when it was first seen active there,
+ * polled every 500 ms).
+ */
+async function waitForAlert(p: Profile, sinceWall: number, waitS: number, workload: string, signal: AbortSignal): Promise<AlertWait> {
+  const spec = p.drill.alert;
+  let read: () => Promise<Notification[]>;
+  let where: string;
+  let how: string;
+  if (spec.source === 'alertmanager') {
+    if (!p.platform.alertmanager) throw new UsageError('drill.alert.source', `profile "${p.name}" names no Alertmanager (platform.alertmanager) to watch for the alert`);
+    const am = httpClient('alertmanager', p.platform.alertmanager);
+    where = am.url;
+    how = 'Alertmanager GET /api/v2/alerts?active=true, every 500 ms; time = first seen active';
+    const firstSeen = new Map<string, string>();
+    read = async () => {
+      const now = new Date().toISOString();
+      const active = await alertmanagerAlerts(am, { active: true });
+      for (const a of active) if (!firstSeen.has(a.fingerprint)) firstSeen.set(a.fingerprint, now);
+      return active.map((a) => ({ status: 'firing', receivedAt: firstSeen.get(a.fingerprint)!, alerts: [{ status: 'firing', labels: a.labels, startsAt: a.startsAt }] }));
+    };
+  } else {
+    const url = spec.source;
+    where = url;
+    how = 'webhook notifications kept by the receiver at drill.alert.source; time = when the notification arrived';
+    read = async () => {
+      const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return (await r.json()) as Notification[];
+    };
+  }
   const deadline = sinceWall + waitS * 1000;
   let others: string[] = [];
   // Looks at least once: the notification may have arrived while recovery and lag were followed.
   for (let first = true; first || (Date.now() < deadline && !signal.aborted); first = false) {
     let list: Notification[];
-    try {
-      list = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as Notification[];
-    } catch (e) {
-      throw new InfraError(`alert sink unreachable: ${(e as Error).message}`, 'alert-sink');
+    try { list = await read(); } catch (e) {
+      throw new InfraError(`alerts unreadable at ${where}: ${(e as Error).message}`, spec.source === 'alertmanager' ? 'alertmanager' : 'alert receiver');
     }
-    const r = alertForKill(list, sinceWall, workload);
+    const r = alertForKill(list, sinceWall, workload, spec);
     others = r.others;
-    if (r.hit) return { alert: { ...r.hit, where: url }, others };
+    if (r.hit) return { alert: r.hit, others, where, how };
     await sleep(500);
   }
-  return { alert: null, others };
+  return { alert: null, others, where, how };
 }

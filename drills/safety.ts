@@ -1,27 +1,22 @@
-import * as k8s from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
+import type * as k8s from '@kubernetes/client-node';
 import type { Config } from '../core/config.ts';
+import type { Profile } from '../profile/schema.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
-import { kubeconfigPath } from '../sandbox/kube.ts';
-import { sandboxDir } from '../core/config.ts';
+import { kubeConfig, deployments } from '../platform/kube.ts';
 
 /**
- * The cluster a drill acts on: the configured kubeconfig, else the sandbox's. Never `$KUBECONFIG`
- * or `~/.kube/config` implicitly: a drill deletes pods, so the cluster is named in the config
- * (`drills.kubeconfig: ${KUBECONFIG}` says so explicitly) or it is the sandbox.
+ * The cluster a drill acts on: the profile's kubeconfig and context. Never `$KUBECONFIG` or
+ * `~/.kube/config` implicitly: a drill deletes pods, so the cluster is named in the profile.
  */
-export function drillKubeConfig(cfg: Config): { kc: k8s.KubeConfig; path: string } {
-  const path = cfg.drills.kubeconfig ?? kubeconfigPath({ dir: sandboxDir(cfg) });
-  if (!existsSync(path)) throw new InfraError(`no kubeconfig at ${path}: start the sandbox's Kubernetes part (harness sandbox up --only kube) or set drills.kubeconfig`, 'kube');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(path);
-  return { kc, path };
+export function drillKubeConfig(p: Profile): { kc: k8s.KubeConfig; path: string } {
+  if (!p.platform.kubernetes) throw new UsageError('platform.kubernetes', `profile "${p.name}" names no Kubernetes cluster; a drill needs one`);
+  return kubeConfig(p.platform.kubernetes);
 }
 
 /** Every guard runs before anything is touched; each refusal names what to change. */
-export function checkSafety(cfg: Config, kc: k8s.KubeConfig, o: { namespace: string; count: number; desired: number; yes: boolean }): void {
+export function checkSafety(cfg: Config, p: Profile, kc: k8s.KubeConfig, o: { namespace: string; deployment: string; count: number; desired: number; yes: boolean }): void {
   const d = cfg.drills;
-  checkNamespace(cfg, o.namespace);
+  checkTarget(p, o.namespace, o.deployment);
   const context = kc.getCurrentContext();
   if (!d.allowContexts.includes(context) && !o.yes) {
     throw new UsageError('--yes', `kubeconfig context "${context}" is not in drills.allowContexts (${d.allowContexts.join(', ')}); pass --yes to act on it anyway`);
@@ -32,12 +27,18 @@ export function checkSafety(cfg: Config, kc: k8s.KubeConfig, o: { namespace: str
   if (pct > d.maxPercent) throw new UsageError('--count', `${o.count} of ${o.desired} replicas is ${pct.toFixed(0)} %, over the blast-radius cap drills.maxPercent=${d.maxPercent}`);
 }
 
-/** The allowlist needs no cluster: it is checked before a kubeconfig is even read. */
-export function checkNamespace(cfg: Config, namespace: string): void {
-  const d = cfg.drills;
-  if (!d.allowNamespaces.includes(namespace)) {
-    throw new UsageError('-n/--namespace', `namespace "${namespace}" is not in drills.allowNamespaces (${d.allowNamespaces.join(', ')}); add it to the config to allow drills there`);
+/** A drill may only target a deployment the profile lists with `drill: true`; checked before a kubeconfig is even read. */
+export function checkTarget(p: Profile, namespace: string, deployment: string): { consumer: boolean; replicas: number } {
+  const all = p.platform.kubernetes ? deployments(p.platform.kubernetes) : [];
+  const allowed = all.filter((x) => x.drill);
+  if (!allowed.some((x) => x.namespace === namespace)) {
+    throw new UsageError('-n/--namespace', `namespace "${namespace}" has no deployment drills may target in profile "${p.name}" (drill: true under platform.kubernetes.namespaces; allowed: ${allowed.map((x) => `${x.namespace}/${x.name}`).join(', ') || 'none'})`);
   }
+  const hit = allowed.find((x) => x.namespace === namespace && x.name === deployment);
+  if (!hit) {
+    throw new UsageError('--target', `deployment ${namespace}/${deployment} is not one drills may target in profile "${p.name}" (allowed: ${allowed.map((x) => `${x.namespace}/${x.name}`).join(', ')}; set drill: true under platform.kubernetes.namespaces.${namespace}.deployments)`);
+  }
+  return hit;
 }
 
 /** A kube API failure: unreachable is exit 3; "not found" is the user's target, exit 2. */

@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { priceProducer, producePrices, startFollowing, follow as followPipeline, type RunData } from './lib/kafka.ts';
-import { executorFor, executorMs, durationMs, summaryOutputs, warmupExecutor, type ArrivalExecutor } from './lib/platform.ts';
+import { executorFor, topicFor, executorMs, durationMs, summaryOutputs, warmupExecutor, type ArrivalExecutor } from './lib/platform.ts';
 
 const definition: ArrivalExecutor = {
   "executor": "constant-arrival-rate",
@@ -26,7 +26,7 @@ export const options: Options = {
   scenarios: {
     'consumer-lag-warmup': { ...warmupExecutor(executor, WARMUP), exec: 'warmup' },
     'consumer-lag': { ...executor, exec: 'iteration', startTime: WARMUP },
-    // One VU follows the run's messages to ml-predictions for end-to-end latency and delivery.
+    // One VU follows the run's messages to predictions for end-to-end latency and delivery.
     'consumer-lag-follow': {
       executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'follow',
       maxDuration: `${Math.ceil((durationMs(WARMUP) + executorMs(executor)) / 1000) + 15 + 30}s`,
@@ -50,10 +50,10 @@ export const options: Options = {
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
 };
 
-const producer = priceProducer("commodity-prices");
+const producer = priceProducer(topicFor("prices"));
 
 export function setup(): RunData {
-  return startFollowing("commodity-prices", "ml-predictions");
+  return startFollowing(topicFor("prices"), topicFor("predictions"));
 }
 
 export function iteration(data: RunData): void {
@@ -67,7 +67,7 @@ export function warmup(data: RunData): void {
 
 export function follow(data: RunData): void {
   followPipeline({
-    data, scenario: 'consumer-lag', pricesTopic: "commodity-prices", predictionsTopic: "ml-predictions",
+    data, scenario: 'consumer-lag', pricesTopic: topicFor("prices"), predictionsTopic: topicFor("predictions"),
     loadMs: durationMs(WARMUP) + executorMs(executor), graceMs: 15_000,
   });
 }

@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import http from 'k6/http';
-import { COMMODITIES, INFERENCE_API_URL, executorFor, summaryOutputs, warmupExecutor, type ArrivalExecutor } from './lib/platform.ts';
+import { COMMODITIES, INFERENCE_API_URL, INFERENCE_HEADERS, inferenceBody, executorFor, summaryOutputs, warmupExecutor, type ArrivalExecutor } from './lib/platform.ts';
 
 const definition: ArrivalExecutor = {
   "executor": "constant-arrival-rate",
@@ -43,8 +43,8 @@ export const options: Options = {
 
 export function iteration(): void {
   const commodity = COMMODITIES[exec.scenario.iterationInTest % COMMODITIES.length];
-  http.request("POST", `${INFERENCE_API_URL}/v1/predict`, JSON.stringify({ commodity }), {
-    headers: { 'content-type': 'application/json' },
+  http.request("POST", `${INFERENCE_API_URL}/v1/predict`, inferenceBody(commodity), {
+    headers: INFERENCE_HEADERS,
   });
 }
 

@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { priceProducer, producePrices, type RunData } from './lib/kafka.ts';
-import { executorFor, summaryOutputs, type ArrivalExecutor } from './lib/platform.ts';
+import { executorFor, topicFor, summaryOutputs, type ArrivalExecutor } from './lib/platform.ts';
 
 const definition: ArrivalExecutor = {
   "executor": "constant-arrival-rate",
@@ -37,7 +37,7 @@ export const options: Options = {
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'],
 };
 
-const producer = priceProducer("commodity-prices");
+const producer = priceProducer(topicFor("prices"));
 
 export function setup(): RunData {
   return { run: Date.now(), groupId: '' };

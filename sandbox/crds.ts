@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { CHAOS, CHAOS_SCHEDULE, TESTRUN } from '../platform/crds.ts';
 
 /**
  * A CRD for a kind whose controller cannot run in the sandbox (Chaos Mesh, k6-operator): enough
@@ -36,6 +37,8 @@ export async function ensureCrds(kc: k8s.KubeConfig, crds: k8s.V1CustomResourceD
   }
 }
 
+export { TESTRUN };
 /** k6-operator's TestRun: `--engine k6-operator` creates them; no operator runs here. */
-export const TESTRUN = { group: 'k6.io', version: 'v1alpha1', plural: 'testruns' } as const;
-export const testRunCrd = () => storedCrd(TESTRUN.group, TESTRUN.version, 'TestRun', TESTRUN.plural);
+export const testRunCrd = () => storedCrd(TESTRUN.group, TESTRUN.version, TESTRUN.kind, TESTRUN.plural);
+/** Chaos Mesh's PodChaos and Schedule: no Chaos Mesh controller runs in the sandbox, but its API does. */
+export const chaosMeshCrds = () => [CHAOS, CHAOS_SCHEDULE].map((k) => storedCrd(k.group, k.version, k.kind, k.plural));

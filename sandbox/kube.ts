@@ -18,8 +18,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { ensureChaosMeshCrds } from '../drills/chaos-mesh.ts';
-import { ensureCrds, testRunCrd } from './crds.ts';
+import { ensureCrds, testRunCrd, chaosMeshCrds } from './crds.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
@@ -444,7 +443,7 @@ async function start(ctx: SandboxContext): Promise<void> {
   }, 60_000);
   step(`${sb.kube.nodes} kwok node(s) Ready; deployments applied in namespace ${KUBE_NAMESPACE}`);
   // No Chaos Mesh controller runs here, but its API does: drills create PodChaos objects against it.
-  await ensureChaosMeshCrds(kubeConfig(ctx));
+  await ensureCrds(kubeConfig(ctx), chaosMeshCrds());
   // Likewise k6-operator's TestRun, for `--engine k6-operator`.
   await ensureCrds(kubeConfig(ctx), [testRunCrd()]);
   step('Chaos Mesh (PodChaos, Schedule) and k6-operator (TestRun) CRDs installed');

@@ -1,22 +1,42 @@
 import type pg from 'pg';
-import type { Config } from '../core/config.ts';
-import { pgConnection } from '../sandbox/postgres.ts';
+import type { InferenceProfile, Profile } from '../profile/schema.ts';
+import { kafkaConn, type KafkaConn } from '../platform/kafka.ts';
+import { pgConfig, describePg } from '../platform/postgres.ts';
 
-/** Where the named endpoints of a scenario live. Default: the embedded sandbox. */
+/** Where the named endpoints of a scenario live, resolved from the platform profile. */
 export interface Endpoints {
   inferenceApi: string;
+  /** The profile's request template and TLS (scenarios give their own path and method). */
+  inference?: Pick<InferenceProfile, 'request' | 'tls'>;
+  inferenceHealthPath?: string;
   kafkaBrokers: string[];
+  /** Brokers with TLS and SASL; default: plain TCP to kafkaBrokers. */
+  kafka?: KafkaConn;
+  /** Topic names by role: scenarios name `prices` and `predictions`, the profile names the topics. */
+  topics?: { prices: string; predictions: string };
   featureStore: pg.ClientConfig;
+  /** The feature store's URL with the password masked, for evidence. */
+  featureStoreWhere?: string;
+  /** The query the feature-store scenario runs when it names none of its own. */
+  representativeQuery?: string;
   commodities: string[];
 }
 
-export function endpointsFor(cfg: Config): Endpoints {
-  const sb = cfg.sandbox;
-  const p = cfg.platform;
+export function endpointsFor(p: Profile): Endpoints {
+  const { kafka, featureStore, inferenceApi } = p.platform;
   return {
-    inferenceApi: p.inferenceApiUrl ?? `http://${sb.host}:${sb.ports.inferenceApi}`,
-    kafkaBrokers: p.kafkaBrokers ?? [`${sb.host}:${sb.ports.kafka}`],
-    featureStore: p.featureStoreUrl ? { connectionString: p.featureStoreUrl } : pgConnection(sb),
-    commodities: sb.priceFeed.commodities,
+    inferenceApi: inferenceApi.url.replace(/\/+$/, ''),
+    inference: { request: inferenceApi.request, tls: inferenceApi.tls },
+    inferenceHealthPath: inferenceApi.healthPath,
+    kafkaBrokers: kafka.brokers,
+    kafka: kafkaConn(kafka),
+    topics: kafka.topics,
+    featureStore: pgConfig(featureStore),
+    featureStoreWhere: describePg(featureStore.url),
+    representativeQuery: featureStore.queries.representative,
+    commodities: inferenceApi.commodities,
   };
 }
+
+/** A topic role (`prices`, `predictions`) as this platform names it; any other name is taken as given. */
+export const topicName = (ep: Endpoints, t: string) => (ep.topics && (t === 'prices' || t === 'predictions') ? ep.topics[t] : t);

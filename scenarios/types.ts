@@ -35,9 +35,12 @@ export type Target =
    * ml-predictions. `acks` defaults to all (every in-sync replica); `recordBytes` pads each message's
    * value to that size (benchmarks compare at a fixed record size).
    */
-  | { kind: 'kafka-produce'; topic: string; batchSize: number; followTo?: 'ml-predictions'; acks?: 'all' | 'leader'; recordBytes?: number }
-  /** xk6-sql `db.query` against the feature store. */
-  | { kind: 'sql'; endpoint: 'feature-store'; query: string };
+  | { kind: 'kafka-produce'; topic: TopicRef; batchSize: number; followTo?: TopicRef; acks?: 'all' | 'leader'; recordBytes?: number }
+  /** xk6-sql `db.query` against the feature store; without a query, the profile's representative one. */
+  | { kind: 'sql'; endpoint: 'feature-store'; query?: string };
+
+/** A topic by its role in the platform (`prices`, `predictions`: the profile names them), or by name. */
+export type TopicRef = 'prices' | 'predictions' | (string & {});
 
 export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: Duration };
 

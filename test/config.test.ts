@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert';
 import { writeFileSync, mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseConfig, loadConfig, platformName, runsDir } from '../core/config.ts';
+import { parseConfig, loadConfig, runsDir } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import { drillKubeConfig } from '../drills/safety.ts';
+import { sandboxProfile } from '../sandbox/profile.ts';
 import { UsageError } from '../core/errors.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -51,14 +52,6 @@ test('a malformed YAML file is a usage error naming the file', () => {
   assert.match(usageField(() => loadConfig(f)), f);
 });
 
-test('records name their platform: the sandbox by default; another platform must be named, and "sandbox" is reserved', () => {
-  assert.is(platformName(parseConfig({})), 'sandbox');
-  assert.is(platformName(parseConfig({ platform: { name: 'staging', inferenceApiUrl: 'http://api.staging:8080' } })), 'staging');
-  assert.is(usageField(() => parseConfig({ platform: { inferenceApiUrl: 'http://api.staging:8080' } })), 'config: platform.name');
-  assert.is(usageField(() => parseConfig({ platform: { name: 'sandbox', kafkaBrokers: ['k:9092'] } })), 'config: platform.name');
-  assert.is(usageField(() => parseConfig({ platform: { name: 'staging' } })), 'config: platform.name');
-});
-
 test('runs folder: the config\'s runsDir, else $CARBON_HARNESS_RUNS (npm test\'s own folder), else runs/', () => {
   assert.is(runsDir(parseConfig({}), {}), join(projectRoot, 'runs'));
   assert.is(runsDir(parseConfig({}), { CARBON_HARNESS_RUNS: '/tmp/test-runs' }), '/tmp/test-runs');
@@ -66,20 +59,18 @@ test('runs folder: the config\'s runsDir, else $CARBON_HARNESS_RUNS (npm test\'s
   assert.is(usageField(() => parseConfig({ runsDir: '' })), 'config: runsDir');
 });
 
-test('drills never pick up $KUBECONFIG implicitly: the configured kubeconfig, else the sandbox\'s', () => {
+test('drills never pick up $KUBECONFIG implicitly: the profile\'s kubeconfig and context', () => {
   const other = join(tmp, 'other-kubeconfig');
-  writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://10.0.0.1:6443"}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\ncurrent-context: prod\nusers: [{name: u, user: {}}]\n');
-  const sandboxKubeconfig = join(tmp, 'sandbox-dir', 'kube', 'kubeconfig');
-  mkdirSync(dirname(sandboxKubeconfig), { recursive: true });
-  writeFileSync(sandboxKubeconfig, readFileSync(other, 'utf8').replaceAll('prod', 'carbon-sandbox'));
+  writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: [{name: prod, cluster: {server: "https://10.0.0.1:6443"}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}, {name: stage, context: {cluster: prod, user: u}}]\ncurrent-context: prod\nusers: [{name: u, user: {}}]\n');
   const saved = process.env.KUBECONFIG;
-  process.env.KUBECONFIG = other;
+  process.env.KUBECONFIG = join(tmp, 'elsewhere');
   try {
-    const { path, kc } = drillKubeConfig(parseConfig({ sandbox: { dir: join(tmp, 'sandbox-dir') } }));
-    assert.is(path, sandboxKubeconfig);
-    assert.is(kc.getCurrentContext(), 'carbon-sandbox');
-    // Named in the config, it is used (and the context allowlist then guards it).
-    assert.is(drillKubeConfig(parseConfig({ drills: { kubeconfig: other } })).kc.getCurrentContext(), 'prod');
+    const base = sandboxProfile(parseConfig({ sandbox: { dir: join(tmp, 'sandbox-dir') } })).profile;
+    assert.is(base.platform.kubernetes!.kubeconfig, join(tmp, 'sandbox-dir', 'kube', 'kubeconfig'));
+    const named = { ...base, platform: { ...base.platform, kubernetes: { ...base.platform.kubernetes!, kubeconfig: other, context: 'stage' } } };
+    assert.is(drillKubeConfig(named).kc.getCurrentContext(), 'stage');
+    const none = { ...base, platform: { ...base.platform, kubernetes: undefined } };
+    assert.is(usageField(() => drillKubeConfig(none)), 'platform.kubernetes');
   } finally {
     if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved;
   }

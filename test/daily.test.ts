@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliAsync, clearFaults, ctx, eventually, sb } from './support.ts';
+import { cli, cliAsync, clearFaults, ctx, eventually, sb, profile, writeProfile } from './support.ts';
 import { describeGroup } from './kafka-tools.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar, alertmanagerAlerts } from '../sandbox/prom-api.ts';
@@ -193,11 +193,11 @@ daily('stopped consumers: replicas 1/3 fails', async () => {
 
 daily('feature freshness: passes while consumers update features, fails once they have all stopped', async () => {
   const opts = { queryTargetMs: 5000, freshnessS: 3 };
-  const fresh = (await featureStoreChecks(pgConnection(sb), 'sandbox', opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
+  const fresh = (await featureStoreChecks(pgConnection(sb), 'sandbox', profile.platform.featureStore.queries, opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
   assert.is(fresh.status, 'pass', fresh.evidence.what);
   await stopConsumers(0);
   await sleep(6_000);
-  const stale = (await featureStoreChecks(pgConnection(sb), 'sandbox', opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
+  const stale = (await featureStoreChecks(pgConnection(sb), 'sandbox', profile.platform.featureStore.queries, opts)).find((c) => c.id === 'daily.feature-store.freshness')!;
   assert.is(stale.status, 'fail');
   assert.ok((stale.observed as number) >= 3, `newest update ${stale.observed} s ago`);
 });
@@ -270,7 +270,7 @@ daily('a lock held on the features table: the feature-store query latency check 
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE features IN ACCESS EXCLUSIVE MODE');
     const release = sleep(5_500).then(() => locker.query('COMMIT'));
-    const checks = await featureStoreChecks(pgConnection(sb), 'sandbox', { queryTargetMs: 5000, freshnessS: 60 });
+    const checks = await featureStoreChecks(pgConnection(sb), 'sandbox', profile.platform.featureStore.queries, { queryTargetMs: 5000, freshnessS: 60 });
     await release;
     const q = checks.find((c) => c.id === 'daily.feature-store.query-latency')!;
     assert.is(q.status, 'fail');
@@ -330,10 +330,16 @@ daily('failing batch workflows: the workflow success rate fails', async () => {
   assert.ok((w.observed as number) < 99);
 });
 
-daily('an unreachable feature store and Kafka: connectivity and reachability fail, nothing else is attempted against them', () => {
-  const f = join(mkdtempSync(join(tmpdir(), 'daily-')), 'fs-down.yaml');
-  writeFileSync(f, 'platform:\n  name: unreachable\n  featureStoreUrl: postgres://carbon:carbon@127.0.0.1:1/features\n  kafkaBrokers: ["127.0.0.1:1"]\n');
-  const r = cli(['--json', '--quiet', '-c', f, 'check', 'daily', '--window', '5s']);
+daily('an unreachable feature store, Kafka and Prometheus: each check fails or errors naming the profile\'s address, never the sandbox\'s data', () => {
+  const f = writeProfile((p) => {
+    p.name = 'unreachable';
+    p.platform.featureStore.url = 'postgres://carbon:carbon@127.0.0.1:1/features';
+    p.platform.kafka.brokers = ['127.0.0.1:1'];
+    p.platform.prometheus = { url: 'http://127.0.0.1:2' };
+    p.platform.alertmanager = { url: 'http://127.0.0.1:3' };
+    delete p.platform.kubernetes;
+  });
+  const r = cli(['--json', '--quiet', '--profile', f, 'check', 'daily', '--window', '5s']);
   const rec = JSON.parse(r.stdout) as RunRecord;
   assert.is(r.code, 1);
   const c = rec.checks.find((x) => x.id === 'daily.feature-store.connectivity')!;
@@ -343,13 +349,22 @@ daily('an unreachable feature store and Kafka: connectivity and reachability fai
   assert.is(k.status, 'fail');
   assert.is(k.evidence.where, '127.0.0.1:1');
   assert.not.ok(rec.checks.some((x) => x.id === 'daily.kafka.throughput'));
-  // Another platform is never judged on the sandbox's Prometheus, Alertmanager or cluster.
   assert.is(rec.platform, 'unreachable');
-  for (const id of ['daily.platform-health', 'daily.uptime', 'daily.error-rate', 'daily.critical-alerts', 'daily.kube.replicas']) {
+  assert.is(rec.profile?.source, f, 'the record names the profile it ran against');
+  assert.match(rec.profile?.hash ?? '', /^[0-9a-f]{16}$/);
+  // Monitoring is the profile's: an unreachable Prometheus is an error naming its address.
+  for (const id of ['daily.platform-health', 'daily.uptime', 'daily.error-rate', 'daily.dashboards.fresh']) {
     const m = rec.checks.find((x) => x.id === id)!;
-    assert.is(m.status, 'no-data', id);
-    assert.match(m.evidence.what, 'the sandbox\'s are not this platform\'s evidence');
+    assert.is(m.status, 'error', id);
+    assert.is(m.evidence.where, 'http://127.0.0.1:2', id);
+    assert.match(m.evidence.what, '127.0.0.1:2');
   }
+  const am = rec.checks.find((x) => x.id === 'daily.critical-alerts')!;
+  assert.is(am.status, 'error');
+  assert.is(am.evidence.where, 'http://127.0.0.1:3');
+  const kube = rec.checks.find((x) => x.id === 'daily.kube.replicas')!;
+  assert.is(kube.status, 'no-data');
+  assert.match(kube.evidence.what, 'names no Kubernetes cluster');
 });
 
 daily('a bad --window is a usage error', () => {
@@ -360,7 +375,7 @@ daily('a bad --window is a usage error', () => {
 
 /** The daily crash check alone, as `check daily` runs it. */
 const crashCheck = async (kc: k8s.KubeConfig) => (await kubeChecks(kc, KUBE_NAMESPACE, 'prediction-consumer', 3, sb.consumers.replicas,
-  { scalar: (q) => promScalar(sb, q), where: 'sandbox prometheus' })).find((c) => c.id === 'daily.kube.crashes')!;
+  { scalar: (q) => promScalar(sb, q), where: 'sandbox prometheus', sli: profile.platform.slis!.podRestarts5m! })).find((c) => c.id === 'daily.kube.crashes')!;
 
 // Last in the file: four crashes keep the 5-minute crash window (and the PodCrashLooping alert) busy.
 daily('a pod crash-looping: 3 crashes in 5 min pass at the seed\'s threshold, the 4th fails it (kube-state-metrics\' restart counter)', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { cli, cliAsync, clearFaults, ctx, cfg, eventually, sb } from './support.ts';
+import { cli, cliAsync, clearFaults, ctx, cfg, eventually, sb, writeProfile } from './support.ts';
 import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
 import { runsDir } from '../core/config.ts';
 import { writeFaults } from '../sandbox/faults.ts';
@@ -149,26 +149,26 @@ if (!enabled) {
     const emu = new ChaosMeshPodKillEmulator(kc, KUBE_NAMESPACE);
     emu.start();
     try {
-      const f = join(tmp, 'sink-down.yaml');
-      writeFileSync(f, 'sandbox:\n  ports:\n    alertSink: 18999\n');
-      const r = await cliAsync(['--json', '--quiet', '-c', f, 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--alert-wait', '5s']);
+      const f = writeProfile((p) => { p.name = 'sink-down'; p.drill!.alert!.source = 'http://127.0.0.1:18999/alerts'; });
+      const r = await cliAsync(['--json', '--quiet', '--profile', f, 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--alert-wait', '5s']);
       assert.is(r.code, 3, r.stderr);
       const rec = JSON.parse(r.stdout) as RunRecord;
       assert.is(rec.status, 'aborted');
-      assert.match(rec.error ?? '', 'alert sink unreachable');
+      assert.match(rec.error ?? '', 'alerts unreadable at http://127.0.0.1:18999/alerts');
       assert.is(emu.applied.length, 1, 'the chaos was injected before the failure');
       assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
     } finally { emu.stop(); }
   });
 
-  drill('refusals: namespace outside the allowlist (2), no such target (2), unreachable API server (3); nothing deleted', async () => {
+  drill('refusals: a namespace or deployment the profile does not offer to drills (2), unreachable API server (3); nothing deleted', async () => {
     const before = await podNames();
     const ns = cli(['drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '-n', 'kube-system']);
     assert.is(ns.code, 2);
-    assert.match(ns.stderr, 'allowNamespaces');
+    assert.match(ns.stderr, 'drill: true');
     const none = cli(['drill', 'pod-kill', '--target', 'deployment/no-such-thing', '-n', KUBE_NAMESPACE]);
     assert.is(none.code, 2);
     assert.match(none.stderr, '--target');
+    assert.match(none.stderr, 'not one drills may target');
     const blast = cli(['drill', 'pod-kill', ...TARGET, '--count', '3']);
     assert.is(blast.code, 2);
     assert.match(blast.stderr, '--count');
@@ -184,10 +184,9 @@ if (!enabled) {
     const pct = cli(['-c', pctCfg, 'drill', 'pod-kill', ...TARGET, '--count', '2', '--dry-run']);
     assert.is(pct.code, 2);
     assert.match(pct.stderr, 'drills.maxPercent=34');
-    // The allowlist is checked before any kubeconfig is read: exit 2 even with no cluster at all.
-    const noKube = join(tmp, 'no-kube.yaml');
-    writeFileSync(noKube, `drills:\n  kubeconfig: ${join(tmp, 'missing.kubeconfig')}\n`);
-    const nsFirst = cli(['-c', noKube, 'drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '-n', 'kube-system']);
+    // The profile's targets are checked before any kubeconfig is read: exit 2 even with no cluster at all.
+    const noKube = writeProfile((p) => { p.name = 'no-kube'; p.platform.kubernetes!.kubeconfig = join(tmp, 'missing.kubeconfig'); });
+    const nsFirst = cli(['--profile', noKube, 'drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '-n', 'kube-system']);
     assert.is(nsFirst.code, 2, nsFirst.stderr);
     // A deployment whose selector matches no pods.
     const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -195,15 +194,15 @@ if (!enabled) {
       metadata: { name: 'drill-empty' },
       spec: { replicas: 0, selector: { matchLabels: { app: 'drill-empty' } }, template: { metadata: { labels: { app: 'drill-empty' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } },
     } }).catch(() => {});
-    const empty = cli(['drill', 'pod-kill', '--target', 'deployment/drill-empty', '-n', KUBE_NAMESPACE]);
+    const withEmpty = writeProfile((p) => { p.name = 'with-empty'; (p.platform.kubernetes!.namespaces as Record<string, { deployments: Record<string, object> }>)[KUBE_NAMESPACE]!.deployments['drill-empty'] = { replicas: 1, drill: true }; });
+    const empty = cli(['--profile', withEmpty, 'drill', 'pod-kill', '--target', 'deployment/drill-empty', '-n', KUBE_NAMESPACE]);
     await apps.deleteNamespacedDeployment({ name: 'drill-empty', namespace: KUBE_NAMESPACE }).catch(() => {});
     assert.is(empty.code, 2, empty.stderr);
     assert.match(empty.stderr, 'matches no pods');
     const kcFile = join(tmp, 'down.kubeconfig');
     writeFileSync(kcFile, `apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: carbon-sandbox, context: {cluster: x, user: u}}]\ncurrent-context: carbon-sandbox\n`);
-    const cfgFile = join(tmp, 'down.yaml');
-    writeFileSync(cfgFile, `drills:\n  kubeconfig: ${kcFile}\n`);
-    const down = cli(['-c', cfgFile, 'drill', 'pod-kill', ...TARGET]);
+    const downProfile = writeProfile((p) => { p.name = 'kube-down'; p.platform.kubernetes!.kubeconfig = kcFile; });
+    const down = cli(['--profile', downProfile, 'drill', 'pod-kill', ...TARGET]);
     assert.is(down.code, 3, down.stderr);
     assert.match(down.stderr, /Kubernetes API unreachable.*127\.0\.0\.1:1|ECONNREFUSED/);
     assert.equal(await podNames(), before);

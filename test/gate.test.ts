@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, clearFaults, ctx, eventually, sb } from './support.ts';
+import { cli, clearFaults, ctx, eventually, sb, writeProfile } from './support.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar } from '../sandbox/prom-api.ts';
 import type { RunRecord, Check } from '../core/record.ts';
@@ -102,9 +102,8 @@ gate('bad arguments exit 2 before any load: unknown suite, bad duration, unknown
 });
 
 gate('an unreachable platform is exit 3 with the record marked error', () => {
-  const cfgFile = join(tmp, 'down.yaml');
-  writeFileSync(cfgFile, 'platform:\n  name: unreachable\n  inferenceApiUrl: http://127.0.0.1:1\n');
-  const { code, rec } = runJson(['-c', cfgFile, 'run', 'inference-latency', '--duration', '2s']);
+  const f = writeProfile((p) => { p.name = 'unreachable'; p.platform.inferenceApi.url = 'http://127.0.0.1:1'; });
+  const { code, rec } = runJson(['--profile', f, 'run', 'inference-latency', '--duration', '2s']);
   assert.is(code, 3);
   assert.is(rec.status, 'error');
   assert.match(rec.error ?? '', 'inference');

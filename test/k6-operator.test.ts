@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { cfg, cli } from './support.ts';
+import { cfg, cli, profile } from './support.ts';
 import { projectRoot } from '../core/paths.ts';
 import { TESTRUN } from '../sandbox/crds.ts';
 import { operatorKubeConfig, runK6Operator, type RunnerCollector } from '../scenarios/engines/k6/operator.ts';
@@ -20,7 +20,7 @@ import { K6OperatorEmulator } from './k6-operator-emulator.ts';
 import type { RunRecord } from '../core/record.ts';
 
 const op = suite('k6-operator');
-const kc = operatorKubeConfig(cfg);
+const kc = operatorKubeConfig(cfg, profile);
 const ns = cfg.k6Operator.namespace;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -47,7 +47,7 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
   const lines: string[] = [];
   let created = null as { testRun: string; configMap: string } | null;
   const r = await runK6Operator(scenario, {
-    cfg, signal: new AbortController().signal, parallelism: 3, collect: recorded,
+    cfg, profile, signal: new AbortController().signal, parallelism: 3, collect: recorded,
     progress: (l) => lines.push(l), onCreated: (n) => { created = n; },
   });
   assert.ok(created, 'objects were created');
@@ -92,7 +92,7 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
 op('a TestRun that ends in stage "error" is an infrastructure error naming the reason, and is removed', async () => {
   emu.failAt = 'started';
   try {
-    await runK6Operator(scenario, { cfg, signal: new AbortController().signal, parallelism: 2, collect: recorded });
+    await runK6Operator(scenario, { cfg, profile, signal: new AbortController().signal, parallelism: 2, collect: recorded });
     assert.unreachable('should have failed');
   } catch (e) {
     assert.match((e as Error).message, /stage "error".*RunnerFailed/);

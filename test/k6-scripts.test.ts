@@ -4,14 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sandboxProfile } from '../sandbox/profile.ts';
+import { parseConfig } from '../core/config.ts';
 import { K6_DIR, renderScript, staleScripts, writeScripts } from '../scenarios/engines/k6/script.ts';
 import { SCENARIOS } from '../scenarios/catalog.ts';
-import { makePrice } from '../sandbox/services/messages.ts';
-import { parseConfig } from '../core/config.ts';
+import { makePrice } from '../platform/reference-messages.ts';
 import { projectRoot } from '../core/paths.ts';
 
 test('the committed k6 scripts are what the scenario definitions render today', () => {
-  assert.equal(staleScripts(), [], 'run `node bin/harness.mjs k6 generate` and commit k6/');
+  assert.equal(staleScripts(K6_DIR, sandboxProfile(parseConfig({})).profile), [], 'run `node bin/harness.mjs k6 generate` and commit k6/');
 });
 
 test('a stale or missing script is detected, and generate rewrites only what changed', () => {

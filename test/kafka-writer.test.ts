@@ -13,17 +13,17 @@ test.before(() => { (Producer.prototype as unknown as { send: (o: SendOpts) => P
 test.after(() => { Producer.prototype.send = original; });
 
 test('acks=all is asked for on every send (the client ignores a constructor acks and defaults to the leader alone); leader only when asked', async () => {
-  const all = kafkaWriter(['127.0.0.1:1'], 't', 'all', 'test');
+  const all = kafkaWriter({ brokers: ['127.0.0.1:1'] }, 't', 'all', 'test');
   await all.send([{ key: 'wheat', value: '{}' }]);
   await all.send([{ key: 'corn', value: '{}' }]);
   assert.equal(sent.map((o) => o.acks), [-1, -1]);
-  await kafkaWriter(['127.0.0.1:1'], 't', 'leader', 'test').send([{ key: 'wheat', value: '{}' }]);
+  await kafkaWriter({ brokers: ['127.0.0.1:1'] }, 't', 'leader', 'test').send([{ key: 'wheat', value: '{}' }]);
   assert.is(sent.at(-1)!.acks, 1);
   await all.close();
 });
 
 test('keys are partitioned as Java and kafkajs do (murmur2 with the sign bit masked), so a commodity lands where the platform\'s feed puts it', async () => {
-  const w = kafkaWriter(['127.0.0.1:1'], 't', 'all', 'test');
+  const w = kafkaWriter({ brokers: ['127.0.0.1:1'] }, 't', 'all', 'test');
   const keys = Array.from({ length: 500 }, (_, i) => `commodity-${i}`);
   await w.send(keys.map((key) => ({ key, value: '{}' })));
   const o = sent.at(-1)!;

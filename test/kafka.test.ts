@@ -11,7 +11,7 @@ import { sandboxDir } from '../core/config.ts';
 import { cfg, sb, eventually } from './support.ts';
 import { kafkaBrokers, kafkaPart, TOPICS } from '../sandbox/kafka.ts';
 import { ProcessTable } from '../sandbox/proc.ts';
-import { makePrice, MODEL, type PredictionMessage } from '../sandbox/services/messages.ts';
+import { makePrice, MODEL, type PredictionMessage } from '../platform/reference-messages.ts';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 

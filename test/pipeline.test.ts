@@ -5,7 +5,7 @@ import pg from 'pg';
 import { request } from 'undici';
 import { sb, clearFaults, eventually, ctx } from './support.ts';
 import { pgConnection } from '../sandbox/postgres.ts';
-import { makePrice, MODEL, type PredictionMessage } from '../sandbox/services/messages.ts';
+import { makePrice, MODEL, type PredictionMessage } from '../platform/reference-messages.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promQuery, promTargets, alertmanagerAlerts } from '../sandbox/prom-api.ts';
 

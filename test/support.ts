@@ -5,11 +5,26 @@ import { loadConfig } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import { sandboxContext } from '../sandbox/index.ts';
 import { writeFaults } from '../sandbox/faults.ts';
+import { sandboxProfile, sandboxProfileValues } from '../sandbox/profile.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { stringify } from 'yaml';
 
 /** The one sandbox `npm test` brought up; every test file shares it. */
 export const cfg = loadConfig();
 export const sb = cfg.sandbox;
 export const ctx = sandboxContext(cfg);
+/** The sandbox's profile: what every command runs against without --profile. */
+export const profile = sandboxProfile(cfg).profile;
+
+/** Writes a profile file: the sandbox's values, changed by `edit` (another platform, a fault in its addresses). */
+export function writeProfile(edit: (p: ReturnType<typeof sandboxProfileValues>) => void, name = 'profile.yaml'): string {
+  const v = sandboxProfileValues(cfg);
+  edit(v);
+  const f = join(mkdtempSync(join(tmpdir(), 'profile-')), name);
+  writeFileSync(f, stringify(v));
+  return f;
+}
 
 export function clearFaults(): void {
   writeFaults(ctx.dir, {});

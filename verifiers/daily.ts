@@ -1,47 +1,38 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
-import { platformName, SANDBOX_PLATFORM, type Config } from '../core/config.ts';
 import type { Check } from '../core/record.ts';
-import { endpointsFor } from '../scenarios/endpoints.ts';
+import type { Profile } from '../profile/schema.ts';
+import { kafkaConn, kafkajs } from '../platform/kafka.ts';
+import { pgConfig, describePg } from '../platform/postgres.ts';
+import { httpClient } from '../platform/http.ts';
+import { promScalar } from '../platform/prometheus.ts';
+import { kubeConfig, deployments } from '../platform/kube.ts';
 import { check } from './check.ts';
 import { topicChecks, sampleEnds, throughputCheck, lagChecks, groupMembersCheck, followLag } from './kafka.ts';
 import { featureStoreChecks, workflowChecks } from './feature-store.ts';
 import { inferenceChecks } from './inference.ts';
 import { integrityChecks } from './integrity.ts';
-import { monitoringChecks } from './monitoring.ts';
+import { monitoringChecks, MONITORING_CHECKS } from './monitoring.ts';
 import { kubeChecks } from './kube.ts';
-import { promScalar, prometheusUrl } from '../sandbox/prom-api.ts';
-import { drillKubeConfig } from '../drills/safety.ts';
-
-/** The seed's targets for the morning checklist (docs/slos.md). */
-export const DAILY_TARGETS = {
-  throughputMsgS: 7000, lagS: 5, queryMs: 5000, freshnessS: 60, inferenceP95Ms: 100,
-  healthPct: 99, uptimePct: 99.9, errorRate: 0.001, workflowPct: 99,
-};
 
 export interface DailyOptions { windowS: number; signal: AbortSignal; progress: (m: string) => void }
-
-/** The checks monitoringChecks makes (id, title), for a platform whose monitoring is not configured. */
-const MONITORING_CHECKS: Array<[string, string]> = [
-  ['daily.platform-health', 'platform health'], ['daily.uptime', 'uptime of the user-facing inference API'],
-  ['daily.error-rate', 'inference API error rate'], ['daily.critical-alerts', 'critical alerts firing'],
-  ['daily.dashboards.fresh', 'dashboards updating'],
-];
 
 /** Time predictions need to land after their price was sent, before a missing one counts as lost. */
 const SETTLE_MS = 10_000;
 
-/** The seed's daily operations checklist, each item a check with its evidence. */
-export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]> {
-  const ep = endpointsFor(cfg);
-  const sb = cfg.sandbox;
-  const T = DAILY_TARGETS;
-  const brokers = ep.kafkaBrokers.join(',');
-  // Until the platform profile names this platform's Prometheus, Alertmanager and cluster, their
-  // checks are no data: the sandbox's would be the sandbox's evidence under this platform's name.
-  const onSandbox = platformName(cfg) === SANDBOX_PLATFORM;
-  const notOurs = (what: string) => `platform "${platformName(cfg)}": no ${what} configured for it; the sandbox's are not this platform's evidence`;
-  const kafka = new Kafka({ clientId: 'harness-daily', brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+const noData = (id: string, title: string, what: string) => check(id, title, '', null, '', 'no-data', { what, how: '', where: '' });
+
+/** The seed's daily operations checklist against the profile's platform, each item a check with its evidence. */
+export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]> {
+  const { kafka: k, featureStore: fsp, inferenceApi, prometheus, alertmanager, slis, kubernetes } = p.platform;
+  const T = p.slos;
+  const brokers = k.brokers.join(',');
+  const prices = k.topics.prices;
+  const group = k.consumerGroup;
+  const pgc = pgConfig(fsp);
+  const pgWhere = describePg(fsp.url);
+  const consumerDeployment = kubernetes ? deployments(kubernetes).find((d) => d.consumer) : undefined;
+  const members = k.consumerMembers ?? consumerDeployment?.replicas;
+  const kafka = kafkajs(kafkaConn(k), 'harness-daily', { connectionTimeout: 3000, retry: { retries: 3 } });
   const admin = kafka.admin();
   const checks: Check[] = [];
   let kafkaUp = true;
@@ -49,49 +40,55 @@ export async function dailyChecks(cfg: Config, o: DailyOptions): Promise<Check[]
     await admin.connect();
   } catch (e) {
     kafkaUp = false;
-    checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'unreachable', '', 'fail', { what: (e as Error).message, how: 'Kafka Metadata request', where: brokers }));
+    checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'unreachable', '', 'fail', { what: (e as Error).message, how: `Kafka Metadata request${k.sasl ? ` (SASL ${k.sasl.mechanism})` : ''}${k.tls ? ' over TLS' : ''}`, where: brokers }));
   }
+  const prom = prometheus ? httpClient('prometheus', prometheus) : null;
+  const am = alertmanager ? httpClient('alertmanager', alertmanager) : null;
   try {
-    const a = kafkaUp ? await sampleEnds(admin, 'commodity-prices') : null;
+    const a = kafkaUp ? await sampleEnds(admin, prices) : null;
     o.progress(`daily: measuring over a ${o.windowS} s window…`);
     // Lag is sampled through the window (the worst and the last count), not read once at its end.
-    const lag = a ? followLag(admin, sb.consumers.group, 'commodity-prices', { untilMs: a.at + o.windowS * 1000, everyMs: 1000, signal: o.signal }) : null;
+    const lag = a ? followLag(admin, group, prices, { untilMs: a.at + o.windowS * 1000, everyMs: 1000, signal: o.signal }) : null;
     // Checks that need no window run while the window elapses.
     const [fs, wf, inf, mon] = await Promise.all([
-      featureStoreChecks(ep.featureStore, describePg(ep.featureStore), { queryTargetMs: T.queryMs, freshnessS: T.freshnessS }),
-      workflowChecks(ep.featureStore, describePg(ep.featureStore), Math.max(o.windowS, sb.batch.intervalS * 3), T.workflowPct),
-      inferenceChecks(ep.inferenceApi, ep.commodities, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
-      onSandbox
-        ? monitoringChecks(sb, o.windowS, { healthPct: T.healthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, staleS: Math.max(10, sb.monitoring.scrapeIntervalS * 5) })
-        : Promise.resolve(MONITORING_CHECKS.map(([id, title]) => check(id, title, '', null, '', 'no-data', { what: notOurs('Prometheus and Alertmanager'), how: '', where: '' }))),
+      featureStoreChecks(pgc, pgWhere, fsp.queries, { queryTargetMs: T.dbQueryMs, freshnessS: T.featureFreshnessS }),
+      workflowChecks(pgc, pgWhere, fsp.queries.workflowRuns, Math.max(o.windowS, fsp.workflowWindowMinS), T.workflowSuccessPct),
+      inferenceChecks(inferenceApi, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
+      prom && slis
+        ? monitoringChecks(prom, am, slis, o.windowS, { healthPct: T.platformHealthPct, uptimePct: T.uptimePct, errorRate: T.errorRate })
+        : Promise.resolve(MONITORING_CHECKS.map(([id, title]) => noData(id, title, `profile "${p.name}" names no Prometheus (platform.prometheus and platform.slis)`))),
       sleep(o.windowS * 1000, undefined, { signal: o.signal }),
     ]);
     if (kafkaUp && a) {
-      const b = await sampleEnds(admin, 'commodity-prices');
-      checks.push(...await topicChecks(admin, ['commodity-prices', 'ml-predictions'], brokers));
-      checks.push(throughputCheck(a, b, 'commodity-prices', T.throughputMsgS, brokers));
+      const b = await sampleEnds(admin, prices);
+      checks.push(...await topicChecks(admin, [prices, k.topics.predictions], brokers));
+      checks.push(throughputCheck(a, b, prices, T.kafkaThroughputMsgS, brokers));
       const { samples, error } = await lag!;
-      checks.push(...lagChecks(samples, a, b, sb.consumers.group, T.lagS, brokers, error));
-      checks.push(await groupMembersCheck(admin, sb.consumers.group, sb.consumers.replicas, brokers));
+      checks.push(...lagChecks(samples, a, b, group, T.consumerLagS, brokers, error));
+      checks.push(members === undefined
+        ? noData('daily.consumers.replicas', 'prediction consumers', 'the profile gives no expected member count (platform.kafka.consumerMembers, or a consumer deployment under platform.kubernetes)')
+        : await groupMembersCheck(admin, group, members, brokers));
       o.progress('daily: data integrity over the window…');
       const to = b.at - SETTLE_MS;
-      checks.push(...await integrityChecks(kafka, ep.featureStore, { from: to - o.windowS * 1000, to }, `${brokers} → ${describePg(ep.featureStore)}`, sb.consumers.group, o.signal));
+      checks.push(...await integrityChecks(kafka, pgc, { from: to - o.windowS * 1000, to }, `${brokers} → ${pgWhere}`,
+        { topic: prices, group, contract: k.contract, queries: fsp.queries }, o.signal));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
-    if (onSandbox ? sb.kube.enabled : cfg.drills.kubeconfig) {
-      const { kc } = drillKubeConfig(cfg);
-      // Seed: "> 3 pod crashes in 5 min" is critical.
-      checks.push(...await kubeChecks(kc, 'ml', sb.consumers.group, 3, sb.consumers.replicas,
-        onSandbox ? { scalar: (q) => promScalar(sb, q), where: prometheusUrl(sb) } : { missing: notOurs('Prometheus (kube-state-metrics restart counters)') }));
-    } else if (!onSandbox) {
-      checks.push(check('daily.kube.replicas', 'Kubernetes workloads', '', null, '', 'no-data', { what: notOurs('Kubernetes cluster (drills.kubeconfig)'), how: '', where: '' }));
+    if (kubernetes) {
+      const { kc } = kubeConfig(kubernetes);
+      const reader = prom && slis?.podRestarts5m
+        ? { scalar: (q: string) => promScalar(prom, q), where: prom.url, sli: slis.podRestarts5m }
+        : { missing: `profile "${p.name}" names no restart SLI (platform.slis.podRestarts5m)` };
+      // The consumer deployment keeps the plain ids (the seed's "replicas 3/3"); others are suffixed by name.
+      const list = deployments(kubernetes).sort((x, y) => Number(y.consumer) - Number(x.consumer));
+      for (const [i, d] of list.entries()) {
+        checks.push(...await kubeChecks(kc, d.namespace, d.name, T.podCrashes5m, d.replicas, reader, i === 0 ? '' : `.${d.namespace}.${d.name}`));
+      }
+    } else {
+      checks.push(noData('daily.kube.replicas', 'Kubernetes workloads', `profile "${p.name}" names no Kubernetes cluster (platform.kubernetes)`));
     }
   } finally {
     await admin.disconnect().catch(() => {});
   }
   return checks;
-}
-
-function describePg(c: { host?: string; port?: number; database?: string; connectionString?: string }): string {
-  return c.connectionString?.replace(/:[^:@/]+@/, ':***@') ?? `postgres://${c.host}:${c.port}/${c.database}`;
 }

@@ -1,29 +1,42 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { Check } from '../core/record.ts';
+import type { InferenceProfile } from '../profile/schema.ts';
+import { tlsOptions } from '../platform/tls.ts';
 import { check, passIf, round } from './check.ts';
 
+/** The profile's request template for one commodity: method, path, headers and body. */
+export function inferenceRequest(api: Pick<InferenceProfile, 'request'>, commodity: string): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string } {
+  const r = api.request;
+  const fill = (s: string) => s.replaceAll('{{commodity}}', commodity);
+  return { method: r.method, path: fill(r.path), headers: r.headers, body: r.body === undefined ? undefined : fill(r.body) };
+}
+
 /** Health endpoint plus a small sequential latency probe (not a load test: that is the gate's job). */
-export async function inferenceChecks(baseUrl: string, commodities: string[], opts: { probes: number; p95TargetMs: number }): Promise<Check[]> {
+export async function inferenceChecks(api: InferenceProfile, opts: { probes: number; p95TargetMs: number }): Promise<Check[]> {
+  const base = api.url.replace(/\/+$/, '');
+  const tls = tlsOptions(api.tls);
+  const dispatcher = tls ? new Agent({ connect: tls }) : undefined;
   const out: Check[] = [];
   let healthy = false;
+  const health = `${base}${api.healthPath}`;
   try {
-    const r = await request(`${baseUrl}/healthz`, { headersTimeout: 5000 });
+    const r = await request(health, { headersTimeout: 5000, dispatcher, headers: api.request.headers });
     const body = await r.body.text();
     healthy = r.statusCode === 200;
     out.push(check('daily.inference.health', 'inference API healthy', '200', r.statusCode, 'status', passIf(healthy),
-      { what: body.slice(0, 200), how: 'GET /healthz (checks its feature-store connection)', where: `${baseUrl}/healthz` }));
+      { what: body.slice(0, 200), how: `GET ${api.healthPath}`, where: health }));
   } catch (e) {
     out.push(check('daily.inference.health', 'inference API healthy', '200', null, 'status', 'fail',
-      { what: `unreachable: ${(e as Error).message}`, how: 'GET /healthz', where: `${baseUrl}/healthz` }));
+      { what: `unreachable: ${(e as Error).message}`, how: `GET ${api.healthPath}`, where: health }));
     return out;
   }
   const times: number[] = [];
   let errors = 0;
   for (let i = 0; i < opts.probes; i++) {
+    const q = inferenceRequest(api, api.commodities[i % api.commodities.length]!);
     const t0 = performance.now();
     try {
-      const r = await request(`${baseUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ commodity: commodities[i % commodities.length] }), headersTimeout: 10_000 });
+      const r = await request(`${base}${q.path}`, { method: q.method, headers: q.headers, body: q.body, headersTimeout: 10_000, dispatcher });
       await r.body.dump();
       if (r.statusCode >= 400) errors++;
     } catch { errors++; }
@@ -31,10 +44,11 @@ export async function inferenceChecks(baseUrl: string, commodities: string[], op
   }
   times.sort((a, b) => a - b);
   const p95 = times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)]!;
+  const first = inferenceRequest(api, api.commodities[0]!);
   out.push(check('daily.inference.latency-p95', 'inference latency probe p95', `<${opts.p95TargetMs}`, round(p95, 1), 'ms',
     passIf(p95 < opts.p95TargetMs && errors === 0), {
       what: `${opts.probes} sequential predictions, ${errors} failed; median ${round(times[Math.floor(times.length / 2)]!, 1)} ms`,
-      how: 'POST /v1/predict one at a time, nearest-rank p95', where: `${baseUrl}/v1/predict`,
+      how: `${first.method} ${api.request.path} (the profile's request) one at a time, nearest-rank p95`, where: `${base}${api.request.path}`,
     }));
   return out;
 }

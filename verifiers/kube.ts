@@ -5,22 +5,15 @@ import { check, errorCheck, passIf } from './check.ts';
 /** Reads one PromQL scalar (null: no series); `where` names the Prometheus it asks. */
 export interface PromReader { scalar(expr: string): Promise<number | null>; where: string }
 
-/**
- * Container restarts of the deployment's pods in the last 5 minutes, from kube-state-metrics'
- * `kube_pod_container_status_restarts_total`: per pod, the counter's highest minus its lowest value
- * in the window (exact for a counter that only grows; increase() would extrapolate, and 3.4 rounds
- * the wrong way at a threshold of 3), summed over pods — also those deleted within the window.
- */
-export function crashQuery(namespace: string, deployment: string): string {
-  const sel = `kube_pod_container_status_restarts_total{namespace="${namespace}",pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+"}`;
-  return `sum(max_over_time(${sel}[5m]) - min_over_time(${sel}[5m]))`;
-}
+/** The profile's restart SLI (platform.slis.podRestarts5m) for one deployment. */
+export const crashQuery = (sli: string, namespace: string, deployment: string) => sli.replaceAll('$namespace', namespace).replaceAll('$deployment', deployment);
 
 /**
  * The seed's "prediction consumer replicas 3/3" as Kubernetes sees it, and pod stability: container
  * crashes (restarts) in the last five minutes, the seed's crash-alert window (> 3 is critical).
  */
-export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployment: string, maxCrashes5m: number, expectedReplicas: number | undefined, prom: PromReader | { missing: string }): Promise<Check[]> {
+export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployment: string, maxCrashes5m: number, expectedReplicas: number | undefined, prom: (PromReader & { sli: string }) | { missing: string }, idSuffix = ''): Promise<Check[]> {
+  const id = (k: string) => `daily.kube.${k}${idSuffix}`;
   const where = `${namespace}/${deployment} @ ${kc.getCurrentContext()}`;
   try {
     const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: deployment, namespace });
@@ -30,7 +23,7 @@ export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployme
     const desired = expectedReplicas ?? specReplicas;
     const ready = dep.status?.readyReplicas ?? 0;
     const labels = Object.entries(dep.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const replicasCheck = () => check('daily.kube.replicas', `${deployment} replicas Ready ${ready}/${desired}`, `${desired}/${desired}`, `${ready}/${desired}`, 'replicas',
+    const replicasCheck = () => check(id('replicas'), `${deployment} replicas Ready ${ready}/${desired}`, `${desired}/${desired}`, `${ready}/${desired}`, 'replicas',
       passIf(desired > 0 && ready >= desired), { what: `deployment status: ${ready} ready, ${dep.status?.availableReplicas ?? 0} available; spec.replicas ${specReplicas}, expected ${desired}`, how: 'GET deployment status (Kubernetes API)', where });
     const pods = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace, labelSelector: labels })).items;
     const since = Date.now() - 5 * 60_000;
@@ -38,18 +31,18 @@ export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployme
     const lastCrashed = pods.flatMap((p) => (p.status?.containerStatuses ?? [])
       .filter((c) => c.lastState?.terminated?.finishedAt && new Date(c.lastState.terminated.finishedAt).getTime() >= since)
       .map(() => p.metadata!.name!));
-    const query = crashQuery(namespace, deployment);
     if ('missing' in prom) {
-      return [replicasCheck(), check('daily.kube.crashes', `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, null, 'crashes', 'no-data',
-        { what: prom.missing, how: `PromQL: ${query}`, where })];
+      return [replicasCheck(), check(id('crashes'), `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, null, 'crashes', 'no-data',
+        { what: prom.missing, how: '', where })];
     }
+    const query = crashQuery(prom.sli, namespace, deployment);
     let crashes: number | null;
     try { crashes = await prom.scalar(query); } catch (e) {
-      return [replicasCheck(), errorCheck('daily.kube.crashes', `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, 'crashes', prom.where, e)];
+      return [replicasCheck(), errorCheck(id('crashes'), `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, 'crashes', prom.where, e)];
     }
     return [
       replicasCheck(),
-      check('daily.kube.crashes', `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, crashes === null ? null : Math.round(crashes), 'crashes',
+      check(id('crashes'), `${deployment} pod crashes in the last 5 min`, `<=${maxCrashes5m}`, crashes === null ? null : Math.round(crashes), 'crashes',
         // No series at all: nothing exports the restart counters, so nothing was measured.
         crashes === null ? 'no-data' : passIf(Math.round(crashes) <= maxCrashes5m), {
           what: crashes === null ? 'no kube_pod_container_status_restarts_total series for these pods (is kube-state-metrics scraped?)'
@@ -58,6 +51,6 @@ export async function kubeChecks(kc: k8s.KubeConfig, namespace: string, deployme
         }),
     ];
   } catch (e) {
-    return [errorCheck('daily.kube.replicas', `${deployment} replicas`, 'all Ready', 'replicas', where, e)];
+    return [errorCheck(id('replicas'), `${deployment} replicas`, 'all Ready', 'replicas', where, e)];
   }
 }

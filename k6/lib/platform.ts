@@ -3,7 +3,9 @@
  * summary files the harness collects. Hand-written (not generated); the scripts next to it are.
  *
  * Endpoints come from the environment so one script runs against the sandbox (the defaults) or a
- * real platform: INFERENCE_API_URL, KAFKA_BROKERS (comma-separated), FEATURE_STORE_URL, COMMODITIES.
+ * real platform: INFERENCE_API_URL, INFERENCE_HEADERS (JSON), INFERENCE_BODY ({{commodity}} is
+ * replaced), KAFKA_BROKERS (comma-separated), PRICES_TOPIC, PREDICTIONS_TOPIC, FEATURE_STORE_URL,
+ * FEATURE_STORE_QUERY, COMMODITIES.
  */
 import { sha256 } from 'k6/crypto';
 import { SANDBOX } from './sandbox-defaults.ts';
@@ -14,6 +16,16 @@ export const INFERENCE_API_URL = env('INFERENCE_API_URL', SANDBOX.inferenceApiUr
 export const KAFKA_BROKERS = env('KAFKA_BROKERS', SANDBOX.kafkaBrokers).split(',');
 export const FEATURE_STORE_URL = env('FEATURE_STORE_URL', SANDBOX.featureStoreUrl);
 export const COMMODITIES = env('COMMODITIES', SANDBOX.commodities).split(',');
+export const INFERENCE_HEADERS = JSON.parse(env('INFERENCE_HEADERS', SANDBOX.inferenceHeaders)) as Record<string, string>;
+export const FEATURE_STORE_QUERY = env('FEATURE_STORE_QUERY', SANDBOX.featureStoreQuery);
+const INFERENCE_BODY = env('INFERENCE_BODY', SANDBOX.inferenceBody);
+const TOPICS: Record<string, string> = { prices: env('PRICES_TOPIC', SANDBOX.pricesTopic), predictions: env('PREDICTIONS_TOPIC', SANDBOX.predictionsTopic) };
+
+/** A topic by its role (prices, predictions) as the platform names it; any other name as given. */
+export const topicFor = (ref: string): string => TOPICS[ref] ?? ref;
+
+/** The platform's request body for one commodity (null: the request has none). */
+export const inferenceBody = (commodity: string): string | null => (INFERENCE_BODY ? INFERENCE_BODY.split('{{commodity}}').join(commodity) : null);
 
 /** The same message, checksum included, as the native engine and the sandbox's price feed send. */
 export interface PriceMessage {

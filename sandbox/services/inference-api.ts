@@ -1,7 +1,7 @@
 import pg from 'pg';
 import client from 'prom-client';
 import { serviceEnv, serve, onShutdown, sendJson, readBody, sleep } from './common.ts';
-import { MODEL } from './messages.ts';
+import { MODEL } from '../../platform/reference-messages.ts';
 import { pgConnection } from '../postgres.ts';
 
 /** The ML inference API: answers each prediction from the features stored in PostgreSQL. */

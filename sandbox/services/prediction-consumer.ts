@@ -2,7 +2,7 @@ import { Kafka, logLevel, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
 import client from 'prom-client';
 import { serviceEnv, serve, onShutdown, sleep } from './common.ts';
-import { priceIsIntact, MODEL, type PriceMessage, type PredictionMessage } from './messages.ts';
+import { priceIsIntact, MODEL, type PriceMessage, type PredictionMessage } from '../../platform/reference-messages.ts';
 import { pgConnection } from '../postgres.ts';
 
 interface Ema { short: number; long: number; samples: number; last: number; }

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import client from 'prom-client';
 import { serviceEnv, serve, onShutdown, sleep } from './common.ts';
-import { makePrice, type PriceMessage } from './messages.ts';
+import { makePrice, type PriceMessage } from '../../platform/reference-messages.ts';
 
 /** The upstream market-data feed: produces price ticks to `commodity-prices` at a steady rate. */
 export async function main(): Promise<void> {

@@ -8,7 +8,7 @@ export const consumerLag: Scenario = {
   name: 'consumer-lag',
   description: 'price messages at 1,000 msg/s followed through the prediction consumers; lag under 5 s',
   slo: ['consumer-lag'],
-  target: { kind: 'kafka-produce', topic: 'commodity-prices', batchSize: 20, followTo: 'ml-predictions' },
+  target: { kind: 'kafka-produce', topic: 'prices', batchSize: 20, followTo: 'predictions' },
   // maxVUs by Little's law with headroom: 50 produce calls/s × up to ~0.5 s for an acks=all write on a
   // busy 2-core machine = 25 in flight; 60 lets a stall of the generator's own event loop pass without
   // drops it caused itself (drops still fail the scenario, and saturation is named by its generator check).

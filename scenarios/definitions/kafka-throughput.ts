@@ -8,7 +8,7 @@ export const kafkaThroughput: Scenario = {
   name: 'kafka-throughput',
   description: 'price messages into commodity-prices at 7,500 msg/s offered; at least 7,000 msg/s must be acknowledged',
   slo: ['kafka-throughput'],
-  target: { kind: 'kafka-produce', topic: 'commodity-prices', batchSize: 100 },
+  target: { kind: 'kafka-produce', topic: 'prices', batchSize: 100 },
   executor: { executor: 'constant-arrival-rate', rate: 75, timeUnit: '1s', duration: '30s', preAllocatedVUs: 10, maxVUs: 50 },
   // No warm-up: k6 divides a counter's rate by the whole test's duration, so a warm-up scenario
   // would dilute `rate>=7000` there (the catalog refuses that combination).

@@ -11,9 +11,9 @@ import { build } from 'esbuild';
 import { join } from 'node:path';
 import { InfraError, UsageError } from '../../../core/errors.ts';
 import type { Config } from '../../../core/config.ts';
-import { sandboxDir } from '../../../core/config.ts';
-import { kubeconfigPath } from '../../../sandbox/kube.ts';
-import { TESTRUN } from '../../../sandbox/crds.ts';
+import type { Profile } from '../../../profile/schema.ts';
+import { TESTRUN } from '../../../platform/crds.ts';
+import { kubeConfig } from '../../../platform/kube.ts';
 import { existsSync } from 'node:fs';
 import { endpointsFor } from '../../endpoints.ts';
 import type { Scenario } from '../../types.ts';
@@ -35,6 +35,7 @@ export type RunnerCollector = (o: { kc: k8s.KubeConfig; namespace: string; name:
 
 export interface K6OperatorOptions {
   cfg: Config;
+  profile: Profile;
   signal: AbortSignal;
   parallelism: number;
   progress?: (line: string) => void;
@@ -46,9 +47,14 @@ export interface K6OperatorOptions {
   onCreated?: (names: { namespace: string; testRun: string; configMap: string }) => void;
 }
 
-export function operatorKubeConfig(cfg: Config): k8s.KubeConfig {
-  const path = cfg.k6Operator.kubeconfig ?? cfg.drills.kubeconfig ?? kubeconfigPath({ dir: sandboxDir(cfg) }); // never $KUBECONFIG implicitly (see drills/safety.ts)
-  if (!existsSync(path)) throw new InfraError(`no kubeconfig at ${path}: start the sandbox's Kubernetes part (harness sandbox up --only kube) or set k6Operator.kubeconfig`, 'kube');
+/** k6Operator.kubeconfig when set, else the profile's cluster; never $KUBECONFIG implicitly. */
+export function operatorKubeConfig(cfg: Config, p: Profile): k8s.KubeConfig {
+  const path = cfg.k6Operator.kubeconfig;
+  if (path === undefined) {
+    if (!p.platform.kubernetes) throw new UsageError('platform.kubernetes', `profile "${p.name}" names no Kubernetes cluster to run k6-operator in (or set k6Operator.kubeconfig)`);
+    return kubeConfig(p.platform.kubernetes).kc;
+  }
+  if (!existsSync(path)) throw new InfraError(`no kubeconfig at ${path} (k6Operator.kubeconfig)`, 'kube');
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(path);
   return kc;
@@ -87,7 +93,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   const parsed = parseScenarioThresholds(s);
   const stale = staleScripts().filter((f) => f === `${s.name}.ts` || f.startsWith('lib/'));
   if (stale.length) throw new UsageError(`k6/${stale[0]}`, 'is stale or missing: the scenario definitions changed; run `harness k6 generate`');
-  const kc = operatorKubeConfig(cfg);
+  const kc = operatorKubeConfig(cfg, opts.profile);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const namespace = cfg.k6Operator.namespace;
@@ -117,7 +123,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   const startedAt = new Date();
   try {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: configMap, namespace, labels: MANAGED_BY }, data: { 'script.js': script } } });
-    const env = { ...scriptEnv(endpointsFor(cfg)), HARNESS_EXECUTOR: JSON.stringify(s.executor) };
+    const env = { ...scriptEnv(endpointsFor(opts.profile)), HARNESS_EXECUTOR: JSON.stringify(s.executor) };
     await custom.createNamespacedCustomObject({
       ...TESTRUN, namespace,
       body: testRunObject({ name, namespace, configMap, scenario: s, parallelism: opts.parallelism, image: cfg.k6Operator.runnerImage, env }),

@@ -51,13 +51,21 @@ export function k6Version(bin: string): [number, number] | null {
 
 /** What the scripts read from the environment: the endpoints this run targets. */
 export function scriptEnv(ep: Endpoints): Record<string, string> {
+  // xk6-kafka and xk6-sql take TLS and SASL through options the scripts do not pass yet: refusing
+  // is better than a run that reaches the cluster some other way or not at all.
+  if (ep.kafka?.sasl || ep.kafka?.tls) throw new UsageError('--engine', 'the k6 scripts do not pass Kafka TLS/SASL to xk6-kafka yet; use --engine native for this profile');
   const fs = ep.featureStore;
+  if (fs.ssl) throw new UsageError('--engine', 'the k6 scripts do not pass the feature store\'s TLS settings to xk6-sql yet; use --engine native for this profile');
   const pgUrl = fs.connectionString
-    ?? `postgres://${fs.user}:${encodeURIComponent(String(fs.password ?? ''))}@${fs.host}:${fs.port}/${fs.database}?sslmode=disable`;
+    ? `${fs.connectionString}${fs.connectionString.includes('?') ? '&' : '?'}sslmode=disable`
+    : `postgres://${fs.user}:${encodeURIComponent(String(fs.password ?? ''))}@${fs.host}:${fs.port}/${fs.database}?sslmode=disable`;
   return {
     INFERENCE_API_URL: ep.inferenceApi,
+    ...(ep.inference ? { INFERENCE_HEADERS: JSON.stringify(ep.inference.request.headers), INFERENCE_BODY: ep.inference.request.body ?? '' } : {}),
     KAFKA_BROKERS: ep.kafkaBrokers.join(','),
+    ...(ep.topics ? { PRICES_TOPIC: ep.topics.prices, PREDICTIONS_TOPIC: ep.topics.predictions } : {}),
     FEATURE_STORE_URL: pgUrl,
+    ...(ep.representativeQuery ? { FEATURE_STORE_QUERY: ep.representativeQuery } : {}),
     COMMODITIES: ep.commodities.join(','),
   };
 }

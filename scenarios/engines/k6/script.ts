@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../../../core/paths.ts';
 import { UsageError } from '../../../core/errors.ts';
-import { parseConfig, type Config } from '../../../core/config.ts';
-import { pgUrl } from '../../../sandbox/postgres.ts';
+import type { Profile } from '../../../profile/schema.ts';
 import { render } from '../../../reports/render.ts';
 import { toK6Thresholds } from '../../thresholds.ts';
 import { parseScenarioThresholds } from '../../verdict.ts';
@@ -50,28 +49,37 @@ export function renderScript(s: Scenario): string {
   return render('k6/scenario.ts.hbs', view);
 }
 
-/** The embedded sandbox's addresses, from the default config, as the scripts' fallbacks. */
-export function renderSandboxDefaults(cfg: Config = parseConfig({})): string {
-  const sb = cfg.sandbox;
+/**
+ * The scripts' fallbacks when run by hand (`k6 run k6/x.ts`): a profile's addresses, names and
+ * request (the harness always passes its profile's through the environment). The committed file is
+ * rendered from the embedded sandbox's profile at the default config (`harness k6 generate`).
+ */
+export function renderSandboxDefaults(p: Profile): string {
+  const { kafka, featureStore, inferenceApi } = p.platform;
   return render('k6/sandbox-defaults.ts.hbs', {
-    inferenceApiUrl: `http://${sb.host}:${sb.ports.inferenceApi}`,
-    kafkaBrokers: `${sb.host}:${sb.ports.kafka}`,
-    featureStoreUrl: `${pgUrl(sb)}?sslmode=disable`,
-    commodities: sb.priceFeed.commodities.join(','),
+    inferenceApiUrl: inferenceApi.url,
+    inferenceHeaders: JSON.stringify(inferenceApi.request.headers),
+    inferenceBody: inferenceApi.request.body ?? '',
+    kafkaBrokers: kafka.brokers.join(','),
+    pricesTopic: kafka.topics.prices,
+    predictionsTopic: kafka.topics.predictions,
+    featureStoreUrl: `${featureStore.url}?sslmode=disable`,
+    featureStoreQuery: featureStore.queries.representative,
+    commodities: inferenceApi.commodities.join(','),
   });
 }
 
-/** Every generated file, by path relative to `k6/`. */
-export function generatedFiles(scenarios: Scenario[] = Object.values(SCENARIOS)): Map<string, string> {
+/** Every generated file, by path relative to `k6/`; the defaults file only when a profile is given for it. */
+export function generatedFiles(defaults?: Profile, scenarios: Scenario[] = Object.values(SCENARIOS)): Map<string, string> {
   const files = new Map<string, string>();
-  files.set('lib/sandbox-defaults.ts', renderSandboxDefaults());
+  if (defaults) files.set('lib/sandbox-defaults.ts', renderSandboxDefaults(defaults));
   for (const s of scenarios) files.set(`${s.name}.ts`, renderScript(s));
   return files;
 }
 
-export function writeScripts(dir = K6_DIR): string[] {
+export function writeScripts(dir = K6_DIR, defaults?: Profile): string[] {
   const written: string[] = [];
-  for (const [rel, text] of generatedFiles()) {
+  for (const [rel, text] of generatedFiles(defaults)) {
     const path = join(dir, rel);
     mkdirSync(dirname(path), { recursive: true });
     if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
@@ -82,8 +90,8 @@ export function writeScripts(dir = K6_DIR): string[] {
 }
 
 /** Generated files that are missing or differ from what the definitions render today. */
-export function staleScripts(dir = K6_DIR): string[] {
-  return [...generatedFiles()].filter(([rel, text]) => {
+export function staleScripts(dir = K6_DIR, defaults?: Profile): string[] {
+  return [...generatedFiles(defaults)].filter(([rel, text]) => {
     const path = join(dir, rel);
     return !existsSync(path) || readFileSync(path, 'utf8') !== text;
   }).map(([rel]) => rel);

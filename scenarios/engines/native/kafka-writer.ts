@@ -1,4 +1,5 @@
 import { Producer, stringSerializers, ProduceAcks, murmur2 } from '@platformatic/kafka';
+import { platformaticConn, type KafkaConn } from '../../../platform/kafka.ts';
 
 /** One message as the engine produces it: a key and a JSON value. */
 export interface OutMessage { key: string; value: string }
@@ -21,7 +22,7 @@ export const ACKS: Record<Acks, number> = { all: ProduceAcks.ALL, leader: Produc
  * CPU per message, and on 2 cores shared with the platform that CPU is what made the generator fall
  * behind its own clock at 7,500 msg/s. kafkajs stays for the admin and consumer side.
  */
-export function kafkaWriter(brokers: string[], topic: string, acks: Acks, clientId: string): KafkaWriter {
+export function kafkaWriter(conn: KafkaConn, topic: string, acks: Acks, clientId: string): KafkaWriter {
   // Both go on every send: the client reads acks only from send()'s options (its constructor's are
   // ignored, and its default is the leader alone).
   const options = {
@@ -31,7 +32,7 @@ export function kafkaWriter(brokers: string[], topic: string, acks: Acks, client
     // default (unsigned murmur2) puts about half the keys elsewhere.
     partitioner: (m: { key?: string }) => murmur2(m.key ?? '') & 0x7fffffff,
   };
-  const producer = new Producer({ clientId, bootstrapBrokers: brokers, serializers: stringSerializers, autocreateTopics: false, retries: 2, timeout: 10_000 });
+  const producer = new Producer({ clientId, bootstrapBrokers: conn.brokers, ...platformaticConn(conn), serializers: stringSerializers, autocreateTopics: false, retries: 2, timeout: 10_000 });
   return {
     async connect() {
       // The metadata request opens the connection and proves the topic exists before any load.

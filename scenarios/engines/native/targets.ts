@@ -1,11 +1,13 @@
 import { Pool as HttpPool } from 'undici';
-import { Kafka, logLevel, type Consumer, type Admin } from 'kafkajs';
+import type { Consumer, Admin } from 'kafkajs';
 import pg from 'pg';
 import { InfraError } from '../../../core/errors.ts';
 import type { Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
-import { makePrice, type PredictionMessage } from '../../../sandbox/services/messages.ts';
-import type { Endpoints } from '../../endpoints.ts';
+import { makePrice, type PredictionMessage } from '../../../platform/reference-messages.ts';
+import { topicName, type Endpoints } from '../../endpoints.ts';
+import { kafkajs } from '../../../platform/kafka.ts';
+import { tlsOptions } from '../../../platform/tls.ts';
 import { countOwnMessages } from './readback.ts';
 import { kafkaWriter } from './kafka-writer.ts';
 import { sampleEnds, totalEnds, type OffsetSample } from '../../../verifiers/kafka.ts';
@@ -42,15 +44,20 @@ export function makeTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags:
 
 function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const t = s.target as Extract<Scenario['target'], { kind: 'http' }>;
-  const pool = new HttpPool(ep.inferenceApi, { connections: s.executor.maxVUs, headersTimeout: 60_000, bodyTimeout: 60_000 });
+  const tls = tlsOptions(ep.inference?.tls);
+  const pool = new HttpPool(ep.inferenceApi, { connections: s.executor.maxVUs, headersTimeout: 60_000, bodyTimeout: 60_000, ...(tls ? { connect: tls } : {}) });
+  // The profile's headers (an auth header among them) and body template; the scenario's own path and method.
+  const headers = ep.inference?.request.headers ?? { 'content-type': 'application/json' };
+  const bodyFor = (commodity: string) => (ep.inference?.request.body !== undefined ? ep.inference.request.body.replaceAll('{{commodity}}', commodity) : JSON.stringify({ commodity }));
+  const healthPath = ep.inferenceHealthPath ?? '/healthz';
   let i = 0;
   return {
     where: `${t.method} ${ep.inferenceApi}${t.path}`,
     async setup() {
       try {
-        const r = await pool.request({ path: '/healthz', method: 'GET', headersTimeout: 3000 });
+        const r = await pool.request({ path: healthPath, method: 'GET', headers, headersTimeout: 3000 });
         await r.body.dump();
-        if (r.statusCode !== 200) throw new Error(`/healthz answered ${r.statusCode}`);
+        if (r.statusCode !== 200) throw new Error(`${healthPath} answered ${r.statusCode}`);
       } catch (e) {
         throw new InfraError(`inference API at ${ep.inferenceApi} is not reachable: ${(e as Error).message}`, 'inference-api');
       }
@@ -61,8 +68,8 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
       try {
         const r = await pool.request({
           path: t.path, method: t.method,
-          headers: { 'content-type': 'application/json' },
-          body: t.body ? JSON.stringify({ commodity }) : undefined,
+          headers,
+          body: t.body ? bodyFor(commodity) : undefined,
         });
         await r.body.dump();
         status = r.statusCode;
@@ -84,9 +91,12 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
 const WARM_SENDS = 5;
 
 function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
-  const t = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
-  const kafka = new Kafka({ clientId: `harness-${s.name}`, brokers: ep.kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
-  const producer = kafkaWriter(ep.kafkaBrokers, t.topic, t.acks ?? 'all', `harness-${s.name}`);
+  const target = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
+  // Topic roles (prices, predictions) as the profile names them.
+  const t = { ...target, topic: topicName(ep, target.topic), followTo: target.followTo === undefined ? undefined : topicName(ep, target.followTo) };
+  const conn = ep.kafka ?? { brokers: ep.kafkaBrokers };
+  const kafka = kafkajs(conn, `harness-${s.name}`, { retry: { retries: 2 } });
+  const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`);
   const admin: Admin = kafka.admin();
   // Our own feed run id, so our messages are told apart from the platform's feed.
   const run = Date.now();
@@ -223,9 +233,11 @@ function padded(json: string, bytes: number): string {
 
 function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const t = s.target as Extract<Scenario['target'], { kind: 'sql' }>;
+  const query = t.query ?? ep.representativeQuery;
+  if (!query) throw new InfraError('the scenario names no query and the platform profile no representative one (platform.featureStore.queries.representative)', 'feature-store');
   const pool = new pg.Pool({ ...ep.featureStore, max: s.executor.maxVUs });
   return {
-    where: `postgres://${ep.featureStore.host}:${ep.featureStore.port}/${ep.featureStore.database}`,
+    where: ep.featureStoreWhere ?? `postgres://${ep.featureStore.host}:${ep.featureStore.port}/${ep.featureStore.database}`,
     async setup() {
       try { await pool.query('SELECT 1'); } catch (e) {
         throw new InfraError(`feature store is not reachable: ${(e as Error).message}`, 'postgres');
@@ -233,7 +245,7 @@ function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
     },
     async iterate(scheduledAt, { store }) {
       let failed = 0;
-      try { await pool.query(t.query); } catch { failed = 1; }
+      try { await pool.query(query); } catch { failed = 1; }
       store.add('feature_store_query_duration', performance.now() - scheduledAt, tags);
       store.add('feature_store_query_failed', failed, tags);
     },

@@ -1,3 +1,8 @@
+/**
+ * The reference platform's message shapes: what the load generator writes to the prices topic and
+ * what the sandbox's services speak. A platform's own contract (where ids, send time and checksum
+ * live) is in its profile (platform.kafka.contract); the checks read messages through that.
+ */
 import { createHash } from 'node:crypto';
 
 /** One price tick on `commodity-prices`. `run` + `seq` identify it across the whole pipeline. */

@@ -1,0 +1,192 @@
+/**
+ * The platform profile: everything the harness touches on the platform under test (connections,
+ * credentials, names, queries) and every target it judges against. One zod schema; the JSON Schema
+ * editors read (`docs/profile.schema.json`) is generated from it. Unknown keys are errors
+ * everywhere. The sandbox is one profile among others (`harness sandbox profile`). docs/profile.md
+ * describes each key.
+ */
+import { z } from 'zod';
+
+const slug = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'expected a short name such as staging or prod-eu');
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
+const nonEmpty = z.string().min(1);
+const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case, digits, -)');
+const kafkaName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka name (letters, digits, . _ -)');
+/** PEM text, or `${file:PATH}` to read it from a file. */
+const pem = z.string().regex(/-----BEGIN [A-Z ]+-----/, 'expected PEM text (use ${file:PATH} to read it from a file)');
+
+/** TLS to a server: `true` trusts the system's CAs; an object adds a CA and a client certificate. */
+const TlsSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    ca: pem.optional().describe('CA certificate(s) the server\'s certificate must chain to (PEM)'),
+    cert: pem.optional().describe('client certificate (PEM), for mutual TLS'),
+    key: pem.optional().describe('client private key (PEM), for mutual TLS'),
+    servername: nonEmpty.optional().describe('name the server\'s certificate must carry, when it differs from the host'),
+    insecureSkipVerify: z.boolean().default(false).describe('accept any server certificate (never for production)'),
+  }).refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together', path: ['key'] }),
+]);
+
+/** Where one field of a message lives: a JSON path into the value (`$.a.b`), or a header. */
+const FieldRef = z.string().regex(/^(\$(\.[A-Za-z_][A-Za-z0-9_]*)+|header:[!-~]+)$/, 'expected a JSON path such as $.seq or header:NAME');
+
+const ContractSchema = z.strictObject({
+  id: z.array(FieldRef).min(1).describe('fields that together identify a price message across the pipeline (e.g. [$.run, $.seq])'),
+  sentAt: FieldRef.describe('producer send time, epoch milliseconds: end-to-end latency is measured from it'),
+  checksum: z.strictObject({
+    at: FieldRef.describe('where the producer put the checksum'),
+    algorithm: z.enum(['sha256-hex16']).describe('sha256 of the joined fields, first 16 hex digits'),
+    of: z.array(FieldRef).min(1).describe('fields hashed, in order'),
+    separator: z.string().default('|'),
+  }).optional().describe('how a message proves it is intact; without it the corruption check has no data'),
+});
+
+const KafkaSchema = z.strictObject({
+  brokers: z.array(hostPort).min(1),
+  clientId: nonEmpty.default('carbon-harness'),
+  tls: TlsSchema.default(false),
+  sasl: z.strictObject({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: nonEmpty,
+    password: nonEmpty,
+  }).optional(),
+  topics: z.strictObject({ prices: kafkaName, predictions: kafkaName }),
+  consumerGroup: kafkaName.describe('the prediction consumers\' group: lag, members and integrity are read for it'),
+  consumerMembers: z.number().int().min(1).max(1000).optional().describe('members the group should have; default: the replicas of the consumer deployment under platform.kubernetes'),
+  contract: ContractSchema,
+});
+
+/** SQL text; `$1`… are bound parameters (docs/profile.md names them per query). */
+const sql = z.string().min(1).refine((s) => !/;\s*\S/.test(s), 'one statement only');
+
+const FeatureStoreSchema = z.strictObject({
+  url: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'expected a postgres:// URL'),
+  tls: TlsSchema.default(false),
+  queries: z.strictObject({
+    representative: sql.describe('the query whose latency is judged (no parameters)'),
+    freshness: sql.describe('one row: rows (int) and age_s (seconds since the newest feature update, null if none)'),
+    workflowRuns: sql.describe('$1 = window seconds; rows of workflow (text), ok (int), failed (int)'),
+    predictions: sql.describe('$1 = text[] of message ids; one row per id: id, n (predictions stored), checksums (text[] of their source checksums)'),
+    accuracy: sql.optional().describe('$1 = text[] of message ids; rows of id and correct (boolean: the stored prediction agrees with the model)'),
+  }),
+  workflowWindowMinS: z.number().min(0).max(86_400).default(0).describe('the workflow success rate looks back at least this far (a few batch intervals), however short the window'),
+});
+
+const HeaderMap = z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), z.string());
+
+const InferenceSchema = z.strictObject({
+  url: z.url().regex(/^https?:\/\//, 'expected an http(s):// URL'),
+  healthPath: z.string().regex(/^\//, 'expected a path such as /healthz').default('/healthz'),
+  request: z.strictObject({
+    method: z.enum(['GET', 'POST']).default('POST'),
+    path: z.string().regex(/^\//, 'expected a path such as /v1/predict'),
+    /** `{{commodity}}` is replaced by each commodity in turn. */
+    body: z.string().optional(),
+    headers: HeaderMap.default({}),
+  }),
+  commodities: z.array(nonEmpty).min(1).describe('values a request\'s {{commodity}} cycles through'),
+  tls: TlsSchema.default(false),
+});
+
+const HttpAuthSchema = z.union([
+  z.strictObject({ bearerToken: nonEmpty }),
+  z.strictObject({ basicAuth: z.strictObject({ username: nonEmpty, password: nonEmpty }) }),
+]);
+
+const HttpApiSchema = z.strictObject({
+  url: z.url().regex(/^https?:\/\//, 'expected an http(s):// URL'),
+  auth: HttpAuthSchema.optional(),
+  tls: TlsSchema.default(false),
+});
+
+/** PromQL; `$window` is replaced by the check's window (e.g. `30s`). */
+const promql = z.string().min(1);
+
+const SlisSchema = z.strictObject({
+  platformHealth: promql.describe('percent of platform components up, averaged over $window'),
+  uptime: promql.describe('percent of the user-facing request path answering, over $window'),
+  errorRate: promql.describe('ratio of failed to all inference requests over $window'),
+  dashboardSeries: z.array(nonEmpty).min(1).describe('metric names the dashboards are drawn from; each must be fresh'),
+  podRestarts5m: promql.optional().describe('container restarts of $namespace/$deployment in the last 5 minutes'),
+  staleAfterS: z.number().positive().max(86_400).default(120).describe('a dashboard series older than this is stale (a few scrape intervals)'),
+});
+
+const DeploymentSchema = z.strictObject({
+  replicas: z.number().int().min(1).max(1000).describe('the intended size: the daily check wants this many Ready'),
+  drill: z.boolean().default(false).describe('drills may kill this deployment\'s pods'),
+  consumer: z.boolean().default(false).describe('runs the prediction consumers (lag and integrity are judged around a kill)'),
+});
+
+const KubernetesSchema = z.strictObject({
+  kubeconfig: nonEmpty.describe('path to the kubeconfig (never read from $KUBECONFIG unless written as ${KUBECONFIG})'),
+  context: nonEmpty.optional().describe('context to use; default: the kubeconfig\'s current one'),
+  namespaces: z.record(dns1123, z.strictObject({ deployments: z.record(dns1123, DeploymentSchema) })),
+});
+
+const ms = z.number().positive();
+const pct = z.number().min(0).max(100);
+
+/** The seed's targets (docs/slos.md), each overridable. */
+const SlosSchema = z.strictObject({
+  kafkaThroughputMsgS: z.number().positive().default(7000),
+  consumerLagS: z.number().positive().default(5),
+  dbQueryMs: ms.default(5000),
+  featureFreshnessS: z.number().positive().default(60),
+  inferenceP95Ms: ms.default(100),
+  platformHealthPct: pct.default(99),
+  uptimePct: pct.default(99.9),
+  errorRate: z.number().min(0).max(1).default(0.001),
+  workflowSuccessPct: pct.default(99),
+  podRecoveryS: z.number().positive().default(30),
+  podCrashes5m: z.number().int().min(0).default(3),
+  /** Seconds from a failure to its alert, by alert severity (Sev1 critical: 1 min; Sev2 warning: 5 min). */
+  alertDetectS: z.record(nonEmpty, z.number().positive()).default({ critical: 60, warning: 300 }),
+}).prefault({});
+
+const DrillSchema = z.strictObject({
+  alert: z.strictObject({
+    /** Labels by which a firing alert names the killed workload. */
+    workloadLabels: z.array(nonEmpty).min(1).default(['workload', 'deployment', 'job', 'app']),
+    /** Extra label matchers every counted alert must carry (e.g. severity: critical). */
+    labels: z.record(nonEmpty, z.string()).default({}),
+    /**
+     * Where notifications are seen: `alertmanager` (the alert active in its API) or a URL of a
+     * receiver that keeps the webhook notifications it got (GET returns them as JSON).
+     */
+    source: z.union([z.literal('alertmanager'), z.url()]).default('alertmanager'),
+  }).prefault({}),
+}).prefault({});
+
+export const ProfileSchema = z.strictObject({
+  name: slug.describe('written into every record: reports never mix platforms'),
+  description: z.string().optional(),
+  platform: z.strictObject({
+    kafka: KafkaSchema,
+    featureStore: FeatureStoreSchema,
+    inferenceApi: InferenceSchema,
+    prometheus: HttpApiSchema.optional().describe('without it the monitoring checks have no data'),
+    alertmanager: HttpApiSchema.optional(),
+    slis: SlisSchema.optional(),
+    kubernetes: KubernetesSchema.optional().describe('without it the Kubernetes checks have no data and drills refuse'),
+  }),
+  slos: SlosSchema,
+  drill: DrillSchema,
+}).superRefine((p, ctx) => {
+  if (p.platform.prometheus && !p.platform.slis) ctx.addIssue({ code: 'custom', path: ['platform', 'slis'], message: 'required with platform.prometheus: the PromQL of each SLI' });
+  if (p.platform.slis && !p.platform.prometheus) ctx.addIssue({ code: 'custom', path: ['platform', 'prometheus'], message: 'required with platform.slis: where to run them' });
+});
+
+export type Profile = z.infer<typeof ProfileSchema>;
+export type Tls = z.infer<typeof TlsSchema>;
+export type HttpApi = z.infer<typeof HttpApiSchema>;
+export type KafkaProfile = Profile['platform']['kafka'];
+export type FeatureStoreProfile = Profile['platform']['featureStore'];
+export type InferenceProfile = Profile['platform']['inferenceApi'];
+export type KubernetesProfile = NonNullable<Profile['platform']['kubernetes']>;
+export type Contract = KafkaProfile['contract'];
+export type Slos = Profile['slos'];
+
+/** The JSON Schema editors validate and complete a profile with (published as docs/profile.schema.json). */
+export function profileJsonSchema(): unknown {
+  return { $id: 'https://carbon-harness.invalid/profile.schema.json', title: 'carbon-harness platform profile', ...z.toJSONSchema(ProfileSchema, { io: 'input', unrepresentable: 'any' }) };
+}

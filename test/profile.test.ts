@@ -1,0 +1,149 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseProfile, loadProfile } from '../profile/load.ts';
+import { profileJsonSchema } from '../profile/schema.ts';
+import { parseConfig } from '../core/config.ts';
+import { projectRoot } from '../core/paths.ts';
+import { UsageError } from '../core/errors.ts';
+import { sandboxProfile, sandboxProfileText } from '../sandbox/profile.ts';
+import { messageId, isIntact, sentAtOf } from '../platform/contract.ts';
+import { makePrice, priceIsIntact } from '../platform/reference-messages.ts';
+import { describePg } from '../platform/postgres.ts';
+import { STARTER } from '../cli/profile.ts';
+import { cli } from './support.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'profile-test-'));
+const fieldOf = (fn: () => unknown): string => {
+  try { fn(); } catch (e) { if (e instanceof UsageError) return e.field; throw e; }
+  throw new Error('expected a UsageError');
+};
+const sandboxText = sandboxProfileText(parseConfig({}));
+const env = { KAFKA_PASSWORD: 'k', PG_PASSWORD: 'p', INFERENCE_TOKEN: 't', PROM_TOKEN: 'x', AM_PASSWORD: 'a', KUBECONFIG: '/nowhere/kubeconfig' };
+
+function starterDir(): string {
+  const d = mkdtempSync(join(tmp, 'starter-'));
+  mkdirSync(join(d, 'certs'));
+  for (const f of ['kafka-ca.pem', 'pg-ca.pem', 'monitoring-ca.pem']) writeFileSync(join(d, 'certs', f), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(d, 'p.yaml'), readFileSync(STARTER, 'utf8'));
+  return join(d, 'p.yaml');
+}
+
+test('the sandbox is one profile: its text parses as any profile file does, with the seed\'s targets', () => {
+  const lp = sandboxProfile(parseConfig({}));
+  assert.is(lp.profile.name, 'sandbox');
+  assert.equal(lp.profile.platform.kafka.topics, { prices: 'commodity-prices', predictions: 'ml-predictions' });
+  assert.is(lp.profile.slos.podRecoveryS, 30);
+  assert.is(lp.profile.slos.kafkaThroughputMsgS, 7000);
+  assert.equal(lp.profile.slos.alertDetectS, { critical: 60, warning: 300 });
+  // Another config (other ports, group) gives another profile: the sandbox's names are values, not code.
+  const other = sandboxProfile(parseConfig({ sandbox: { ports: { kafka: 29092 }, consumers: { group: 'g2', replicas: 2 } } })).profile;
+  assert.equal(other.platform.kafka.brokers, ['127.0.0.1:29092']);
+  assert.is(other.platform.kafka.consumerGroup, 'g2');
+  assert.is(other.platform.kubernetes!.namespaces.ml!.deployments.g2!.replicas, 2);
+});
+
+test('the starter profile `harness init` writes is a valid profile once its secrets are given', () => {
+  const lp = loadProfile(starterDir(), env);
+  assert.is(lp.profile.name, 'staging');
+  assert.is(lp.profile.platform.kafka.sasl!.mechanism, 'scram-sha-512');
+  assert.match(String((lp.profile.platform.kafka.tls as { ca: string }).ca), 'BEGIN CERTIFICATE');
+  assert.is(lp.profile.platform.inferenceApi.request.headers.authorization, 'Bearer t');
+  // Without the variable, the key that used it is named with its line.
+  const f = starterDir();
+  const { KAFKA_PASSWORD: _, ...rest } = env;
+  const field = fieldOf(() => loadProfile(f, rest));
+  const line = readFileSync(f, 'utf8').split('\n').findIndex((l) => l.includes('${KAFKA_PASSWORD}')) + 1;
+  assert.is(field, `${f}:${line}: platform.kafka.sasl.password`);
+});
+
+test('bad profiles are exit-2 errors naming file:line: key — unknown keys, wrong types, bad values, missing files', () => {
+  const lines = sandboxText.split('\n');
+  const at = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+  const bad = (text: string) => fieldOf(() => parseProfile(text, '/p.yaml', {}));
+  assert.is(bad(sandboxText.replace('    brokers:', '    brokerz: [x]\n    brokers:')), `/p.yaml:${at('    brokers:')}: platform.kafka.brokerz`);
+  const noBrokers = fieldOf(() => parseProfile(sandboxText.replace(/    brokers:\n      - \S+\n/, ''), '/p.yaml', {}));
+  assert.is(noBrokers, `/p.yaml:${at('  kafka:')}: platform.kafka.brokers`);
+  assert.is(bad(sandboxText.replace('consumerGroup: prediction-consumer', 'consumerGroup: 7')), `/p.yaml:${at('consumerGroup:')}: platform.kafka.consumerGroup`);
+  assert.is(bad(sandboxText.replace(/url: http:\/\/127\.0\.0\.1:18080/, 'url: nowhere')), `/p.yaml:${at('url: http://127.0.0.1:18080')}: platform.inferenceApi.url`);
+  assert.is(bad(sandboxText.replace('slos: {}', 'slos:\n  podRecoveryS: -1')), `/p.yaml:${at('slos: {}') + 1}: slos.podRecoveryS`);
+  assert.is(bad(sandboxText.replace('slos: {}', 'slos:\n  p95: 3')), `/p.yaml:${at('slos: {}') + 1}: slos.p95`);
+  assert.match(bad('name: [unclosed\n'), /^\/p\.yaml:\d+$/);
+  assert.is(bad('- a list\n'), '/p.yaml');
+  assert.is(bad(sandboxText.replace("'$.sentAt'", "'sentAt'").replace('sentAt: $.sentAt', 'sentAt: sentAt')), `/p.yaml:${at('    sentAt:')}: platform.kafka.contract.sentAt`);
+  // Prometheus without its SLIs (or the other way round) is refused.
+  const noSlis = sandboxText.slice(0, sandboxText.indexOf('  slis:')) + sandboxText.slice(sandboxText.indexOf('  kubernetes:'));
+  assert.match(bad(noSlis), 'platform.slis');
+  assert.is(fieldOf(() => loadProfile(join(tmp, 'absent.yaml'))), '--profile');
+  assert.is(fieldOf(() => loadProfile(tmp)), '--profile');
+  const missingFile = join(tmp, 'missing-file.yaml');
+  writeFileSync(missingFile, sandboxText.replace(/password: \S+|url: postgres:\/\/carbon:carbon@/, (m) => m.replace('carbon:carbon@', 'carbon:${file:no-such-secret}@')));
+  assert.match(fieldOf(() => loadProfile(missingFile, {})), 'platform.featureStore.url');
+});
+
+test('secrets: ${VAR} and ${file:PATH} are resolved, never part of the hash a record keeps', () => {
+  const text = sandboxText.replace('carbon:carbon@', 'carbon:${PG_SECRET}@');
+  const a = parseProfile(text, '/p.yaml', { PG_SECRET: 'one' });
+  const b = parseProfile(text, '/p.yaml', { PG_SECRET: 'two' });
+  assert.match(a.profile.platform.featureStore.url, ':one@');
+  assert.is(a.hash, b.hash);
+  assert.is.not(a.hash, parseProfile(sandboxText, '/p.yaml', {}).hash);
+  // Evidence names the store without its password, whatever characters it has.
+  assert.is(describePg('postgres://u:p%40ss%2Fw:rd@db:5432/f?sslmode=require'), 'postgres://u:***@db:5432/f');
+});
+
+test('the published JSON Schema is the zod schema\'s (regenerate: harness profile schema > docs/profile.schema.json)', () => {
+  const published = JSON.parse(readFileSync(join(projectRoot, 'docs', 'profile.schema.json'), 'utf8'));
+  assert.equal(published, JSON.parse(JSON.stringify(profileJsonSchema())));
+  // It refuses what the loader refuses: unknown keys are not allowed anywhere.
+  assert.is((published as { additionalProperties?: boolean }).additionalProperties, false);
+});
+
+test('the message contract reads ids, send time and checksums as the reference platform writes them', () => {
+  const c = sandboxProfile(parseConfig({})).profile.platform.kafka.contract;
+  for (let i = 0; i < 500; i++) {
+    const m = makePrice({ run: 1_700_000_000_000 + i, seq: i * 7919, commodity: ['brent', 'wti', 'carbon-eua'][i % 3]!, price: Math.round(Math.random() * 1e6) / 100, sentAt: Date.now() + i });
+    const raw = { value: JSON.parse(JSON.stringify(m)), headers: {} };
+    assert.is(messageId(c, raw), `${m.run}:${m.seq}`);
+    assert.is(sentAtOf(c, raw), m.sentAt);
+    assert.is(isIntact(c, raw), true);
+    const damaged = { ...m, price: m.price + 0.01 };
+    assert.is(isIntact(c, { value: damaged, headers: {} }), priceIsIntact(damaged));
+    assert.is(isIntact(c, { value: damaged, headers: {} }), false);
+  }
+  assert.is(messageId(c, { value: null, headers: {} }), null);
+  assert.is(isIntact({ ...c, checksum: undefined }, { value: {}, headers: {} }), null, 'no checksum in the contract: cannot tell');
+  assert.is(messageId({ ...c, id: ['header:x-id'] }, { value: {}, headers: { 'x-id': 'abc' } }), 'abc');
+});
+
+test('CLI: --profile and HARNESS_PROFILE are validated before anything runs; "sandbox" is reserved; init writes a starter', () => {
+  const empty = cli(['--profile', '', 'check', 'daily']);
+  assert.is(empty.code, 2);
+  assert.match(empty.stderr, '--profile');
+  const missing = cli(['check', 'daily'], { HARNESS_PROFILE: join(tmp, 'nope.yaml') });
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, 'HARNESS_PROFILE');
+  const impostor = join(tmp, 'impostor.yaml');
+  writeFileSync(impostor, sandboxText.replace('127.0.0.1:18080', '10.0.0.1:18080'));
+  const r = cli(['--profile', impostor, 'gate', '--only', 'inference-latency']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, `${impostor}: name`);
+  const printed = cli(['sandbox', 'profile']);
+  assert.is(printed.code, 0);
+  assert.is(parseYaml(printed.stdout).name, 'sandbox');
+  const schema = cli(['profile', 'schema']);
+  assert.equal(JSON.parse(schema.stdout), JSON.parse(readFileSync(join(projectRoot, 'docs', 'profile.schema.json'), 'utf8')));
+  const out = join(tmp, 'init', 'mine.yaml');
+  mkdirSync(join(tmp, 'init'));
+  assert.is(cli(['init', '-o', out]).code, 0);
+  assert.ok(existsSync(out));
+  assert.match(readFileSync(out, 'utf8'), `$schema=${join(projectRoot, 'docs', 'profile.schema.json')}`);
+  const again = cli(['init', '-o', out]);
+  assert.is(again.code, 2);
+  assert.match(again.stderr, '--force');
+});
+
+test.run();
