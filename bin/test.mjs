@@ -33,14 +33,27 @@ const testDir = join(root, 'test');
 const all = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sort()
   .filter((f) => !filter || f.includes(filter));
 const isStandalone = (f) => STANDALONE.includes(f.replace(/\.test\.ts$/, ''));
+// Files that bring up a sandbox shape of their own (other ports and names): they run last, after the
+// shared sandbox is stopped, so the two never compete for the two cores.
+const SHAPES = ['secure-shape'];
+const isShape = (f) => SHAPES.includes(f.replace(/\.test\.ts$/, ''));
 // A hung test must not hang CI: the whole suite has a hard ceiling.
 const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 60);
 const opts = { cwd: root, deadline: Date.now() + limitMin * 60_000, say, env: testEnv };
 if (filter && !all.length) finish(0, 1, `no test file matches "${filter}"`);
 
 const first = await runFiles(all.filter(isStandalone).map((f) => join('test', f)), opts);
-const sandboxed = all.filter((f) => !isStandalone(f)).map((f) => join('test', f));
-if (!sandboxed.length) finish(first.passed, first.failed, report(first.problems));
+const sandboxed = all.filter((f) => !isStandalone(f) && !isShape(f)).map((f) => join('test', f));
+const shaped = all.filter(isShape).map((f) => join('test', f));
+const shapes = async (before) => {
+  if (!shaped.length) return before;
+  const r = await runFiles(shaped, opts);
+  return { passed: before.passed + r.passed, failed: before.failed + r.failed, problems: [...before.problems, ...r.problems] };
+};
+if (!sandboxed.length) {
+  const r = await shapes(first);
+  finish(r.passed, r.failed, report(r.problems));
+}
 
 const wasUp = harness(['--quiet', 'sandbox', 'status']) === 0;
 if (!wasUp) {
@@ -55,7 +68,8 @@ if (!keep) {
   say('stopping the sandbox this run started (KEEP_SANDBOX=1 keeps it)…');
   harness(['--quiet', 'sandbox', 'down']);
 }
-finish(first.passed + second.passed, first.failed + second.failed, report([...first.problems, ...second.problems]));
+const all2 = await shapes({ passed: first.passed + second.passed, failed: first.failed + second.failed, problems: [...first.problems, ...second.problems] });
+finish(all2.passed, all2.failed, report(all2.problems));
 
 function report(problems) {
   return problems.length ? `failing files:\n  ${problems.join('\n  ')}` : undefined;

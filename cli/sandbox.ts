@@ -1,20 +1,23 @@
 import type { Command } from 'commander';
-import { configFrom, runOpts } from './main.ts';
+import { configFrom } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import type { Check, RunRecord } from '../core/record.ts';
 import type { PartStatus } from '../sandbox/part.ts';
 import { sandboxContext, sandboxUp, sandboxDown, sandboxStatus, selectParts, PARTS, GROUPS } from '../sandbox/index.ts';
 import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
-import { sandboxProfile, sandboxProfileText, writeSandboxProfile, profilePath } from '../sandbox/profile.ts';
-import type { Config } from '../core/config.ts';
+import { sandboxProfile, sandboxProfileRef, sandboxProfileText, writeSandboxProfile } from '../sandbox/profile.ts';
+import { runsDir, type Config } from '../core/config.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 
 /** The embedded sandbox's profile, derived from the config (the same text `sandbox up` writes). */
 export const sandboxProfileOf = (cfg: Config): LoadedProfile => sandboxProfile(cfg);
-export const isSandboxProfile = (cfg: Config, lp: LoadedProfile): boolean => lp.source === profilePath(cfg) || lp.hash === sandboxProfile(cfg).hash;
+export const isSandboxProfile = (cfg: Config, lp: LoadedProfile): boolean => lp.hash === sandboxProfile(cfg).hash;
 
 /** The sandbox's own commands record against the sandbox's profile. */
-const sbOpts = (cmd: Command, kind: string, cfg: Config) => runOpts(cmd, kind, cfg, sandboxProfileOf(cfg));
+const sbOpts = (cmd: Command, kind: string, cfg: Config) => {
+  const g = cmd.optsWithGlobals() as { json?: boolean; quiet?: boolean };
+  return { kind, runsDir: runsDir(cfg), platform: 'sandbox', profile: sandboxProfileRef(cfg), json: g.json, quiet: g.quiet };
+};
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 

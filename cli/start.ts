@@ -6,7 +6,7 @@ import { configFrom, runOpts, type GlobalOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { runsDir } from '../core/config.ts';
-import { EXIT } from '../core/errors.ts';
+import { EXIT, UsageError } from '../core/errors.ts';
 import type { CheckStatus, RunRecord } from '../core/record.ts';
 import { check } from '../verifiers/check.ts';
 import { promScalar } from '../platform/prometheus.ts';
@@ -67,6 +67,9 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       ...(o.incidents ? ['--incidents', o.incidents] : []), ...(o.feedback ? ['--feedback', o.feedback] : [])] },
   ];
   let reportRecord: RunRecord | null = null;
+  // The main job measures the sandbox it started, never a platform named elsewhere.
+  if (g.profile !== undefined) throw new UsageError('--profile', '`start` runs on the embedded sandbox; point check daily, gate, drill or report at another platform with --profile');
+  const { HARNESS_PROFILE: _ignored, ...childEnv } = process.env;
   const lp = sandboxProfileOf(cfg);
   const code = await runCommand(runOpts(cmd, 'start', cfg, lp), async (ctx) => {
     const done: Array<{ step: string; exit: number | null; runId?: string; status?: string }> = [];
@@ -74,7 +77,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       if (ctx.signal.aborted) break;
       ctx.progress(`\n━━ ${i + 1}/${steps.length} ${s.name}: harness ${s.args.join(' ')}`);
       const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...cfgArgs, '--json', ...s.args], {
-        cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20,
+        cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20, env: childEnv,
       });
       let rec: RunRecord | undefined;
       try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* the step printed its error on stderr */ }

@@ -34,9 +34,16 @@ const SandboxSchema = z.strictObject({
     kubeControllerManager: port.default(20257),
     kubeScheduler: port.default(20259),
   }).prefault({}),
+  /** Topic names of the reference platform (a second sandbox shape uses others). */
+  topics: z.strictObject({
+    prices: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/).default('commodity-prices'),
+    predictions: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/).default('ml-predictions'),
+  }).prefault({}).refine((t) => t.prices !== t.predictions, { message: 'the two topics need different names', path: ['predictions'] }),
   kube: z.strictObject({
     /** When on, consumer processes are started by the kubelet bridge for prediction-consumer pods. */
     enabled: z.boolean().default(true),
+    /** Namespace of the platform's deployments. */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 label').default('ml'),
     /** Fake (kwok) nodes the workloads are scheduled on. */
     nodes: z.number().int().min(1).max(10).default(1),
     etcdQuotaMb: z.number().int().min(64).max(8192).default(512),
@@ -60,6 +67,8 @@ const SandboxSchema = z.strictObject({
   consumers: z.strictObject({
     replicas: z.number().int().min(1).max(16).default(3),
     group: z.string().min(1).default('prediction-consumer'),
+    /** The consumers' Kubernetes deployment (and its pods' app label). */
+    deployment: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 label').default('prediction-consumer'),
   }).prefault({}),
   userTraffic: z.strictObject({
     /** Inference requests per second from the stand-in users, so API series always exist. */
@@ -69,6 +78,16 @@ const SandboxSchema = z.strictObject({
     intervalS: z.number().min(1).max(3600).default(10),
     /** Predictions older than this are pruned, so a long-running sandbox does not fill the disk. */
     retentionMinutes: z.number().int().min(1).max(10080).default(30),
+  }).prefault({}),
+  /**
+   * A secured shape: Kafka only through a SASL_SSL listener (SCRAM-SHA-512, the sandbox's own CA),
+   * PostgreSQL only over TLS, Prometheus and Alertmanager behind basic auth (their --web.config.file).
+   * `user`/`password` are the Kafka SCRAM user and the basic-auth user.
+   */
+  security: z.strictObject({
+    enabled: z.boolean().default(false),
+    user: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).default('carbon'),
+    password: z.string().regex(/^[A-Za-z0-9._~-]{8,64}$/, 'expected 8–64 letters, digits or . _ ~ -').default('carbon-sandbox-secret'),
   }).prefault({}),
   monitoring: z.strictObject({
     /** Short intervals so alerts fire within a test's patience; production uses minutes. */

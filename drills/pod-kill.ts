@@ -105,6 +105,9 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const lag = isConsumer ? new LagFollower(admin, k.consumerGroup, k.topics.prices, plan.lagTargetS, timeline) : null;
   if (lag) await lag.baseline();
   const killWall = Date.now();
+  // Watched from the kill on: with Alertmanager as the source, when an alert is first seen active is its time.
+  const alerts = watchAlerts(p, killWall, signal);
+  run.onCleanup(() => alerts.stop());
   rec.setData('injected', true); // from here a failure leaves the platform changed: the run is aborted, not merely failed
   let chaosName: string | null = null;
   const injected: string[] = [];
@@ -148,7 +151,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
 
   progress('drill: waiting for the alert notification…');
   const alertSpec = p.drill.alert;
-  const { alert, others: otherAlerts, where: alertWhere, how: alertHow } = await waitForAlert(p, killWall, plan.alertWaitS, plan.deployment, signal);
+  const { alert, others: otherAlerts, where: alertWhere, how: alertHow } = await alerts.wait(plan.alertWaitS, plan.deployment, signal);
+  alerts.stop();
   if (alert) timeline.mark('alert-notified', `${alert.name} (${alert.severity})`);
 
   let loadResult: ScenarioResult | null = null;
@@ -192,7 +196,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   }
   rec.addCheck(alert
     ? check('drill.alert', `alert notified: ${alert.name}`, `<=${detectTargetS(alert.severity)}s`, round(alert.afterS, 2), 's',
-      passIf(alert.afterS <= detectTargetS(alert.severity)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} reached the on-call receiver ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere })
+      passIf(alert.afterS <= detectTargetS(alert.severity)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} ${alertSpec.source === 'alertmanager' ? 'was active in Alertmanager' : 'reached the on-call receiver'} ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere })
     : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere }));
   if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
   // As in the gate: a starved load generator beside a failing load check cannot blame the platform.
@@ -305,26 +309,39 @@ export function alertForKill(list: Notification[], sinceWall: number, workload: 
 interface AlertWait { alert: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string }
 
 /**
- * Waits for the alert where the profile says notifications are seen: a receiver's log of webhook
- * notifications (when it arrived there), or Alertmanager's API (when it was first seen active there,
- * polled every 500 ms).
+ * Watches for the alert where the profile says notifications are seen: a receiver's log of webhook
+ * notifications (timed by when each arrived there), or Alertmanager's API, polled every 500 ms from
+ * the kill on (timed by when an alert was first seen active: not silenced, not inhibited).
  */
-async function waitForAlert(p: Profile, sinceWall: number, waitS: number, workload: string, signal: AbortSignal): Promise<AlertWait> {
+function watchAlerts(p: Profile, sinceWall: number, signal: AbortSignal): { wait(waitS: number, workload: string, signal: AbortSignal): Promise<AlertWait>; stop(): void } {
   const spec = p.drill.alert;
   let read: () => Promise<Notification[]>;
   let where: string;
   let how: string;
+  let stopped = false;
+  let pollError: Error | null = null;
   if (spec.source === 'alertmanager') {
     if (!p.platform.alertmanager) throw new UsageError('drill.alert.source', `profile "${p.name}" names no Alertmanager (platform.alertmanager) to watch for the alert`);
     const am = httpClient('alertmanager', p.platform.alertmanager);
     where = am.url;
-    how = 'Alertmanager GET /api/v2/alerts?active=true, every 500 ms; time = first seen active';
-    const firstSeen = new Map<string, string>();
-    read = async () => {
+    how = 'Alertmanager GET /api/v2/alerts (active, not silenced, not inhibited) every 500 ms from the kill; time = first seen active there';
+    const seen = new Map<string, Notification>();
+    const poll = async () => {
       const now = new Date().toISOString();
-      const active = await alertmanagerAlerts(am, { active: true });
-      for (const a of active) if (!firstSeen.has(a.fingerprint)) firstSeen.set(a.fingerprint, now);
-      return active.map((a) => ({ status: 'firing', receivedAt: firstSeen.get(a.fingerprint)!, alerts: [{ status: 'firing', labels: a.labels, startsAt: a.startsAt }] }));
+      for (const a of await alertmanagerAlerts(am, { active: true, silenced: false, inhibited: false })) {
+        if (a.status.state !== 'active' || seen.has(a.fingerprint)) continue;
+        seen.set(a.fingerprint, { status: 'firing', receivedAt: now, alerts: [{ status: 'firing', labels: a.labels, startsAt: a.startsAt }] });
+      }
+    };
+    void (async () => {
+      while (!stopped && !signal.aborted) {
+        try { await poll(); } catch (e) { pollError = e as Error; }
+        await sleep(500);
+      }
+    })();
+    read = async () => {
+      await poll();
+      return [...seen.values()];
     };
   } else {
     const url = spec.source;
@@ -336,18 +353,24 @@ async function waitForAlert(p: Profile, sinceWall: number, waitS: number, worklo
       return (await r.json()) as Notification[];
     };
   }
-  const deadline = sinceWall + waitS * 1000;
-  let others: string[] = [];
-  // Looks at least once: the notification may have arrived while recovery and lag were followed.
-  for (let first = true; first || (Date.now() < deadline && !signal.aborted); first = false) {
-    let list: Notification[];
-    try { list = await read(); } catch (e) {
-      throw new InfraError(`alerts unreadable at ${where}: ${(e as Error).message}`, spec.source === 'alertmanager' ? 'alertmanager' : 'alert receiver');
-    }
-    const r = alertForKill(list, sinceWall, workload, spec);
-    others = r.others;
-    if (r.hit) return { alert: r.hit, others, where, how };
-    await sleep(500);
-  }
-  return { alert: null, others, where, how };
+  return {
+    stop() { stopped = true; },
+    async wait(waitS, workload, sig) {
+      const deadline = sinceWall + waitS * 1000;
+      let others: string[] = [];
+      // Looks at least once: the notification may have arrived while recovery and lag were followed.
+      for (let first = true; first || (Date.now() < deadline && !sig.aborted); first = false) {
+        let list: Notification[];
+        try { list = await read(); } catch (e) {
+          throw new InfraError(`alerts unreadable at ${where}: ${(e as Error).message}`, spec.source === 'alertmanager' ? 'alertmanager' : 'alert receiver');
+        }
+        const r = alertForKill(list, sinceWall, workload, spec);
+        others = r.others;
+        if (r.hit) return { alert: r.hit, others, where, how };
+        await sleep(500);
+      }
+      if (pollError && spec.source === 'alertmanager') others.push(`(a poll failed meanwhile: ${(pollError as Error).message})`);
+      return { alert: null, others, where, how };
+    },
+  };
 }

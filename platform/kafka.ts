@@ -19,7 +19,7 @@ export function kafkaConn(k: Pick<KafkaProfile, 'brokers' | 'tls' | 'sasl'>): Ka
 }
 
 /** A kafkajs client; `retry`/`connectionTimeout` as the caller needs them. */
-export function kafkajs(c: KafkaConn, clientId: string, extra: Pick<KafkaConfig, 'retry' | 'connectionTimeout' | 'requestTimeout'> = {}): Kafka {
+export function kafkajs(c: KafkaConn, clientId: string, extra: Pick<KafkaConfig, 'retry' | 'connectionTimeout' | 'requestTimeout' | 'logLevel'> = {}): Kafka {
   return new Kafka({
     clientId, brokers: c.brokers, logLevel: logLevel.NOTHING, ...extra,
     ssl: c.tls, sasl: c.sasl as SASLOptions | undefined,

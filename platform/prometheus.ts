@@ -37,6 +37,16 @@ export async function promScalar(c: HttpClient, expr: string, time?: Date): Prom
   return r.length === 0 ? null : r[0]!.value;
 }
 
+/**
+ * An SLI's one value: null when it has no data, an error when it returns several series (a query
+ * that is not aggregated would otherwise be judged on whichever series came first).
+ */
+export async function promSli(c: HttpClient, expr: string): Promise<number | null> {
+  const r = await promQuery(c, expr);
+  if (r.length > 1) throw new InfraError(`the query returns ${r.length} series, not one (aggregate it, e.g. with sum or avg): ${expr}`, 'prometheus');
+  return r.length === 0 ? null : r[0]!.value;
+}
+
 export interface PromSeries { metric: Record<string, string>; values: Array<{ t: number; value: number }> }
 
 /** Range query; `t` in unix seconds. */

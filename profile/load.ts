@@ -70,6 +70,9 @@ export function parseProfile(text: string, source: string, env: NodeJS.ProcessEn
       : /received undefined$/.test(issue.message) ? 'required, missing' : issue.message;
     throw new UsageError(`${at(nodeAt(doc, path))}: ${path.join('.') || '(root)'}`, message);
   }
+  // A relative kubeconfig is the profile's neighbour, never whatever the working directory holds.
+  const k = r.data.platform.kubernetes;
+  if (k && !isAbsolute(k.kubeconfig)) k.kubeconfig = resolve(baseDir, k.kubeconfig);
   return { profile: r.data, source, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
 }
 

@@ -12,6 +12,9 @@ const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port');
 const nonEmpty = z.string().min(1);
 const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 name (lower case, digits, -)');
 const kafkaName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'expected a Kafka name (letters, digits, . _ -)');
+/** An http(s) URL without credentials in it: those go in `auth` or a header, never into evidence. */
+const httpUrl = z.url().regex(/^https?:\/\//, 'expected an http(s):// URL')
+  .refine((u) => { try { const x = new URL(u); return !x.username && !x.password; } catch { return false; } }, 'no user:password@ in the URL: put credentials in auth (or a header) so they stay out of records');
 /** PEM text, or `${file:PATH}` to read it from a file. */
 const pem = z.string().regex(/-----BEGIN [A-Z ]+-----/, 'expected PEM text (use ${file:PATH} to read it from a file)');
 
@@ -67,7 +70,7 @@ const FeatureStoreSchema = z.strictObject({
     freshness: sql.describe('one row: rows (int) and age_s (seconds since the newest feature update, null if none)'),
     workflowRuns: sql.describe('$1 = window seconds; rows of workflow (text), ok (int), failed (int)'),
     predictions: sql.describe('$1 = text[] of message ids; one row per id: id, n (predictions stored), checksums (text[] of their source checksums)'),
-    accuracy: sql.optional().describe('$1 = text[] of message ids; rows of id and correct (boolean: the stored prediction agrees with the model)'),
+    accuracy: sql.optional().describe('$1 = text[] of message ids, $2 = jsonb[] of the source messages; rows of id and correct (boolean: the stored prediction agrees with the model and the source)'),
   }),
   workflowWindowMinS: z.number().min(0).max(86_400).default(0).describe('the workflow success rate looks back at least this far (a few batch intervals), however short the window'),
 });
@@ -75,7 +78,7 @@ const FeatureStoreSchema = z.strictObject({
 const HeaderMap = z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), z.string());
 
 const InferenceSchema = z.strictObject({
-  url: z.url().regex(/^https?:\/\//, 'expected an http(s):// URL'),
+  url: httpUrl,
   healthPath: z.string().regex(/^\//, 'expected a path such as /healthz').default('/healthz'),
   request: z.strictObject({
     method: z.enum(['GET', 'POST']).default('POST'),
@@ -94,9 +97,18 @@ const HttpAuthSchema = z.union([
 ]);
 
 const HttpApiSchema = z.strictObject({
-  url: z.url().regex(/^https?:\/\//, 'expected an http(s):// URL'),
+  url: httpUrl,
   auth: HttpAuthSchema.optional(),
   tls: TlsSchema.default(false),
+});
+
+const AlertmanagerSchema = HttpApiSchema.extend({
+  /** The label that carries an alert's severity, and the values that count as critical and as warning. */
+  severity: z.strictObject({
+    label: nonEmpty.default('severity'),
+    critical: z.array(nonEmpty).min(1).default(['critical']),
+    warning: z.array(nonEmpty).min(1).default(['warning']),
+  }).prefault({}),
 });
 
 /** PromQL; `$window` is replaced by the check's window (e.g. `30s`). */
@@ -153,7 +165,7 @@ const DrillSchema = z.strictObject({
      * Where notifications are seen: `alertmanager` (the alert active in its API) or a URL of a
      * receiver that keeps the webhook notifications it got (GET returns them as JSON).
      */
-    source: z.union([z.literal('alertmanager'), z.url()]).default('alertmanager'),
+    source: z.union([z.literal('alertmanager'), httpUrl]).default('alertmanager'),
   }).prefault({}),
 }).prefault({});
 
@@ -165,7 +177,7 @@ export const ProfileSchema = z.strictObject({
     featureStore: FeatureStoreSchema,
     inferenceApi: InferenceSchema,
     prometheus: HttpApiSchema.optional().describe('without it the monitoring checks have no data'),
-    alertmanager: HttpApiSchema.optional(),
+    alertmanager: AlertmanagerSchema.optional(),
     slis: SlisSchema.optional(),
     kubernetes: KubernetesSchema.optional().describe('without it the Kubernetes checks have no data and drills refuse'),
   }),

@@ -232,9 +232,10 @@ export async function checkAlertmanagerConfig(file: string): Promise<string> {
 }
 
 /** Writes the generated rules to `file` and validates them with promtool. */
-export async function writeRules(file: string, mon: MonitoringConfig): Promise<string> {
+export async function writeRules(file: string, mon: MonitoringConfig, consumerDeployment = 'prediction-consumer'): Promise<string> {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, rulesYaml(mon));
+  // The consumers' alerts name their deployment as this sandbox calls it (a drill matches on it).
+  writeFileSync(file, rulesYaml(mon, ALERT_CATALOG.map((a) => (a.workload === 'prediction-consumer' ? { ...a, workload: consumerDeployment } : a))));
   await checkRules(file);
   return file;
 }

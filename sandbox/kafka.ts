@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Kafka, Admin } from 'kafkajs';
+import { kafkajs } from '../platform/kafka.ts';
+import { sandboxKafkaConn } from './connect.ts';
+import { ensurePlatformTls, KEYSTORE } from './tls.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir } from '../core/paths.ts';
@@ -17,8 +20,11 @@ import { portOpen, requirePortFree, run, waitFor } from './proc.ts';
  * user cache; data and the generated server.properties live under `<sandbox dir>/kafka/`.
  */
 
+/** The default shape's topics (tests of the default sandbox use them by name). */
 export const TOPICS = ['commodity-prices', 'ml-predictions'] as const;
 export type Topic = (typeof TOPICS)[number];
+/** This sandbox's topics: prices, then predictions. */
+export const topicsOf = (sb: SandboxConfig): string[] => [sb.topics.prices, sb.topics.predictions];
 
 const NAME = 'kafka';
 const HOST = '127.0.0.1';
@@ -56,10 +62,7 @@ async function requireTool(cmd: string, args: string[], pkg: string, why: string
 
 /** A short-lived admin client for probes: fail fast, never log. */
 function probeClient(sb: SandboxConfig, retries = 0): Kafka {
-  return new Kafka({
-    clientId: 'carbon-harness-sandbox',
-    brokers: kafkaBrokers(sb),
-    logLevel: logLevel.NOTHING,
+  return kafkajs(sandboxKafkaConn(sb), 'carbon-harness-sandbox', {
     connectionTimeout: 1_500,
     requestTimeout: 5_000,
     retry: { retries, initialRetryTime: 100, maxRetryTime: 1_000 },
@@ -79,7 +82,7 @@ async function withAdmin<T>(sb: SandboxConfig, fn: (admin: Admin) => Promise<T>,
 interface TopicHealth { ok: boolean; reason: string; partitions: Map<string, number> }
 
 /** Checks that every harness topic exists and every one of its partitions has a leader. */
-async function topicHealth(admin: Admin): Promise<TopicHealth> {
+async function topicHealth(admin: Admin, TOPICS: string[]): Promise<TopicHealth> {
   const { topics } = await admin.fetchTopicMetadata();
   const byName = new Map(topics.map((t) => [t.name, t]));
   const partitions = new Map<string, number>();
@@ -99,17 +102,48 @@ async function topicHealth(admin: Admin): Promise<TopicHealth> {
   return { ok: true, reason: '', partitions };
 }
 
+/**
+ * The secured shape has one client listener, SASL_SSL with SCRAM-SHA-512: the broker's own
+ * inter-broker traffic uses it too (its SCRAM user is made at format time). The controller
+ * listener stays on loopback plaintext, as it is internal to the one node.
+ */
+function listenerProperties(ctx: SandboxContext): Record<string, string> {
+  const { ports, security } = ctx.sb;
+  if (!security.enabled) {
+    return {
+      'listeners': `PLAINTEXT://${HOST}:${ports.kafka},CONTROLLER://${HOST}:${ports.kafkaController}`,
+      'advertised.listeners': `PLAINTEXT://${HOST}:${ports.kafka}`,
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    };
+  }
+  const tls = join(ctx.dir, 'tls');
+  return {
+    'listeners': `SASL_SSL://${HOST}:${ports.kafka},CONTROLLER://${HOST}:${ports.kafkaController}`,
+    'advertised.listeners': `SASL_SSL://${HOST}:${ports.kafka}`,
+    'inter.broker.listener.name': 'SASL_SSL',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.user}" password="${security.password}";`,
+    'ssl.keystore.type': 'PKCS12',
+    'ssl.keystore.location': join(tls, KEYSTORE),
+    'ssl.keystore.password': security.password,
+    'ssl.key.password': security.password,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': join(tls, 'ca.crt'),
+  };
+}
+
 function serverProperties(ctx: SandboxContext): string {
   const { ports, kafka } = ctx.sb;
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${ports.kafkaController}`,
-    'listeners': `PLAINTEXT://${HOST}:${ports.kafka},CONTROLLER://${HOST}:${ports.kafkaController}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${ports.kafka}`,
-    'inter.broker.listener.name': 'PLAINTEXT',
+    ...listenerProperties(ctx),
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     'log.dirs': dataDir(ctx),
     'num.partitions': kafka.partitions,
     'default.replication.factor': 1,
@@ -206,6 +240,8 @@ async function format(ctx: SandboxContext): Promise<void> {
       '-Xmx256m', `-Dlog4j2.configurationFile=${LOG4J}`,
       '-cp', classpath(ctx.sb), 'kafka.tools.StorageTool',
       'format', '-t', clusterId, '-c', propsFile(ctx), '--ignore-formatted',
+      // The secured shape's SCRAM user exists from the first start (the broker itself logs in as it).
+      ...(ctx.sb.security.enabled ? ['--add-scram', `SCRAM-SHA-512=[name=${ctx.sb.security.user},password=${ctx.sb.security.password}]`] : []),
     ], { cwd: runDir(ctx) });
   } catch (e) {
     throw new InfraError(`storage format failed\n${(e as Error).message}`, NAME);
@@ -214,6 +250,7 @@ async function format(ctx: SandboxContext): Promise<void> {
 
 async function ensureTopics(ctx: SandboxContext): Promise<void> {
   const partitions = ctx.sb.kafka.partitions;
+  const TOPICS = topicsOf(ctx.sb);
   await withAdmin(ctx.sb, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = TOPICS.filter((t) => !existing.has(t));
@@ -242,11 +279,11 @@ async function ensureTopics(ctx: SandboxContext): Promise<void> {
   let last = '';
   await waitFor('kafka topic leaders', async () => {
     return withAdmin(ctx.sb, async (admin) => {
-      const h = await topicHealth(admin);
+      const h = await topicHealth(admin, topicsOf(ctx.sb));
       last = h.reason;
       if (!h.ok) return false;
       try {
-        for (const topic of TOPICS) await admin.fetchTopicOffsets(topic);
+        for (const topic of topicsOf(ctx.sb)) await admin.fetchTopicOffsets(topic);
       } catch (e) {
         last = `offsets not served yet: ${(e as Error).message}`;
         return false;
@@ -277,6 +314,7 @@ async function start(ctx: SandboxContext): Promise<void> {
   if (!procs.alive(NAME)) {
     await requirePortFree(sb.ports.kafka, 'sandbox.ports.kafka');
     await requirePortFree(sb.ports.kafkaController, 'sandbox.ports.kafkaController');
+    if (ctx.sb.security.enabled) await ensurePlatformTls(ctx.sb, ctx.progress);
     writeFileSync(propsFile(ctx), serverProperties(ctx));
     await format(ctx);
     ctx.progress(`kafka: starting broker ${sb.kafka.version} on ${kafkaBrokers(sb)[0]}`);
@@ -329,7 +367,8 @@ async function status(ctx: SandboxContext): Promise<PartStatus> {
   if (!procs.alive(NAME)) return { ...base, healthy: false, reason: 'not running' };
   if (!(await portOpen(sb.ports.kafka))) return { ...base, healthy: false, reason: `port ${sb.ports.kafka} refused` };
   try {
-    const h = await withAdmin(sb, topicHealth);
+    const TOPICS = topicsOf(sb);
+    const h = await withAdmin(sb, (a) => topicHealth(a, TOPICS));
     if (!h.ok) return { ...base, healthy: false, reason: h.reason };
     const parts = TOPICS.map((t) => `${t}×${h.partitions.get(t)}`).join(', ');
     return { ...base, healthy: true, reason: `Kafka ${sb.kafka.version} serving ${parts}` };

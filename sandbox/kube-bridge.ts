@@ -33,11 +33,12 @@ import * as k8s from '@kubernetes/client-node';
 import type { SandboxConfig } from '../core/config.ts';
 import { writeFileAtomic } from '../core/record.ts';
 import { FaultWatcher } from './faults.ts';
-import { BRIDGE_LABEL, BRIDGE_LABEL_VALUE, KUBE_NAMESPACE, kubeConfig, kubeDir } from './kube.ts';
+import { BRIDGE_LABEL, BRIDGE_LABEL_VALUE, kubeConfig, kubeDir } from './kube.ts';
 import { ProcessTable, isAlive } from './proc.ts';
 import { replicaName, serviceCommand } from './services.ts';
 
-const APP = 'prediction-consumer';
+/** The service each bridged pod runs. */
+const SERVICE = 'prediction-consumer';
 const MAX_SLOTS = 16;
 
 interface Slot {
@@ -160,13 +161,13 @@ class Bridge {
     await this.loadState();
     this.serveStateMetrics();
     setInterval(() => this.schedule(), 1000).unref();
-    const labelSelector = `app=${APP},${BRIDGE_LABEL}=${BRIDGE_LABEL_VALUE}`;
+    const labelSelector = `app=${this.sb.consumers.deployment},${BRIDGE_LABEL}=${BRIDGE_LABEL_VALUE}`;
     let resourceVersion = '';
     let mustList = true;
     while (!this.closed) {
       try {
         if (mustList) {
-          const list = await this.core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector });
+          const list = await this.core.listNamespacedPod({ namespace: this.sb.kube.namespace, labelSelector });
           this.pods = new Map(list.items.map((p) => [p.metadata!.uid!, p]));
           resourceVersion = list.metadata?.resourceVersion ?? '';
           this.listed = true;
@@ -190,7 +191,7 @@ class Bridge {
     return new Promise((resolve, reject) => {
       let gone = false;
       const w = new k8s.Watch(this.kc);
-      w.watch(`/api/v1/namespaces/${KUBE_NAMESPACE}/pods`,
+      w.watch(`/api/v1/namespaces/${this.sb.kube.namespace}/pods`,
         { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
         (type: string, obj: k8s.V1Pod & { code?: number }) => {
           if (type === 'ERROR') {
@@ -284,7 +285,7 @@ class Bridge {
 
   private async startProcess(pod: k8s.V1Pod, i: number, restarts: number, readySince: number, crashes = 0, lastTerminated?: Terminated): Promise<void> {
     const name = pod.metadata!.name!;
-    const c = serviceCommand({ sb: this.sb, dir: this.dir } as Parameters<typeof serviceCommand>[0], APP, [String(i)]);
+    const c = serviceCommand({ sb: this.sb, dir: this.dir } as Parameters<typeof serviceCommand>[0], SERVICE, [String(i)]);
     // A slot is only free once its previous process is gone, so the metrics port is free too.
     const pid = this.procs.spawn(replicaName(i), c.cmd, c.args, { env: { ...c.env, CARBON_CONSUMER_ID: name }, cwd: c.cwd },
       (code, signal) => {
@@ -346,8 +347,8 @@ class Bridge {
           cond('Ready', ready), cond('ContainersReady', ready), cond('PodScheduled', true),
         ],
         containerStatuses: [{
-          name: container?.name ?? APP,
-          image: container?.image ?? APP,
+          name: container?.name ?? SERVICE,
+          image: container?.image ?? SERVICE,
           imageID: '',
           containerID: `carbon-bridge://${slot.pid}`,
           ready,
@@ -360,7 +361,7 @@ class Bridge {
     };
     try {
       await this.core.patchNamespacedPodStatus(
-        { name: pod.metadata!.name!, namespace: KUBE_NAMESPACE, body },
+        { name: pod.metadata!.name!, namespace: this.sb.kube.namespace, body },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
     } catch (e) {
@@ -404,7 +405,7 @@ class Bridge {
     this.finalizing.add(uid);
     try {
       await this.core.deleteNamespacedPod({
-        name: pod.metadata!.name!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0,
+        name: pod.metadata!.name!, namespace: this.sb.kube.namespace, gracePeriodSeconds: 0,
         body: { gracePeriodSeconds: 0, preconditions: { uid } },
       });
     } catch (e) {

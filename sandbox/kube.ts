@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { ensureCrds, testRunCrd, chaosMeshCrds } from './crds.ts';
+import { ensureCa, issue, openssl, SERVER_EXT } from './tls.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
@@ -27,6 +28,7 @@ import { requirePortFree, run, waitFor } from './proc.ts';
 
 export const KUBE_VERSION = '1.35.4';
 export const KWOK_VERSION = '0.8.0';
+/** The default shape's namespace (tests of the default sandbox use it by name); this sandbox's is sb.kube.namespace. */
 export const KUBE_NAMESPACE = 'ml';
 /** Pods with this label are run by the kubelet bridge, not by kwok. */
 export const BRIDGE_LABEL = 'carbon-harness.io/kubelet';
@@ -159,35 +161,13 @@ async function install(ctx: SandboxContext): Promise<void> {
 
 // ---------------------------------------------------------------- certificates (openssl)
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await run('openssl', args, { cwd });
-}
-
-/** Key + certificate signed by the sandbox CA. */
-async function issue(dir: string, name: string, subject: string, ext: string): Promise<void> {
-  if (existsSync(join(dir, `${name}.crt`))) return;
-  await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`], dir);
-  await openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir);
-  writeFileSync(join(dir, `${name}.ext`), ext);
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '3650', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`], dir);
-  rmSync(join(dir, `${name}.csr`), { force: true });
-}
-
 const CLIENT_EXT = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
 
 async function ensurePki(ctx: SandboxContext): Promise<void> {
   const dir = pkiDir(ctx);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'ca.crt'))) {
-    ctx.progress('kube: creating the sandbox CA and certificates (openssl)');
-    await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key'], dir);
-    await openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=carbon-harness-sandbox-ca', '-days', '3650', '-sha256',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature', '-out', 'ca.crt'], dir);
-  }
+  if (await ensureCa(dir, 'carbon-harness-sandbox-ca')) ctx.progress('kube: created the sandbox CA and certificates (openssl)');
   await issue(dir, 'apiserver', '/CN=kube-apiserver',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n'
-    + 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n');
+    SERVER_EXT('IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local'));
   await issue(dir, 'admin', '/O=system:masters/CN=carbon-harness-admin', CLIENT_EXT);
   await issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', CLIENT_EXT);
   await issue(dir, 'scheduler', '/CN=system:kube-scheduler', CLIENT_EXT);
@@ -204,7 +184,7 @@ function writeKubeconfig(ctx: SandboxContext, file: string, user: string, cert: 
     apiVersion: 'v1', kind: 'Config',
     clusters: [{ name: 'carbon-sandbox', cluster: { server: apiserverUrl(ctx.sb), 'certificate-authority-data': b64('ca.crt') } }],
     users: [{ name: user, user: { 'client-certificate-data': b64(`${cert}.crt`), 'client-key-data': b64(`${cert}.key`) } }],
-    contexts: [{ name: 'carbon-sandbox', context: { cluster: 'carbon-sandbox', user, namespace: KUBE_NAMESPACE } }],
+    contexts: [{ name: 'carbon-sandbox', context: { cluster: 'carbon-sandbox', user, namespace: ctx.sb.kube.namespace } }],
     'current-context': 'carbon-sandbox',
   };
   writeFileSync(file, stringify(cfg), { mode: 0o600 });
@@ -265,11 +245,11 @@ function nodeObject(i: number): k8s.V1Node {
   };
 }
 
-function deployment(name: string, replicas: number, bridged: boolean): k8s.V1Deployment {
+function deployment(name: string, namespace: string, replicas: number, bridged: boolean): k8s.V1Deployment {
   const labels = { app: name, 'app.kubernetes.io/part-of': 'carbon-platform', ...(bridged ? { [BRIDGE_LABEL]: BRIDGE_LABEL_VALUE } : {}) };
   return {
     apiVersion: 'apps/v1', kind: 'Deployment',
-    metadata: { name, namespace: KUBE_NAMESPACE, labels: { app: name } },
+    metadata: { name, namespace, labels: { app: name } },
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
@@ -314,10 +294,10 @@ async function applyObjects(ctx: SandboxContext): Promise<void> {
     }
   }
   await apply(nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: n.metadata, spec: n.spec }) as k8s.KubernetesObject), kc);
-  await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUBE_NAMESPACE } } as k8s.KubernetesObject], kc);
+  await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ctx.sb.kube.namespace } } as k8s.KubernetesObject], kc);
   await apply([
-    deployment('prediction-consumer', ctx.sb.consumers.replicas, true),
-    deployment('inference-api', 1, false),
+    deployment(ctx.sb.consumers.deployment, ctx.sb.kube.namespace, ctx.sb.consumers.replicas, true),
+    deployment('inference-api', ctx.sb.kube.namespace, 1, false),
   ], kc);
 }
 
@@ -441,7 +421,7 @@ async function start(ctx: SandboxContext): Promise<void> {
     const nodes = await core.listNode({ labelSelector: 'type=kwok' });
     return nodes.items.length >= sb.kube.nodes && nodes.items.every(nodeReady);
   }, 60_000);
-  step(`${sb.kube.nodes} kwok node(s) Ready; deployments applied in namespace ${KUBE_NAMESPACE}`);
+  step(`${sb.kube.nodes} kwok node(s) Ready; deployments applied in namespace ${sb.kube.namespace}`);
   // No Chaos Mesh controller runs here, but its API does: drills create PodChaos objects against it.
   await ensureCrds(kubeConfig(ctx), chaosMeshCrds());
   // Likewise k6-operator's TestRun, for `--engine k6-operator`.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, chownSync, chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
@@ -9,6 +9,7 @@ import { InfraError } from '../core/errors.ts';
 import type { Part, SandboxContext, PartStatus } from './part.ts';
 import { run, waitFor, portOpen } from './proc.ts';
 import { aptInstall } from './apt.ts';
+import { ensurePlatformTls, platformCa } from './tls.ts';
 
 const NAME = 'postgres';
 const SCHEMA = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
@@ -69,10 +70,13 @@ function paths(ctx: SandboxContext) {
 }
 
 export function pgConnection(sb: SandboxConfig): pg.ClientConfig {
+  const ca = platformCa(sb);
   return {
     host: sb.host, port: sb.ports.postgres, database: sb.postgres.database,
     user: sb.postgres.user, password: sb.postgres.password,
     connectionTimeoutMillis: 3000,
+    // The secured shape accepts TLS only (its pg_hba), verified against the sandbox CA.
+    ...(sb.security.enabled ? { ssl: { ca, rejectUnauthorized: true } } : {}),
   };
 }
 
@@ -93,6 +97,24 @@ async function query(sb: SandboxConfig, sql: string): Promise<pg.QueryResult> {
   const c = new pg.Client(pgConnection(sb));
   await c.connect();
   try { return await c.query(sql); } finally { await c.end(); }
+}
+
+/**
+ * The secured shape: the server's certificate and key beside its data (owned by its user, the key
+ * 0600 as PostgreSQL demands), and an hba file that admits TCP connections over TLS with a password
+ * only (the superuser's unix socket stays trusted, for set-up).
+ */
+async function secureFiles(ctx: SandboxContext, base: string, id: { uid: number; gid: number } | null): Promise<string[]> {
+  const src = await ensurePlatformTls(ctx.sb, ctx.progress);
+  const dir = join(base, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const hba = join(dir, 'pg_hba.conf');
+  copyFileSync(join(src, 'server.crt'), join(dir, 'server.crt'));
+  copyFileSync(join(src, 'server.key'), join(dir, 'server.key'));
+  writeFileSync(hba, 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n');
+  chmodSync(join(dir, 'server.key'), 0o600);
+  if (id) for (const f of [dir, join(dir, 'server.crt'), join(dir, 'server.key'), hba]) chownSync(f, id.uid, id.gid);
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${join(dir, 'server.crt')}`, '-c', `ssl_key_file=${join(dir, 'server.key')}`, '-c', `hba_file=${hba}`];
 }
 
 export const postgresPart: Part = {
@@ -120,8 +142,9 @@ export const postgresPart: Part = {
       await run(join(bin, 'initdb'), ['-D', p.data, '-U', 'postgres', '--auth-local=trust',
         '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions'], { ...asUser, cwd: p.base });
     }
+    const tlsArgs = ctx.sb.security.enabled ? await secureFiles(ctx, p.base, id) : [];
     // Durability is traded for speed: this is a disposable sandbox, not a store of record.
-    ctx.procs.spawn(NAME, join(bin, 'postgres'), ['-D', p.data, '-p', String(ctx.sb.ports.postgres),
+    ctx.procs.spawn(NAME, join(bin, 'postgres'), ['-D', p.data, '-p', String(ctx.sb.ports.postgres), ...tlsArgs,
       '-k', p.sock, '-c', `listen_addresses=${ctx.sb.host}`, '-c', 'fsync=off',
       '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100',
       '-c', 'shared_buffers=128MB'], { ...asUser, cwd: p.base });

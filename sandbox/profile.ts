@@ -4,6 +4,7 @@
  * `--profile`, commands run against it. Nothing outside sandbox/ knows the sandbox's ports, names
  * or queries: they are values here.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -12,7 +13,7 @@ import { projectRoot } from '../core/paths.ts';
 import { parseProfile, type LoadedProfile } from '../profile/load.ts';
 import type { z } from 'zod';
 import type { ProfileSchema } from '../profile/schema.ts';
-import { kubeconfigPath, KUBE_NAMESPACE } from './kube.ts';
+import { kubeconfigPath } from './kube.ts';
 import { pgUrl } from './postgres.ts';
 import { prometheusUrl, alertmanagerUrl } from './prom-api.ts';
 
@@ -25,6 +26,10 @@ const INFRA = '(probe_success{tier="infra"} or 0 * up{tier="infra"})';
 export function sandboxProfileValues(cfg: Config): z.input<typeof ProfileSchema> {
   const sb = cfg.sandbox;
   const h = sb.host;
+  // The secured shape: its CA (written by `sandbox up` beside this file), SCRAM and basic-auth credentials.
+  const sec = sb.security;
+  const ca = { ca: '${file:tls/ca.crt}' };
+  const basicAuth = sec.enabled ? { auth: { basicAuth: { username: sec.user, password: sec.password } } } : {};
   const restarts = 'kube_pod_container_status_restarts_total{namespace="$namespace",pod=~"$deployment-[a-z0-9]+-[a-z0-9]+"}';
   return {
     name: SANDBOX_PROFILE_NAME,
@@ -32,8 +37,10 @@ export function sandboxProfileValues(cfg: Config): z.input<typeof ProfileSchema>
     platform: {
       kafka: {
         brokers: [`${h}:${sb.ports.kafka}`],
-        topics: { prices: 'commodity-prices', predictions: 'ml-predictions' },
+        ...(sec.enabled ? { tls: ca, sasl: { mechanism: 'scram-sha-512' as const, username: sec.user, password: sec.password } } : {}),
+        topics: { prices: sb.topics.prices, predictions: sb.topics.predictions },
         consumerGroup: sb.consumers.group,
+        consumerMembers: sb.consumers.replicas,
         contract: {
           id: ['$.run', '$.seq'],
           sentAt: '$.sentAt',
@@ -42,6 +49,7 @@ export function sandboxProfileValues(cfg: Config): z.input<typeof ProfileSchema>
       },
       featureStore: {
         url: pgUrl(sb),
+        ...(sec.enabled ? { tls: ca } : {}),
         workflowWindowMinS: sb.batch.intervalS * 3,
         queries: {
           representative: `SELECT f.commodity, f.last_price, f.ema_short, f.ema_long, f.volatility, p.predicted, p.processed_at
@@ -56,10 +64,12 @@ FROM workflow_runs WHERE started_at > now() - make_interval(secs => $1) GROUP BY
 FROM unnest($1::text[]) AS k(id)
 LEFT JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = split_part(k.id, ':', 2)::bigint
 GROUP BY k.id`,
-          // The reference model (ema-v1): predicted = price + (ema_short - ema_long) / 2.
-          accuracy: `SELECT p.feed_run || ':' || p.seq AS id,
-  (p.ema_short IS NOT NULL AND p.ema_long IS NOT NULL AND abs(p.predicted - (p.price + (p.ema_short - p.ema_long) * 0.5)) <= 1e-9) AS correct
-FROM unnest($1::text[]) AS k(id)
+          // The reference model (ema-v1): predicted = price + (ema_short - ema_long) / 2, from the price
+          // the source message carried ($2: each message as JSON).
+          accuracy: `SELECT k.id,
+  (p.ema_short IS NOT NULL AND p.ema_long IS NOT NULL AND p.price = (k.msg->>'price')::float8
+   AND abs(p.predicted - (p.price + (p.ema_short - p.ema_long) * 0.5)) <= 1e-9) AS correct
+FROM unnest($1::text[], $2::jsonb[]) AS k(id, msg)
 JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = split_part(k.id, ':', 2)::bigint`,
         },
       },
@@ -69,8 +79,8 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
         request: { method: 'POST', path: '/v1/predict', body: '{"commodity":"{{commodity}}"}', headers: { 'content-type': 'application/json' } },
         commodities: sb.priceFeed.commodities,
       },
-      prometheus: { url: prometheusUrl(sb) },
-      alertmanager: { url: alertmanagerUrl(sb) },
+      prometheus: { url: prometheusUrl(sb), ...basicAuth },
+      alertmanager: { url: alertmanagerUrl(sb), ...basicAuth },
       slis: {
         // Health counts the infrastructure (Kafka, PostgreSQL, the Kubernetes API: blackbox probes
         // with tier="infra") beside the scraped services: a stopped broker is unhealthy even while
@@ -91,7 +101,7 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
         kubernetes: {
           kubeconfig: kubeconfigPath({ dir: sandboxDir(cfg) }),
           context: 'carbon-sandbox',
-          namespaces: { [KUBE_NAMESPACE]: { deployments: { [sb.consumers.group]: { replicas: sb.consumers.replicas, drill: true, consumer: true } } } },
+          namespaces: { [sb.kube.namespace]: { deployments: { [sb.consumers.deployment]: { replicas: sb.consumers.replicas, drill: true, consumer: true } } } },
         },
       } : {}),
     },
@@ -104,6 +114,11 @@ export function sandboxProfileText(cfg: Config): string {
   return `# yaml-language-server: $schema=${join(projectRoot, 'docs', 'profile.schema.json')}\n`
     + '# The embedded sandbox as a platform profile, written by `harness sandbox up` from the harness config.\n'
     + stringify(sandboxProfileValues(cfg), { lineWidth: 0 });
+}
+
+/** What a record names of the sandbox's profile, without resolving it (its CA may not exist before `sandbox up`). */
+export function sandboxProfileRef(cfg: Config): { name: string; source: string; hash: string } {
+  return { name: SANDBOX_PROFILE_NAME, source: profilePath(cfg), hash: createHash('sha256').update(sandboxProfileText(cfg)).digest('hex').slice(0, 16) };
 }
 
 /** The sandbox's profile, parsed as any profile file is. */

@@ -8,14 +8,15 @@ import * as P from '../platform/prometheus.ts';
 import * as A from '../platform/alertmanager.ts';
 import type { AmAlertFilter } from '../platform/alertmanager.ts';
 
-type Sb = Pick<SandboxConfig, 'host' | 'ports'>;
+type Sb = Pick<SandboxConfig, 'host' | 'ports'> & { security?: SandboxConfig['security'] };
 
 export function prometheusUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.prometheus}`; }
 export function alertmanagerUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.alertmanager}`; }
 
 /** The sandbox's Prometheus and Alertmanager as the platform client layer reaches any platform's. */
-const prom = (sb: Sb) => httpClient('prometheus', { url: prometheusUrl(sb), tls: false });
-const am = (sb: Sb) => httpClient('alertmanager', { url: alertmanagerUrl(sb), tls: false });
+const auth = (sb: Sb) => (sb.security?.enabled ? { basicAuth: { username: sb.security.user, password: sb.security.password } } : undefined);
+const prom = (sb: Sb) => httpClient('prometheus', { url: prometheusUrl(sb), tls: false, auth: auth(sb) });
+const am = (sb: Sb) => httpClient('alertmanager', { url: alertmanagerUrl(sb), tls: false, auth: auth(sb) });
 
 export type { PromSample, PromSeries, PromTarget, PromAlert, PromRule } from '../platform/prometheus.ts';
 export type { AmAlert, AmAlertFilter } from '../platform/alertmanager.ts';
@@ -29,9 +30,9 @@ export const promRules = (sb: Sb) => P.promRules(prom(sb));
 export const alertmanagerAlerts = (sb: Sb, filter: AmAlertFilter = {}) => A.alertmanagerAlerts(am(sb), filter);
 
 /** GET `url`: ok on a 2xx answer, else why not (status, or the connection error's cause). */
-export async function httpProbe(url: string, timeoutMs = 2_000): Promise<{ ok: boolean; why: string }> {
+export async function httpProbe(url: string, timeoutMs = 2_000, headers: Record<string, string> = {}): Promise<{ ok: boolean; why: string }> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
     await r.body?.cancel();
     return r.ok ? { ok: true, why: '' } : { ok: false, why: `${url} answered ${r.status}` };
   } catch (e) {
@@ -40,6 +41,6 @@ export async function httpProbe(url: string, timeoutMs = 2_000): Promise<{ ok: b
   }
 }
 
-export async function httpOk(url: string, timeoutMs = 2_000): Promise<boolean> {
-  return (await httpProbe(url, timeoutMs)).ok;
+export async function httpOk(url: string, timeoutMs = 2_000, headers: Record<string, string> = {}): Promise<boolean> {
+  return (await httpProbe(url, timeoutMs, headers)).ok;
 }

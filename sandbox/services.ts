@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { kafkajs } from '../platform/kafka.ts';
+import { sandboxKafkaConn } from './connect.ts';
 import { projectRoot } from '../core/paths.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
 import { waitFor } from './proc.ts';
@@ -110,7 +111,7 @@ export const consumersPart: Part = {
     const base = { name: 'prediction-consumer', endpoint: `group ${ctx.sb.consumers.group}` };
     if (ctx.sb.kube.enabled && !ctx.procs.alive(KUBE_BRIDGE)) return { ...base, healthy: false, reason: `kubelet bridge not running; ${running}/${n} replicas running` };
     if (running < n) return { ...base, healthy: false, reason: `${running}/${n} replicas running` };
-    const kafka = new Kafka({ clientId: 'harness-status', brokers: [`${ctx.sb.host}:${ctx.sb.ports.kafka}`], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 }, connectionTimeout: 1500 });
+    const kafka = kafkajs(sandboxKafkaConn(ctx.sb), 'harness-status', { retry: { retries: 3, initialRetryTime: 100 }, connectionTimeout: 1500 });
     const admin = kafka.admin();
     try {
       await admin.connect();

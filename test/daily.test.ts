@@ -44,8 +44,8 @@ daily.after.each(async () => {
 /** Set by a test that stops a sandbox part: the hook brings it back. */
 let stoppedParts = false;
 
-function runDaily(window = '6s'): { code: number; rec: RunRecord; byId: (id: string) => Check } {
-  const r = cli(['--json', '--quiet', 'check', 'daily', '--window', window]);
+function runDaily(window = '6s', profileFile?: string): { code: number; rec: RunRecord; byId: (id: string) => Check } {
+  const r = cli(['--json', '--quiet', ...(profileFile ? ['--profile', profileFile] : []), 'check', 'daily', '--window', window]);
   const rec = JSON.parse(r.stdout) as RunRecord;
   return {
     code: r.code, rec,
@@ -65,6 +65,15 @@ daily('consumer-drop-rate: the integrity check fails and lists the missing seque
   assert.match(loss.evidence.what, /lost \(run:seq; [^)]*\): \d+:\d+/);
   assert.ok(Array.isArray(loss.evidence.missing) && (loss.evidence.missing as string[]).length > 0);
   assert.is(byId('daily.integrity.duplicates').status, 'pass');
+  // A profile whose predictions query leaves out the ids it finds nothing for (an inner join): every
+  // message is still judged, so the lost ones still fail the check.
+  const inner = writeProfile((p) => {
+    p.name = 'inner-join';
+    p.platform.featureStore.queries.predictions = `SELECT k.id, count(*)::int AS n, array_agg(DISTINCT p.source_checksum) AS checksums
+      FROM unnest($1::text[]) AS k(id) JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = split_part(k.id, ':', 2)::bigint GROUP BY k.id`;
+  });
+  const again = runDaily('6s', inner);
+  assert.is(again.byId('daily.integrity.loss').status, 'fail', again.byId('daily.integrity.loss').evidence.what);
 });
 
 daily('duplicated, damaged and mispredicted messages: the duplicates, corruption and accuracy checks each fail with the ids', async () => {

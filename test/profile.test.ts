@@ -40,10 +40,14 @@ test('the sandbox is one profile: its text parses as any profile file does, with
   assert.is(lp.profile.slos.kafkaThroughputMsgS, 7000);
   assert.equal(lp.profile.slos.alertDetectS, { critical: 60, warning: 300 });
   // Another config (other ports, group) gives another profile: the sandbox's names are values, not code.
-  const other = sandboxProfile(parseConfig({ sandbox: { ports: { kafka: 29092 }, consumers: { group: 'g2', replicas: 2 } } })).profile;
+  const other = sandboxProfile(parseConfig({ sandbox: {
+    ports: { kafka: 29092 }, consumers: { group: 'g2', replicas: 2, deployment: 'scorer' }, kube: { namespace: 'risk' }, topics: { prices: 'ticks', predictions: 'scores' },
+  } })).profile;
   assert.equal(other.platform.kafka.brokers, ['127.0.0.1:29092']);
   assert.is(other.platform.kafka.consumerGroup, 'g2');
-  assert.is(other.platform.kubernetes!.namespaces.ml!.deployments.g2!.replicas, 2);
+  assert.equal(other.platform.kafka.topics, { prices: 'ticks', predictions: 'scores' });
+  assert.equal(Object.keys(other.platform.kubernetes!.namespaces), ['risk']);
+  assert.is(other.platform.kubernetes!.namespaces.risk!.deployments.scorer!.replicas, 2);
 });
 
 test('the starter profile `harness init` writes is a valid profile once its secrets are given', () => {

@@ -4,9 +4,9 @@ import type { Profile } from '../profile/schema.ts';
 import { kafkaConn, kafkajs } from '../platform/kafka.ts';
 import { pgConfig, describePg } from '../platform/postgres.ts';
 import { httpClient } from '../platform/http.ts';
-import { promScalar } from '../platform/prometheus.ts';
+import { promSli } from '../platform/prometheus.ts';
 import { kubeConfig, deployments } from '../platform/kube.ts';
-import { check } from './check.ts';
+import { check, errorCheck } from './check.ts';
 import { topicChecks, sampleEnds, throughputCheck, lagChecks, groupMembersCheck, followLag } from './kafka.ts';
 import { featureStoreChecks, workflowChecks } from './feature-store.ts';
 import { inferenceChecks } from './inference.ts';
@@ -43,7 +43,7 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
     checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'unreachable', '', 'fail', { what: (e as Error).message, how: `Kafka Metadata request${k.sasl ? ` (SASL ${k.sasl.mechanism})` : ''}${k.tls ? ' over TLS' : ''}`, where: brokers }));
   }
   const prom = prometheus ? httpClient('prometheus', prometheus) : null;
-  const am = alertmanager ? httpClient('alertmanager', alertmanager) : null;
+  const am = alertmanager ? { client: httpClient('alertmanager', alertmanager), severity: alertmanager.severity } : null;
   try {
     const a = kafkaUp ? await sampleEnds(admin, prices) : null;
     o.progress(`daily: measuring over a ${o.windowS} s window…`);
@@ -74,17 +74,22 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
         { topic: prices, group, contract: k.contract, queries: fsp.queries }, o.signal));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
+    let kc: ReturnType<typeof kubeConfig>['kc'] | null = null;
     if (kubernetes) {
-      const { kc } = kubeConfig(kubernetes);
+      try { kc = kubeConfig(kubernetes).kc; } catch (e) {
+        checks.push(errorCheck('daily.kube.replicas', 'Kubernetes workloads', 'all Ready', 'replicas', kubernetes.kubeconfig, e));
+      }
+    }
+    if (kubernetes && kc) {
       const reader = prom && slis?.podRestarts5m
-        ? { scalar: (q: string) => promScalar(prom, q), where: prom.url, sli: slis.podRestarts5m }
+        ? { scalar: (q: string) => promSli(prom, q), where: prom.url, sli: slis.podRestarts5m }
         : { missing: `profile "${p.name}" names no restart SLI (platform.slis.podRestarts5m)` };
       // The consumer deployment keeps the plain ids (the seed's "replicas 3/3"); others are suffixed by name.
       const list = deployments(kubernetes).sort((x, y) => Number(y.consumer) - Number(x.consumer));
       for (const [i, d] of list.entries()) {
         checks.push(...await kubeChecks(kc, d.namespace, d.name, T.podCrashes5m, d.replicas, reader, i === 0 ? '' : `.${d.namespace}.${d.name}`));
       }
-    } else {
+    } else if (!kubernetes) {
       checks.push(noData('daily.kube.replicas', 'Kubernetes workloads', `profile "${p.name}" names no Kubernetes cluster (platform.kubernetes)`));
     }
   } finally {

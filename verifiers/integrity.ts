@@ -7,13 +7,13 @@ import { check, errorCheck, passIf } from './check.ts';
 
 export interface IntegrityWindow { from: number; to: number }
 
-interface Evidence { prices: number; missing: string[]; late: string[]; duplicated: string[]; corruptInTopic: string[]; checksumMismatch: string[] }
+interface Evidence { prices: number; missing: string[]; late: string[]; duplicated: string[]; corruptInTopic: string[]; unidentified: string[]; checksumMismatch: string[] }
 
 /**
  * A price as read from the topic, with where it sits: a missing prediction is lost only behind the
  * group's committed offset. `id` is the contract's id (null: a field is missing, or the value is not JSON).
  */
-interface Stored { id: string | null; intact: boolean | null; checksum: string | null; partition: number; offset: number }
+interface Stored { id: string | null; intact: boolean | null; checksum: string | null; partition: number; offset: number; value: unknown }
 
 /** What the integrity checks read: the topic, the group, the message contract and the store's queries. */
 export interface IntegritySpec { topic: string; group: string; contract: Contract; queries: Pick<FeatureStoreProfile['queries'], 'predictions' | 'accuracy'> }
@@ -31,13 +31,17 @@ const LIST = 20;
 export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, spec: IntegritySpec, signal?: AbortSignal): Promise<Check[]> {
   const { group, topic } = spec;
   const stored = await readRange(kafka, topic, w, spec.contract, signal);
-  const ev: Evidence = { prices: stored.length, missing: [], late: [], duplicated: [], corruptInTopic: [], checksumMismatch: [] };
-  // Without a checksum in the contract nothing can be told corrupt: those checks have no data.
+  const ev: Evidence = { prices: stored.length, missing: [], late: [], duplicated: [], corruptInTopic: [], unidentified: [], checksumMismatch: [] };
+  // Without a checksum in the contract nothing can be told corrupt: that check has no data.
   const canVerify = spec.contract.checksum !== undefined;
+  // A message our own reader was handed twice (a rebalance of its throwaway group) is one message.
+  const seen = new Set<string>();
   const intact = stored.filter((x) => {
-    if (x.id !== null && x.intact !== false) return true;
-    ev.corruptInTopic.push(x.id ?? `partition ${x.partition} offset ${x.offset}`);
-    return false;
+    if (x.id === null) { ev.unidentified.push(`partition ${x.partition} offset ${x.offset}`); return false; }
+    if (x.intact === false) { ev.corruptInTopic.push(x.id); return false; }
+    if (seen.has(x.id)) return false;
+    seen.add(x.id);
+    return true;
   });
   const position = new Map(intact.map((x) => [x.id!, x]));
   let committed: Map<number, number>;
@@ -65,47 +69,62 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
   let accuracy: { sampled: number; wrong: string[] } | null = null;
   try {
     const r = await client.query(spec.queries.predictions, [intact.map((x) => x.id!)]);
-    const rows = r.rows as Array<{ id: unknown; n: unknown; checksums: unknown }>;
-    if (rows.length && !('id' in rows[0]! && 'n' in rows[0]!)) throw new Error('platform.featureStore.queries.predictions must return id, n and checksums columns');
-    for (const row of rows) {
-      const id = String(row.id);
-      const n = Number(row.n);
+    const rows = r.rows as Array<Record<string, unknown>>;
+    const columns = ['id', 'n', ...(canVerify ? ['checksums'] : [])];
+    if (rows.length && columns.some((c) => !(c in rows[0]!))) throw new Error(`platform.featureStore.queries.predictions must return the columns ${columns.join(', ')}`);
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    // Every intact message is judged, whether or not the query returned a row for it: a missing row is no prediction.
+    for (const x of intact) {
+      const id = x.id!;
+      const row = byId.get(id);
+      const n = row === undefined ? 0 : Number(row.n);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`platform.featureStore.queries.predictions returned n=${String(row?.n)} for ${id}; expected a count`);
       if (n === 0) (processed(id) ? ev.missing : ev.late).push(id);
       else if (n > 1) ev.duplicated.push(id);
-      const sums = Array.isArray(row.checksums) ? row.checksums.map(String) : [];
-      if (canVerify && sums.some((s) => s !== position.get(id)?.checksum)) ev.checksumMismatch.push(id);
+      if (canVerify && n > 0) {
+        if (!Array.isArray(row!.checksums)) throw new Error(`platform.featureStore.queries.predictions returned no checksums array for ${id}`);
+        if ((row!.checksums as unknown[]).some((s) => String(s) !== x.checksum)) ev.checksumMismatch.push(id);
+      }
     }
-    if (spec.queries.accuracy) accuracy = await spotCheck(client, spec.queries.accuracy, intact.map((x) => x.id!));
+    if (spec.queries.accuracy) accuracy = await spotCheck(client, spec.queries.accuracy, intact);
+  } catch (e) {
+    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) =>
+      errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, e));
   } finally {
     await client.end().catch(() => {});
   }
   const span = `${new Date(w.from).toISOString()} – ${new Date(w.to).toISOString()}`;
   const how = `${ev.prices} price messages read from ${topic} by timestamp range ${span}, joined on their id (${spec.contract.id.join(', ')}) with platform.featureStore.queries.predictions`;
+  // The id as the contract builds it (e.g. run:seq), so listed ids can be looked up.
+  const idShape = spec.contract.id.map((r) => r.replace(/^header:/, '').split('.').pop()).join(':');
   const sample = (ids: string[]) => ids.slice(0, LIST).join(', ') + (ids.length > LIST ? ` … (+${ids.length - LIST})` : '');
   return [
     // Lost ones fail it; late ones (not yet processed) leave it unverified: no data, never a pass.
     check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages',
-      !ev.prices ? 'no-data' : ev.missing.length ? 'fail' : ev.late.length ? 'no-data' : 'pass', {
-      what: (ev.missing.length ? `lost (id; behind the group's committed offset, no prediction): ${sample(ev.missing)}` : `every intact message the group has committed past has a prediction`)
+      !intact.length ? 'no-data' : ev.missing.length ? 'fail' : ev.late.length ? 'no-data' : 'pass', {
+      what: (ev.missing.length ? `lost (${idShape}; behind the group's committed offset, no prediction): ${sample(ev.missing)}` : `every intact message the group has committed past has a prediction`)
         + (ev.late.length ? `; ${ev.late.length} late, not lost (beyond the committed offset, not yet processed): ${sample(ev.late)}` : ''),
-      how: `${how}; committed offsets of ${group} read before the join`, where, missing: ev.missing.slice(0, 1000), late: ev.late.length,
+      how: `${how}; committed offsets of ${group} read before the join`, where, missing: ev.missing.slice(0, 1000), late: ev.late.length, identified: intact.length,
     }),
-    check('daily.integrity.duplicates', 'no price message processed twice', '==0', ev.duplicated.length, 'messages', ev.prices ? passIf(ev.duplicated.length === 0) : 'no-data',
-      { what: ev.duplicated.length ? `duplicated (id): ${sample(ev.duplicated)}` : 'no duplicates', how, where }),
-    check('daily.integrity.corruption', 'no corrupted message', '==0', ev.corruptInTopic.length + ev.checksumMismatch.length, 'messages',
-      ev.prices && canVerify ? passIf(ev.corruptInTopic.length + ev.checksumMismatch.length === 0) : 'no-data',
-      { what: canVerify ? `checksum failures in the topic: ${sample(ev.corruptInTopic) || 'none'}; predictions whose source checksum differs: ${sample(ev.checksumMismatch) || 'none'}`
-        : 'the profile\'s message contract names no checksum (platform.kafka.contract.checksum): corruption cannot be told', how: `${how}; checksums recomputed per the contract`, where }),
+    check('daily.integrity.duplicates', 'no price message processed twice', '==0', ev.duplicated.length, 'messages', intact.length ? passIf(ev.duplicated.length === 0) : 'no-data',
+      { what: ev.duplicated.length ? `duplicated (${idShape}): ${sample(ev.duplicated)}` : 'no duplicates', how, where }),
+    // A message the contract cannot identify is outside the contract: a failure whether or not checksums can be told.
+    check('daily.integrity.corruption', 'no corrupted message', '==0', ev.corruptInTopic.length + ev.checksumMismatch.length + ev.unidentified.length, 'messages',
+      ev.unidentified.length ? 'fail' : ev.prices && canVerify ? passIf(ev.corruptInTopic.length + ev.checksumMismatch.length === 0) : 'no-data',
+      { what: (ev.unidentified.length ? `${ev.unidentified.length} message(s) without the contract's id fields (${spec.contract.id.join(', ')}) or not JSON: ${sample(ev.unidentified)}; ` : '')
+        + (canVerify ? `checksum failures in the topic: ${sample(ev.corruptInTopic) || 'none'}; predictions whose source checksum differs: ${sample(ev.checksumMismatch) || 'none'}`
+          : 'the profile\'s message contract names no checksum (platform.kafka.contract.checksum): corruption cannot be told'), how: `${how}; checksums recomputed per the contract`, where }),
     check('daily.integrity.accuracy', 'prediction spot-check matches the model', '==0 wrong', accuracy?.wrong.length ?? null, 'predictions',
       accuracy?.sampled ? passIf(accuracy.wrong.length === 0) : 'no-data',
       { what: accuracy ? `${accuracy.sampled} predictions checked; wrong: ${sample(accuracy.wrong) || 'none'}` : 'the profile names no accuracy query (platform.featureStore.queries.accuracy)', how: 'random sample of the window\'s predictions, judged by platform.featureStore.queries.accuracy', where }),
   ];
 }
 
-async function spotCheck(client: pg.Client, query: string, ids: string[]): Promise<{ sampled: number; wrong: string[] }> {
-  const sample = ids.filter(() => Math.random() < 200 / Math.max(200, ids.length));
+/** A random sample of about 200 messages, judged by the profile's accuracy query ($1 ids, $2 the source messages as JSON). */
+async function spotCheck(client: pg.Client, query: string, intact: Stored[]): Promise<{ sampled: number; wrong: string[] }> {
+  const sample = intact.filter(() => Math.random() < 200 / Math.max(200, intact.length));
   if (!sample.length) return { sampled: 0, wrong: [] };
-  const r = await client.query(query, [sample]);
+  const r = await client.query(query, [sample.map((x) => x.id!), sample.map((x) => JSON.stringify(x.value))]);
   const rows = r.rows as Array<{ id: unknown; correct: unknown }>;
   if (rows.length && !('id' in rows[0]! && 'correct' in rows[0]!)) throw new Error('platform.featureStore.queries.accuracy must return id and correct columns');
   return { sampled: rows.length, wrong: rows.filter((x) => x.correct !== true).map((x) => String(x.id)) };
@@ -140,7 +159,7 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, contra
           let value: unknown = null;
           try { value = JSON.parse(m.value?.toString() ?? ''); } catch { /* not JSON: no id, counted corrupt */ }
           const raw = { value, headers: headersOf(m.headers) };
-          out.push({ id: messageId(contract, raw), intact: isIntact(contract, raw), checksum: checksumOf(contract, raw), partition: batch.partition, offset: Number(m.offset) });
+          out.push({ id: messageId(contract, raw), intact: isIntact(contract, raw), checksum: checksumOf(contract, raw), partition: batch.partition, offset: Number(m.offset), value });
         }
         if (batch.messages.length && Number(batch.lastOffset()) >= end - 1) todo.delete(batch.partition);
         if (!todo.size) done();

@@ -1,7 +1,7 @@
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { HttpClient } from '../platform/http.ts';
-import { promScalar, promQuery } from '../platform/prometheus.ts';
+import { promSli, promQuery } from '../platform/prometheus.ts';
 import { alertmanagerAlerts } from '../platform/alertmanager.ts';
 import { check, errorCheck, passIf, round } from './check.ts';
 
@@ -22,12 +22,12 @@ export const withWindow = (expr: string, windowS: number) => expr.replaceAll('$w
  * severity (Alertmanager), and freshness of the dashboard series. Every query is the profile's;
  * every address is the profile's, named in each check's evidence.
  */
-export async function monitoringChecks(prom: HttpClient, am: HttpClient | null, slis: Slis, windowS: number, targets: { healthPct: number; uptimePct: number; errorRate: number }): Promise<Check[]> {
+export async function monitoringChecks(prom: HttpClient, am: { client: HttpClient; severity: { label: string; critical: string[]; warning: string[] } } | null, slis: Slis, windowS: number, targets: { healthPct: number; uptimePct: number; errorRate: number }): Promise<Check[]> {
   const out: Check[] = [];
   const scalar = async (id: string, title: string, target: string, unit: string, sli: string, judge: (v: number) => boolean, what: string) => {
     const expr = withWindow(sli, windowS);
     try {
-      const v = await promScalar(prom, expr);
+      const v = await promSli(prom, expr);
       out.push(check(id, title, target, v === null ? null : round(v, 4), unit, v === null ? 'no-data' : passIf(judge(v)), { what, how: `PromQL: ${expr}`, where: prom.url }));
     } catch (e) {
       out.push(errorCheck(id, title, target, unit, prom.url, e));
@@ -44,15 +44,15 @@ export async function monitoringChecks(prom: HttpClient, am: HttpClient | null, 
     out.push(check('daily.critical-alerts', 'critical alerts firing', '==0', null, 'alerts', 'no-data', { what: 'the profile names no Alertmanager (platform.alertmanager)', how: '', where: '' }));
   } else {
     try {
-      const active = await alertmanagerAlerts(am, { active: true, silenced: false, inhibited: false });
-      const bySev = (s: string) => active.filter((a) => a.labels.severity === s).map((a) => a.labels.alertname);
-      const critical = bySev('critical');
+      const active = await alertmanagerAlerts(am.client, { active: true, silenced: false, inhibited: false });
+      const bySev = (values: string[]) => active.filter((a) => values.includes(a.labels[am.severity.label] ?? '')).map((a) => a.labels.alertname ?? '?');
+      const critical = bySev(am.severity.critical);
       out.push(check('daily.critical-alerts', 'critical alerts firing', '==0', critical.length, 'alerts', passIf(critical.length === 0), {
-        what: `critical: ${critical.join(', ') || 'none'}; warning: ${bySev('warning').join(', ') || 'none'}`,
-        how: 'Alertmanager GET /api/v2/alerts?active=true', where: am.url, critical, warning: bySev('warning'),
+        what: `critical: ${critical.join(', ') || 'none'}; warning: ${bySev(am.severity.warning).join(', ') || 'none'}`,
+        how: `Alertmanager GET /api/v2/alerts?active=true; critical = ${am.severity.label} in ${am.severity.critical.join('|')}`, where: am.client.url, critical, warning: bySev(am.severity.warning),
       }));
     } catch (e) {
-      out.push(errorCheck('daily.critical-alerts', 'critical alerts firing', '==0', 'alerts', am.url, e));
+      out.push(errorCheck('daily.critical-alerts', 'critical alerts firing', '==0', 'alerts', am.client.url, e));
     }
   }
 

@@ -58,7 +58,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
     try {
       await c.connect();
       const v = (await c.query('SHOW server_version')).rows[0] as { server_version: string };
-      const params: Record<string, unknown[]> = { workflowRuns: [1], predictions: [[]], accuracy: [[]] };
+      const params: Record<string, unknown[]> = { workflowRuns: [1], predictions: [[]], accuracy: [[], []] };
       for (const [name, sql] of Object.entries(fs.queries)) {
         if (!sql) continue;
         try { await c.query(`EXPLAIN ${sql}`, params[name] ?? []); } catch (e) { throw new Error(`platform.featureStore.queries.${name}: ${(e as Error).message}`); }

@@ -18,7 +18,8 @@ export const FEATURE_STORE_URL = env('FEATURE_STORE_URL', SANDBOX.featureStoreUr
 export const COMMODITIES = env('COMMODITIES', SANDBOX.commodities).split(',');
 export const INFERENCE_HEADERS = JSON.parse(env('INFERENCE_HEADERS', SANDBOX.inferenceHeaders)) as Record<string, string>;
 export const FEATURE_STORE_QUERY = env('FEATURE_STORE_QUERY', SANDBOX.featureStoreQuery);
-const INFERENCE_BODY = env('INFERENCE_BODY', SANDBOX.inferenceBody);
+// Set but empty means no body (a GET): `env` would fall back to the sandbox's.
+const INFERENCE_BODY = __ENV.INFERENCE_BODY !== undefined ? __ENV.INFERENCE_BODY : SANDBOX.inferenceBody;
 const TOPICS: Record<string, string> = { prices: env('PRICES_TOPIC', SANDBOX.pricesTopic), predictions: env('PREDICTIONS_TOPIC', SANDBOX.predictionsTopic) };
 
 /** A topic by its role (prices, predictions) as the platform names it; any other name as given. */

@@ -1,8 +1,10 @@
-import { Kafka, logLevel, type EachBatchPayload } from 'kafkajs';
+import { logLevel, type EachBatchPayload } from 'kafkajs';
 import pg from 'pg';
 import client from 'prom-client';
 import { serviceEnv, serve, onShutdown, sleep } from './common.ts';
 import { priceIsIntact, MODEL, type PriceMessage, type PredictionMessage } from '../../platform/reference-messages.ts';
+import { kafkajs } from '../../platform/kafka.ts';
+import { sandboxKafkaConn } from '../connect.ts';
 import { pgConnection } from '../postgres.ts';
 
 interface Ema { short: number; long: number; samples: number; last: number; }
@@ -31,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
     features.set(r.commodity, { short: r.ema_short, long: r.ema_long, samples: Number(r.samples), last: r.last_price });
   }
 
-  const kafka = new Kafka({ clientId: id, brokers: [`${sb.host}:${sb.ports.kafka}`], logLevel: logLevel.WARN });
+  const kafka = kafkajs(sandboxKafkaConn(sb), id, { logLevel: logLevel.WARN });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({ groupId: sb.consumers.group, sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
   await producer.connect();
@@ -46,7 +48,7 @@ export async function main(args: string[]): Promise<void> {
     if (owned.size === 0) lagSeconds.set(0);
   });
   await consumer.connect();
-  await consumer.subscribe({ topic: 'commodity-prices', fromBeginning: false });
+  await consumer.subscribe({ topic: sb.topics.prices, fromBeginning: false });
   await serve(env, sb.ports.consumerBase + Number(replica));
   onShutdown(async () => { await consumer.disconnect(); await producer.disconnect(); await pool.end(); });
 
@@ -61,7 +63,7 @@ export async function main(args: string[]): Promise<void> {
       let chunkStart = performance.now();
       const flush = async () => {
         if (out.length) {
-          await producer.send({ topic: 'ml-predictions', acks: -1, messages: out.map((p) => ({ key: p.commodity, value: JSON.stringify(p) })) });
+          await producer.send({ topic: sb.topics.predictions, acks: -1, messages: out.map((p) => ({ key: p.commodity, value: JSON.stringify(p) })) });
           await writePredictions(pool, out);
           await writeFeatures(pool, out, features);
           processed.inc(out.length);

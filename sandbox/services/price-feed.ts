@@ -1,9 +1,11 @@
-import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { logLevel, CompressionTypes } from 'kafkajs';
 import client from 'prom-client';
 import { serviceEnv, serve, onShutdown, sleep } from './common.ts';
 import { makePrice, type PriceMessage } from '../../platform/reference-messages.ts';
+import { kafkajs } from '../../platform/kafka.ts';
+import { sandboxKafkaConn } from '../connect.ts';
 
-/** The upstream market-data feed: produces price ticks to `commodity-prices` at a steady rate. */
+/** The upstream market-data feed: produces price ticks to the prices topic at a steady rate. */
 export async function main(): Promise<void> {
   const env = serviceEnv('price-feed');
   const { sb, faults } = env;
@@ -14,7 +16,7 @@ export async function main(): Promise<void> {
   new client.Gauge({ name: 'price_feed_run', help: 'run id of this feed (ms epoch of its start)', registers: [env.registry] }).set(run);
   new client.Gauge({ name: 'price_feed_target_rate', help: 'configured messages per second', registers: [env.registry] }).set(sb.priceFeed.rate);
 
-  const kafka = new Kafka({ clientId: 'price-feed', brokers: [`${sb.host}:${sb.ports.kafka}`], logLevel: logLevel.WARN });
+  const kafka = kafkajs(sandboxKafkaConn(sb), 'price-feed', { logLevel: logLevel.WARN });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   await serve(env, sb.ports.priceFeed);
@@ -45,7 +47,7 @@ export async function main(): Promise<void> {
       if (corruptRate > 0) for (const m of batch) if (Math.random() < corruptRate) m.price += 1;
       try {
         await producer.send({
-          topic: 'commodity-prices', acks: -1, compression: CompressionTypes.None,
+          topic: sb.topics.prices, acks: -1, compression: CompressionTypes.None,
           messages: batch.map((m) => ({ key: m.commodity, value: JSON.stringify(m) })),
         });
         sent.inc(n);

@@ -1,0 +1,157 @@
+/**
+ * The second sandbox shape (test/shapes/secure.yaml): other names everywhere, Kafka only through
+ * SASL_SSL with SCRAM-SHA-512 and its own CA, PostgreSQL over TLS with a password, Prometheus and
+ * Alertmanager behind basic auth, other SLO targets. Every command runs from its profile file
+ * alone (`--profile`): nothing here passes the shape's config to them.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
+import { loadConfig, sandboxDir } from '../core/config.ts';
+import { projectRoot } from '../core/paths.ts';
+import type { Check, RunRecord } from '../core/record.ts';
+import { cli } from './support.ts';
+
+const CONFIG = join(projectRoot, 'test', 'shapes', 'secure.yaml');
+const cfg = loadConfig(CONFIG);
+const dir = sandboxDir(cfg);
+const shape = suite('secure shape');
+
+/** The shape's profile with its own name and targets, beside the one `sandbox up` wrote (its ${file:} paths are relative to it). */
+function profileVariant(name: string, edit: (p: Record<string, any>) => void = () => {}): string {
+  const p = parseYaml(readFileSync(join(dir, 'profile.yaml'), 'utf8')) as Record<string, any>;
+  p.name = name;
+  // Other SLO targets than the seed's: the shape's feed runs at 2,000 msg/s, and its pods must be back in 20 s.
+  p.slos = { kafkaThroughputMsgS: 1500, consumerLagS: 8, podRecoveryS: 20, inferenceP95Ms: 150, featureFreshnessS: 90 };
+  edit(p);
+  const f = join(dir, `profile-${name}.yaml`);
+  writeFileSync(f, stringify(p), { mode: 0o600 });
+  return f;
+}
+
+let healthy = '';
+const runs = mkdtempSync(join(tmpdir(), 'secure-runs-'));
+const env = { CARBON_HARNESS_RUNS: runs };
+const run = (args: string[], timeoutMs = 240_000) => {
+  const r = cli(['--json', '--quiet', ...args], env, timeoutMs);
+  let rec: RunRecord | null = null;
+  try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* printed its error on stderr */ }
+  return { ...r, rec, byId: (id: string): Check => rec?.checks.find((c) => c.id === id) ?? assert.unreachable(`no ${id}: ${r.stderr.slice(-800)}`) as never };
+};
+const fault = (...knobs: string[]) => assert.is(cli(['-c', CONFIG, '--quiet', 'sandbox', 'fault', '--clear', ...knobs]).code, 0);
+const notPassing = (rec: RunRecord | null) => (rec?.checks ?? []).filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.status} ${c.observed} (${c.evidence.what})`).join('\n');
+
+shape.before(() => {
+  const up = cli(['-c', CONFIG, 'sandbox', 'up'], {}, 900_000);
+  assert.is(up.code, 0, `the secured shape came up:\n${up.stdout.slice(-2000)}${up.stderr.slice(-2000)}`);
+  healthy = profileVariant('secure');
+});
+shape.after.each(() => fault());
+shape.after(() => { cli(['-c', CONFIG, '--quiet', 'sandbox', 'down'], {}, 120_000); });
+
+shape('its profile names its own names and secured connections, not the defaults\'', () => {
+  const p = parseYaml(readFileSync(healthy, 'utf8'));
+  assert.equal(p.platform.kafka.topics, { prices: 'market-ticks', predictions: 'model-scores' });
+  assert.is(p.platform.kafka.consumerGroup, 'scoring');
+  assert.is(p.platform.kafka.sasl.mechanism, 'scram-sha-512');
+  assert.is(p.platform.kafka.tls.ca, '${file:tls/ca.crt}');
+  assert.ok(p.platform.featureStore.tls, 'PostgreSQL over TLS');
+  assert.ok(p.platform.prometheus.auth.basicAuth && p.platform.alertmanager.auth.basicAuth, 'basic auth');
+  assert.equal(Object.keys(p.platform.kubernetes.namespaces), ['risk']);
+  assert.equal(Object.keys(p.platform.kubernetes.namespaces.risk.deployments), ['scorer']);
+});
+
+shape('profile check: every part reachable with the profile\'s credentials (0); wrong SASL password, no TLS, no basic auth: exit 3 naming the cause', () => {
+  const ok = run(['--profile', healthy, 'profile', 'check'], 120_000);
+  assert.is(ok.code, 0, notPassing(ok.rec));
+  for (const c of ok.rec!.checks) assert.is(c.status, 'pass', `${c.id}: ${c.evidence.what}`);
+  assert.match(ok.byId('profile.kafka').evidence.how, 'SASL scram-sha-512');
+
+  const t0 = Date.now();
+  const badSasl = run(['--profile', profileVariant('bad-sasl', (p) => { p.platform.kafka.sasl.password = 'not-the-password'; }), 'profile', 'check'], 120_000);
+  assert.is(badSasl.code, 3, badSasl.stderr);
+  assert.match(badSasl.byId('profile.kafka').evidence.what, 'SASL');
+  assert.ok(Date.now() - t0 < 60_000, `refused, not hung (${Date.now() - t0} ms)`);
+  const daily = run(['--profile', profileVariant('bad-sasl'), 'check', 'daily', '--window', '5s'], 120_000);
+  assert.is(daily.byId('daily.kafka.reachable').status, 'fail');
+  assert.match(daily.byId('daily.kafka.reachable').evidence.what, /SASL|authenticat/i);
+
+  const plain = run(['--profile', profileVariant('plain', (p) => { delete p.platform.kafka.sasl; delete p.platform.kafka.tls; }), 'profile', 'check'], 120_000);
+  assert.is(plain.code, 3);
+  assert.is(plain.byId('profile.kafka').status, 'error');
+
+  const noAuth = run(['--profile', profileVariant('no-auth', (p) => { delete p.platform.prometheus.auth; delete p.platform.alertmanager.auth; }), 'profile', 'check'], 120_000);
+  assert.is(noAuth.code, 3);
+  assert.match(noAuth.byId('profile.prometheus').evidence.what, '401');
+  assert.match(noAuth.byId('profile.alertmanager').evidence.what, '401');
+});
+
+shape('check daily: every check passes on the healthy shape; lost messages fail it', () => {
+  const ok = run(['--profile', healthy, 'check', 'daily', '--window', '10s']);
+  assert.is(ok.code, 0, notPassing(ok.rec));
+  assert.is(ok.rec!.platform, 'secure');
+  assert.is(ok.rec!.profile!.source, healthy);
+  assert.match(ok.byId('daily.kafka.throughput').title, 'market-ticks');
+  assert.is(ok.byId('daily.kafka.throughput').target, '>=1500', 'the profile\'s target, not the seed\'s');
+  assert.is(ok.byId('daily.consumers.replicas').observed, '2/2');
+  assert.match(ok.byId('daily.kube.replicas').title, 'scorer');
+  fault('consumer-drop-rate=0.05');
+  const bad = run(['--profile', healthy, 'check', 'daily', '--window', '6s']);
+  assert.is(bad.code, 1);
+  assert.is(bad.byId('daily.integrity.loss').status, 'fail');
+});
+
+shape('gate: the scenarios pass through SASL_SSL, TLS and the profile\'s names; a slow API fails it', () => {
+  const only = ['--only', 'inference-latency,feature-store-query,consumer-lag', '--duration', '5s'];
+  const ok = run(['--profile', healthy, 'gate', ...only]);
+  assert.is(ok.code, 0, notPassing(ok.rec));
+  const lag = (ok.rec!.data.scenarios as Array<{ name: string; where?: string }>).find((s) => s.name === 'consumer-lag');
+  assert.ok(lag, 'consumer-lag ran');
+  fault('inference-latency-ms=200');
+  const bad = run(['--profile', healthy, 'gate', '--only', 'inference-latency', '--duration', '4s']);
+  assert.is(bad.code, 1);
+  assert.ok(bad.rec!.checks.some((c) => c.status === 'fail' && c.id.includes('http_req_duration')), notPassing(bad.rec));
+});
+
+shape('drill pod-kill: the profile\'s deployment recovers, its alert fires, nothing is lost; a pod slower than the profile\'s recovery target fails it', () => {
+  const ok = run(['--profile', healthy, 'drill', 'pod-kill', '--target', 'deployment/scorer'], 300_000);
+  assert.is(ok.code, 0, notPassing(ok.rec));
+  assert.is(ok.byId('drill.recovery').target, '<20s', 'the profile\'s podRecoveryS');
+  assert.is(ok.byId('drill.alert').status, 'pass');
+  assert.is(ok.byId('drill.integrity.loss').status, 'pass');
+  // A replacement that takes 24 s to be Ready misses the profile's 20 s (it would pass the seed's 30 s).
+  fault('ready-delay-s=24');
+  const slow = run(['--profile', healthy, 'drill', 'pod-kill', '--target', 'deployment/scorer', '--alert-wait', '5s'], 300_000);
+  assert.is(slow.code, 1, notPassing(slow.rec));
+  assert.is(slow.byId('drill.recovery').status, 'fail');
+  const took = slow.byId('drill.recovery').observed as number;
+  assert.ok(took >= 20 && took < 30, `recovered in ${took} s`);
+});
+
+shape('report week1: the shape\'s own records pass; a faulted day fails it', () => {
+  const fx = (f: string) => join(projectRoot, 'test', 'fixtures', f);
+  const healthyRuns = mkdtempSync(join(tmpdir(), 'secure-week-'));
+  const daily = run(['--profile', healthy, 'check', 'daily', '--window', '6s']);
+  assert.is(daily.code, 0, notPassing(daily.rec));
+  cpSync(join(runs, daily.rec!.id), join(healthyRuns, daily.rec!.id), { recursive: true });
+  const week = (from: string) => run(['--profile', healthy, 'report', 'week1', '--from', from, '--since', new Date(Date.now() - 3_600_000).toISOString(), '--incidents', fx('incidents-empty.csv'), '--feedback', fx('feedback.csv')]);
+  const good = week(healthyRuns);
+  const rows = good.rec!.checks;
+  for (const slug of ['platform-health', 'uptime', 'error-rate', 'workflow-success-rate']) {
+    const r = rows.find((c) => c.id.endsWith(slug));
+    assert.ok(r, `row ${slug}: ${rows.map((c) => c.id).join(', ')}`);
+    assert.is(r!.status, 'pass', `${slug}: ${r!.evidence.what}`);
+  }
+  fault('inference-error-rate=0.2');
+  const bad = run(['--profile', healthy, 'check', 'daily', '--window', '6s']);
+  assert.is(bad.byId('daily.error-rate').status, 'fail');
+  cpSync(join(runs, bad.rec!.id), join(healthyRuns, bad.rec!.id), { recursive: true });
+  const worse = week(healthyRuns);
+  assert.is(worse.code, 1);
+  assert.is(worse.rec!.checks.find((c) => c.id.endsWith('error-rate'))!.status, 'fail');
+});
+
+shape.run();
