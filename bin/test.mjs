@@ -33,8 +33,9 @@ const testDir = join(root, 'test');
 const all = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sort()
   .filter((f) => !filter || f.includes(filter));
 const isStandalone = (f) => STANDALONE.includes(f.replace(/\.test\.ts$/, ''));
-// Files that bring up a sandbox shape of their own (other ports and names): they run last, after the
-// shared sandbox is stopped, so the two never compete for the two cores.
+// Files that bring up a sandbox shape of their own (other ports and names; test/shapes/<name>.yaml):
+// they run last, after the shared sandbox is stopped when this run started it (a sandbox that was
+// already up, or KEEP_SANDBOX=1, keeps running beside them and competes for the cores).
 const SHAPES = ['secure-shape'];
 const isShape = (f) => SHAPES.includes(f.replace(/\.test\.ts$/, ''));
 // A hung test must not hang CI: the whole suite has a hard ceiling.
@@ -48,6 +49,11 @@ const shaped = all.filter(isShape).map((f) => join('test', f));
 const shapes = async (before) => {
   if (!shaped.length) return before;
   const r = await runFiles(shaped, opts);
+  // However a shape's file ended (timed out, killed), its sandbox does not outlive the run.
+  for (const f of shaped) {
+    const cfg = join(root, 'test', 'shapes', `${f.replace(/^test\//, '').replace(/-shape\.test\.ts$/, '')}.yaml`);
+    harness(['--quiet', '-c', cfg, 'sandbox', 'down']);
+  }
   return { passed: before.passed + r.passed, failed: before.failed + r.failed, problems: [...before.problems, ...r.problems] };
 };
 if (!sandboxed.length) {

@@ -14,7 +14,7 @@ export const sandboxProfileOf = (cfg: Config): LoadedProfile => sandboxProfile(c
 export const isSandboxProfile = (cfg: Config, lp: LoadedProfile): boolean => lp.hash === sandboxProfile(cfg).hash;
 
 /** The sandbox's own commands record against the sandbox's profile. */
-const sbOpts = (cmd: Command, kind: string, cfg: Config) => {
+export const sandboxRunOpts = (cmd: Command, kind: string, cfg: Config) => {
   const g = cmd.optsWithGlobals() as { json?: boolean; quiet?: boolean };
   return { kind, runsDir: runsDir(cfg), platform: 'sandbox', profile: sandboxProfileRef(cfg), json: g.json, quiet: g.quiet };
 };
@@ -48,7 +48,7 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
+      process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
         const statuses = await sandboxUp(sandboxContext(cfg, progress), parts);
         progress(`profile: ${writeSandboxProfile(cfg)} (harness sandbox profile)`);
         rec.setData('parts', statuses);
@@ -62,7 +62,7 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
+      process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
         rec.setData('stopped', await sandboxDown(sandboxContext(cfg, progress), parts));
       });
     });
@@ -73,7 +73,7 @@ export function registerSandbox(program: Command): void {
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const parts = selectParts(o.only);
-      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
+      process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
         const statuses = await sandboxStatus(sandboxContext(cfg), parts);
         rec.setData('parts', statuses);
         statuses.forEach((s) => rec.addCheck(partCheck(s)));
@@ -95,7 +95,7 @@ export function registerSandbox(program: Command): void {
       const cfg = configFrom(cmd);
       const set = parseFaultArgs(knobs); // exits 2 naming the knob before anything changes
       const ctx = sandboxContext(cfg);
-      process.exitCode = await runCommand(sbOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
+      process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
         const next = { ...(o.clear ? {} : readFaults(ctx.dir)), ...set };
         if (o.clear || knobs.length) writeFaults(ctx.dir, next);
         rec.setData('faults', next);

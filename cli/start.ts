@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, runOpts, type GlobalOpts } from './main.ts';
+import { configFrom, type GlobalOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { runsDir } from '../core/config.ts';
@@ -12,7 +12,7 @@ import { check } from '../verifiers/check.ts';
 import { promScalar } from '../platform/prometheus.ts';
 import { httpClient } from '../platform/http.ts';
 import { withWindow } from '../verifiers/monitoring.ts';
-import { sandboxProfileOf } from './sandbox.ts';
+import { sandboxProfileOf, sandboxRunOpts } from './sandbox.ts';
 import type { Profile } from '../profile/schema.ts';
 import { durationMs } from '../scenarios/verdict.ts';
 import type { Config } from '../core/config.ts';
@@ -70,8 +70,8 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
   // The main job measures the sandbox it started, never a platform named elsewhere.
   if (g.profile !== undefined) throw new UsageError('--profile', '`start` runs on the embedded sandbox; point check daily, gate, drill or report at another platform with --profile');
   const { HARNESS_PROFILE: _ignored, ...childEnv } = process.env;
-  const lp = sandboxProfileOf(cfg);
-  const code = await runCommand(runOpts(cmd, 'start', cfg, lp), async (ctx) => {
+  // Named by reference: a secured sandbox's CA, which its profile reads, exists only once `sandbox up` has run.
+  const code = await runCommand(sandboxRunOpts(cmd, 'start', cfg), async (ctx) => {
     const done: Array<{ step: string; exit: number | null; runId?: string; status?: string }> = [];
     for (const [i, s] of steps.entries()) {
       if (ctx.signal.aborted) break;
@@ -89,7 +89,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
       if (s.name === 'week-1 report') reportRecord = rec ?? null;
       // Nothing after a sandbox that did not come up can produce evidence worth reporting.
       if (s.name === 'sandbox up' && r.status !== EXIT.ok) break;
-      if (s.name === 'sandbox up') await steadyFor(lp.profile, o.window, ctx.signal, ctx.progress);
+      if (s.name === 'sandbox up') await steadyFor(sandboxProfileOf(cfg).profile, o.window, ctx.signal, ctx.progress);
     }
   }, () => {
     const rr = reportRecord as RunRecord | null;

@@ -49,7 +49,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const { kc, path } = drillKubeConfig(p);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   // Seed severity targets for detection (a critical alert is Sev1: 1 min; a warning Sev2: 5 min), the profile's.
-  const detectTargetS = (severity: string) => p.slos.alertDetectS[severity] ?? Math.max(...Object.values(p.slos.alertDetectS));
+  // An alert of a severity the profile gives no target for is held to the strictest one, never the loosest.
+  const detectTargetS = (severity: string) => p.slos.alertDetectS[severity] ?? Math.min(...Object.values(p.slos.alertDetectS));
   // Refuse early on the target and context, before any API call reveals anything about them.
   const guard = { namespace: plan.namespace, deployment: plan.deployment, count: plan.count, yes: plan.yes };
   checkSafety(cfg, p, kc, { ...guard, desired: Number.MAX_SAFE_INTEGER });
@@ -282,7 +283,13 @@ class LagFollower {
 /** One webhook notification as a receiver log keeps it (Alertmanager's webhook payload, plus when it arrived). */
 export interface Notification { status: string; receivedAt: string; alerts: Array<{ status: string; labels: Record<string, string>; startsAt: string }> }
 
-export interface AlertMatch { workloadLabels: string[]; labels: Record<string, string> }
+export interface AlertMatch { workloadLabels: string[]; labels: Record<string, string>; severity?: { label: string; critical: string[]; warning: string[] } }
+
+/** `critical` or `warning` as the platform's severity label and values say (else the raw value). */
+function severityOf(labels: Record<string, string>, s: AlertMatch['severity'] = { label: 'severity', critical: ['critical'], warning: ['warning'] }): string {
+  const v = labels[s.label] ?? '?';
+  return s.critical.includes(v) ? 'critical' : s.warning.includes(v) ? 'warning' : v;
+}
 
 const DEFAULT_MATCH: AlertMatch = { workloadLabels: ['workload', 'deployment', 'job', 'app'], labels: {} };
 
@@ -299,7 +306,7 @@ export function alertForKill(list: Notification[], sinceWall: number, workload: 
     for (const a of n.alerts) {
       if (a.status !== 'firing' || Date.parse(a.startsAt) < sinceWall - 2000) continue;
       const labelled = Object.entries(match.labels).every(([k, v]) => a.labels[k] === v);
-      if (labelled && match.workloadLabels.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: a.labels.severity ?? '?', afterS: (at - sinceWall) / 1000 }, others };
+      if (labelled && match.workloadLabels.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: severityOf(a.labels, match.severity), afterS: (at - sinceWall) / 1000 }, others };
       others.push(`${a.labels.alertname ?? '?'}${a.labels.workload ? ` (${a.labels.workload})` : ''}`);
     }
   }
@@ -329,8 +336,10 @@ function watchAlerts(p: Profile, sinceWall: number, signal: AbortSignal): { wait
     const poll = async () => {
       const now = new Date().toISOString();
       for (const a of await alertmanagerAlerts(am, { active: true, silenced: false, inhibited: false })) {
-        if (a.status.state !== 'active' || seen.has(a.fingerprint)) continue;
-        seen.set(a.fingerprint, { status: 'firing', receivedAt: now, alerts: [{ status: 'firing', labels: a.labels, startsAt: a.startsAt }] });
+        // By fingerprint and start: an alert that was firing before the kill and fires again is a new firing.
+        const key = `${a.fingerprint}@${a.startsAt}`;
+        if (a.status.state !== 'active' || seen.has(key)) continue;
+        seen.set(key, { status: 'firing', receivedAt: now, alerts: [{ status: 'firing', labels: a.labels, startsAt: a.startsAt }] });
       }
     };
     void (async () => {
@@ -364,7 +373,7 @@ function watchAlerts(p: Profile, sinceWall: number, signal: AbortSignal): { wait
         try { list = await read(); } catch (e) {
           throw new InfraError(`alerts unreadable at ${where}: ${(e as Error).message}`, spec.source === 'alertmanager' ? 'alertmanager' : 'alert receiver');
         }
-        const r = alertForKill(list, sinceWall, workload, spec);
+        const r = alertForKill(list, sinceWall, workload, { ...spec, severity: p.platform.alertmanager?.severity });
         others = r.others;
         if (r.hit) return { alert: r.hit, others, where, how };
         await sleep(500);

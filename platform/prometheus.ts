@@ -44,7 +44,8 @@ export async function promScalar(c: HttpClient, expr: string, time?: Date): Prom
 export async function promSli(c: HttpClient, expr: string): Promise<number | null> {
   const r = await promQuery(c, expr);
   if (r.length > 1) throw new InfraError(`the query returns ${r.length} series, not one (aggregate it, e.g. with sum or avg): ${expr}`, 'prometheus');
-  return r.length === 0 ? null : r[0]!.value;
+  // NaN (e.g. 0/0: a rate over no traffic) is no data, not a value to judge.
+  return r.length === 0 || Number.isNaN(r[0]!.value) ? null : r[0]!.value;
 }
 
 export interface PromSeries { metric: Record<string, string>; values: Array<{ t: number; value: number }> }

@@ -242,7 +242,7 @@ async function format(ctx: SandboxContext): Promise<void> {
       'format', '-t', clusterId, '-c', propsFile(ctx), '--ignore-formatted',
       // The secured shape's SCRAM user exists from the first start (the broker itself logs in as it).
       ...(ctx.sb.security.enabled ? ['--add-scram', `SCRAM-SHA-512=[name=${ctx.sb.security.user},password=${ctx.sb.security.password}]`] : []),
-    ], { cwd: runDir(ctx) });
+    ], { cwd: runDir(ctx), secrets: [ctx.sb.security.password] });
   } catch (e) {
     throw new InfraError(`storage format failed\n${(e as Error).message}`, NAME);
   }
@@ -315,7 +315,7 @@ async function start(ctx: SandboxContext): Promise<void> {
     await requirePortFree(sb.ports.kafka, 'sandbox.ports.kafka');
     await requirePortFree(sb.ports.kafkaController, 'sandbox.ports.kafkaController');
     if (ctx.sb.security.enabled) await ensurePlatformTls(ctx.sb, ctx.progress);
-    writeFileSync(propsFile(ctx), serverProperties(ctx));
+    writeFileSync(propsFile(ctx), serverProperties(ctx), { mode: 0o600 }); // the secured shape's passwords are in it
     await format(ctx);
     ctx.progress(`kafka: starting broker ${sb.kafka.version} on ${kafkaBrokers(sb)[0]}`);
     const heap = `${sb.kafka.heapMb}m`;

@@ -114,7 +114,8 @@ async function secureFiles(ctx: SandboxContext, base: string, id: { uid: number;
   writeFileSync(hba, 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n');
   chmodSync(join(dir, 'server.key'), 0o600);
   if (id) for (const f of [dir, join(dir, 'server.crt'), join(dir, 'server.key'), hba]) chownSync(f, id.uid, id.gid);
-  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${join(dir, 'server.crt')}`, '-c', `ssl_key_file=${join(dir, 'server.key')}`, '-c', `hba_file=${hba}`];
+  // The trusted unix socket is for the server's own user only.
+  return ['-c', 'ssl=on', '-c', `ssl_cert_file=${join(dir, 'server.crt')}`, '-c', `ssl_key_file=${join(dir, 'server.key')}`, '-c', `hba_file=${hba}`, '-c', 'unix_socket_permissions=0700'];
 }
 
 export const postgresPart: Part = {

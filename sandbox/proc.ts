@@ -166,7 +166,9 @@ export async function waitFor(
 }
 
 /** Runs a command to completion, streaming nothing; throws with its output on failure. */
-export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<string> {
+export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string; secrets?: string[] } = {}): Promise<string> {
+  // A secret on a command line (the SCRAM user's password at Kafka's storage format) never reaches an error or a record.
+  const redact = (s: string) => (opts.secrets ?? []).filter(Boolean).reduce((t, x) => t.split(x).join('***'), s);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -174,7 +176,7 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
     child.stderr!.on('data', (d) => { out += d; });
     child.on('error', (e) => reject(new InfraError(`${cmd}: ${e.message}`)));
     child.on('close', (code) => code === 0 ? resolve(out)
-      : reject(new InfraError(`${cmd} ${args.join(' ')} exited ${code}\n${out.trim().split('\n').slice(-20).join('\n')}`)));
+      : reject(new InfraError(redact(`${cmd} ${args.join(' ')} exited ${code}\n${out.trim().split('\n').slice(-20).join('\n')}`))));
     if (opts.input !== undefined) child.stdin!.end(opts.input); else child.stdin!.end();
   });
 }

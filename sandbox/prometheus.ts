@@ -199,7 +199,7 @@ export async function writePrometheusConfig(ctx: Pick<SandboxContext, 'dir' | 's
   mkdirSync(join(dir, 'data'), { recursive: true });
   const rules = await writeRules(join(dir, 'rules', 'carbon-alerts.yml'), ctx.sb.monitoring, ctx.sb.consumers.deployment);
   const file = join(dir, 'prometheus.yml');
-  writeFileSync(file, HEADER + stringify(prometheusConfig(ctx.sb, rules), { lineWidth: 0 }));
+  writeFileSync(file, HEADER + stringify(prometheusConfig(ctx.sb, rules), { lineWidth: 0 }), { mode: 0o600 }); // the secured shape's basic-auth password is in it
   await checkPrometheusConfig(file);
   return file;
 }

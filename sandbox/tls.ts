@@ -44,7 +44,9 @@ export async function ensurePlatformTls(sb: SandboxConfig, progress: (m: string)
   if (await ensureCa(dir, 'carbon-harness-platform-ca')) progress('security: created the platform CA (openssl)');
   await issue(dir, 'server', '/CN=carbon-sandbox', SERVER_EXT('IP:127.0.0.1,DNS:localhost'));
   if (!existsSync(join(dir, KEYSTORE))) {
-    await openssl(['pkcs12', '-export', '-in', 'server.crt', '-inkey', 'server.key', '-name', 'server', '-out', KEYSTORE, '-passout', `pass:${sb.security.password}`], dir);
+    // The password through the environment, not the command line (ps, error messages).
+    await run('openssl', ['pkcs12', '-export', '-in', 'server.crt', '-inkey', 'server.key', '-name', 'server', '-out', KEYSTORE, '-passout', 'env:CARBON_KEYSTORE_PASS'],
+      { cwd: dir, env: { ...process.env, CARBON_KEYSTORE_PASS: sb.security.password } });
   }
   return dir;
 }

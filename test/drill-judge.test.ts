@@ -31,6 +31,18 @@ test('drill.alert: only an alert that names the killed workload and started afte
   assert.ok(alertForKill([note(2, 1, { alertname: 'X', deployment: 'prediction-consumer' })], kill, 'prediction-consumer').hit);
 });
 
+test('drill.alert: the profile\'s labels and severity mapping decide what counts and which target applies', () => {
+  const page = note(4, 3, { alertname: 'ScorerDown', priority: 'P1', team: 'risk', deployment: 'scorer' });
+  const match = { workloadLabels: ['deployment'], labels: { team: 'risk' }, severity: { label: 'priority', critical: ['P1'], warning: ['P2', 'P3'] } };
+  assert.equal(alertForKill([page], kill, 'scorer', match).hit, { name: 'ScorerDown', severity: 'critical', afterS: 4 });
+  // A required label missing: not the alert the profile expects.
+  assert.is(alertForKill([note(4, 3, { alertname: 'ScorerDown', priority: 'P1', deployment: 'scorer' })], kill, 'scorer', match).hit, null);
+  // Not in the profile's workload labels: `workload` alone does not name it here.
+  assert.is(alertForKill([note(4, 3, { alertname: 'X', team: 'risk', workload: 'scorer' })], kill, 'scorer', match).hit, null);
+  // A severity value the profile does not map stays raw (the drill then holds it to the strictest target).
+  assert.is(alertForKill([note(4, 3, { alertname: 'X', team: 'risk', deployment: 'scorer', priority: 'P9' })], kill, 'scorer', match).hit!.severity, 'P9');
+});
+
 test('consumer lag: a sample series cut short never passes on what it saw, a failure it saw stands', () => {
   const ends = (at: number, base: number) => ({ at, offsets: new Map([[0, base], [1, base]]) });
   const a = ends(0, 0);

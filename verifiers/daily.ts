@@ -40,7 +40,14 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
     await admin.connect();
   } catch (e) {
     kafkaUp = false;
-    checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'unreachable', '', 'fail', { what: (e as Error).message, how: `Kafka Metadata request${k.sasl ? ` (SASL ${k.sasl.mechanism})` : ''}${k.tls ? ' over TLS' : ''}`, where: brokers }));
+    // A refused login or certificate is the profile's credentials, not the platform being down: the run
+    // could not measure (error, exit 3). A broker that does not answer is the platform's failure.
+    const msg = (e as Error).message;
+    const auth = /SASL|authenticat|certificate|self.signed|CERT_|SSL|TLS/i.test(msg) || (e as Error).name === 'KafkaJSSASLAuthenticationError';
+    checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', auth ? 'refused the login' : 'unreachable', '', auth ? 'error' : 'fail', {
+      what: auth && k.sasl && /SASL|authenticat/i.test(msg) ? `SASL ${k.sasl.mechanism} login refused: ${msg}` : msg,
+      how: `Kafka Metadata request${k.sasl ? ` (SASL ${k.sasl.mechanism})` : ''}${k.tls ? ' over TLS' : ''}`, where: brokers,
+    }));
   }
   const prom = prometheus ? httpClient('prometheus', prometheus) : null;
   const am = alertmanager ? { client: httpClient('alertmanager', alertmanager), severity: alertmanager.severity } : null;

@@ -34,15 +34,23 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
   const ev: Evidence = { prices: stored.length, missing: [], late: [], duplicated: [], corruptInTopic: [], unidentified: [], checksumMismatch: [] };
   // Without a checksum in the contract nothing can be told corrupt: that check has no data.
   const canVerify = spec.contract.checksum !== undefined;
-  // A message our own reader was handed twice (a rebalance of its throwaway group) is one message.
-  const seen = new Set<string>();
+  // A message our own reader was handed twice (a rebalance of its throwaway group) is one message:
+  // the same partition and offset. Two offsets with one id are two messages (a duplicate is the platform's).
+  const read = new Set<string>();
   const intact = stored.filter((x) => {
+    const at = `${x.partition}@${x.offset}`;
+    if (read.has(at)) return false;
+    read.add(at);
     if (x.id === null) { ev.unidentified.push(`partition ${x.partition} offset ${x.offset}`); return false; }
     if (x.intact === false) { ev.corruptInTopic.push(x.id); return false; }
-    if (seen.has(x.id)) return false;
-    seen.add(x.id);
     return true;
   });
+  ev.prices = read.size;
+  // Not one message the contract can identify: the contract, not the platform, is what is wrong.
+  if (ev.prices > 0 && ev.unidentified.length === ev.prices) {
+    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) => errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where,
+      new Error(`none of the ${ev.prices} messages in ${topic} carries the contract's id fields (${spec.contract.id.join(', ')}) as JSON: check platform.kafka.contract`)));
+  }
   const position = new Map(intact.map((x) => [x.id!, x]));
   let committed: Map<number, number>;
   const admin = kafka.admin();
