@@ -28,7 +28,8 @@ const allReady = async () => (await core.listNamespacedPod({ namespace: KUBE_NAM
   .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === sb.consumers.replicas;
 
 function runDrill(args: string[]): { code: number; rec: RunRecord; byId: (id: string) => Check; stderr: string } {
-  const r = cli(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, ...args]);
+  // A drill may follow lag for up to 120 s and then read the window back: more than cli()'s default 120 s.
+  const r = cli(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, ...args], {}, 300_000);
   let rec: RunRecord;
   try { rec = JSON.parse(r.stdout) as RunRecord; } catch { throw new Error(`exit ${r.code}: ${r.stderr}`); }
   return { code: r.code, rec, stderr: r.stderr, byId: (id) => rec.checks.find((c) => c.id === id) ?? assert.unreachable(`no ${id}`) as never };

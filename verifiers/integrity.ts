@@ -19,6 +19,8 @@ interface Stored { id: string | null; intact: boolean | null; checksum: string |
 export interface IntegritySpec { topic: string; group: string; contract: Contract; queries: Pick<FeatureStoreProfile['queries'], 'predictions' | 'accuracy'> }
 
 const LIST = 20;
+/** Source messages kept for the accuracy spot-check (a uniform sample of the window). */
+const SAMPLE = 400;
 
 /**
  * Every price appended to `commodity-prices` in the window must appear exactly once in the
@@ -130,7 +132,8 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
 
 /** A random sample of about 200 messages, judged by the profile's accuracy query ($1 ids, $2 the source messages as JSON). */
 async function spotCheck(client: pg.Client, query: string, intact: Stored[]): Promise<{ sampled: number; wrong: string[] }> {
-  const sample = intact.filter(() => Math.random() < 200 / Math.max(200, intact.length));
+  // The reader kept a uniform sample's source values; of those, the intact ones are checked.
+  const sample = intact.filter((x) => x.value !== undefined).slice(0, 200);
   if (!sample.length) return { sampled: 0, wrong: [] };
   const r = await client.query(query, [sample.map((x) => x.id!), sample.map((x) => JSON.stringify(x.value))]);
   const rows = r.rows as Array<{ id: unknown; correct: unknown }>;
@@ -152,6 +155,14 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, contra
     const stop = await at(w.to);
     const todo = new Set([...start].filter(([p, o]) => o < stop.get(p)!).map(([p]) => p));
     const out: Stored[] = [];
+    // Only a uniform sample keeps its parsed value (reservoir sampling): the accuracy check needs ~200
+    // source messages, and a window holds hundreds of thousands.
+    const reservoir: Stored[] = [];
+    const keep = (x: Stored, n: number) => {
+      if (reservoir.length < SAMPLE) { reservoir.push(x); return; }
+      const j = Math.floor(Math.random() * n);
+      if (j < SAMPLE) { reservoir[j]!.value = undefined; reservoir[j] = x; } else x.value = undefined;
+    };
     if (!todo.size) return out;
     await admin.setOffsets({ groupId, topic, partitions: [...start].map(([partition, o]) => ({ partition, offset: String(o) })) });
     const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, maxBytes: 50 << 20 });
@@ -167,7 +178,9 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, contra
           let value: unknown = null;
           try { value = JSON.parse(m.value?.toString() ?? ''); } catch { /* not JSON: no id, counted corrupt */ }
           const raw = { value, headers: headersOf(m.headers) };
-          out.push({ id: messageId(contract, raw), intact: isIntact(contract, raw), checksum: checksumOf(contract, raw), partition: batch.partition, offset: Number(m.offset), value });
+          const x: Stored = { id: messageId(contract, raw), intact: isIntact(contract, raw), checksum: checksumOf(contract, raw), partition: batch.partition, offset: Number(m.offset), value };
+          out.push(x);
+          keep(x, out.length);
         }
         if (batch.messages.length && Number(batch.lastOffset()) >= end - 1) todo.delete(batch.partition);
         if (!todo.size) done();
