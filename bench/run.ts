@@ -25,7 +25,7 @@ async function startTarget(delayMs: number): Promise<{ url: string; proc: ChildP
 
 const scenario = (rate: number, maxVUs: number): Scenario => ({
   name: 'bench', description: 'bench', slo: [],
-  target: { kind: 'http', endpoint: 'inference-api', method: 'GET', path: '/' },
+  target: { kind: 'http', method: 'GET', path: '/', body: false },
   executor: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration: `${DURATION_S}s`, preAllocatedVUs: maxVUs, maxVUs },
   thresholds: {},
 });

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
-import { UsageError } from '../core/errors.ts';
 import { dailyChecks } from '../verifiers/daily.ts';
 import { dailyHtml, dailyMarkdown } from '../reports/daily.ts';
-import { durationMs } from '../scenarios/verdict.ts';
+import { durationFlag } from './options.ts';
 
 export function registerCheck(program: Command): void {
   const checkCmd = program.command('check').description('operational checklists against the platform');
@@ -16,9 +15,7 @@ export function registerCheck(program: Command): void {
     .action(async (o: { window: string }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
-      let windowS: number;
-      try { windowS = durationMs(o.window) / 1000; } catch (e) { throw new UsageError('--window', (e as Error).message); }
-      if (!(windowS >= 5)) throw new UsageError('--window', 'must be at least 5s');
+      const windowS = durationFlag('--window', o.window, 5000) / 1000;
       process.exitCode = await runCommand({
         ...runOpts(cmd, 'daily', cfg, lp),
         onFinish: (r, dir) => { writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)); writeFileSync(join(dir, 'daily.html'), dailyHtml(r)); },

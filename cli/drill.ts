@@ -4,23 +4,23 @@ import { Option, type Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
-import { durationMs } from '../scenarios/verdict.ts';
-import { SCENARIOS } from '../scenarios/catalog.ts';
+import { durationFlag } from './options.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { withOverrides } from '../scenarios/engines/native/index.ts';
 import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
 import { checkTarget } from '../drills/safety.ts';
 import { deployments } from '../platform/kube.ts';
 import type { Profile } from '../profile/schema.ts';
+import type { LoadedProfile } from '../profile/load.ts';
 import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 
 interface PodKillOpts { target: string; namespace?: string; via: 'api' | 'chaos-mesh'; count: string; gracePeriod?: string; recoverySlo?: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
 
-function seconds(field: string, v: string): number {
-  try { return durationMs(v) / 1000; } catch (e) { throw new UsageError(field, (e as Error).message); }
-}
+const seconds = (field: string, v: string): number => durationFlag(field, v) / 1000;
 
 /** The plan from the flags, with the profile's targets where a flag is not given; exit 2 before anything runs. */
-export function planFrom(o: PodKillOpts, p: Profile): PodKillPlan {
+export function planFrom(o: PodKillOpts, lp: LoadedProfile): PodKillPlan {
+  const p = lp.profile;
   const m = o.target.match(/^(?:deployment|deploy|deployments)\/([a-z0-9][-a-z0-9.]*)$/);
   if (!m) throw new UsageError('--target', `expected deployment/NAME, got "${o.target}"`);
   const deployment = m[1]!;
@@ -38,8 +38,10 @@ export function planFrom(o: PodKillOpts, p: Profile): PodKillPlan {
   }
   let withLoad;
   if (o.withLoad) {
-    const s = SCENARIOS[o.withLoad];
-    if (!s) throw new UsageError('--with-load', `unknown scenario "${o.withLoad}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+    const { scenarios } = scenarioCatalog(lp);
+    const s = scenarios[o.withLoad];
+    if (!s) throw new UsageError('--with-load', `unknown scenario "${o.withLoad}"; the profile's scenarios: ${Object.keys(scenarios).join(', ')}`);
+    durationFlag('--load-duration', o.loadDuration);
     withLoad = withOverrides(s, { duration: o.loadDuration });
   }
   return {
@@ -52,7 +54,7 @@ export function planFrom(o: PodKillOpts, p: Profile): PodKillPlan {
 async function execute(cmd: Command, kind: string, opts: PodKillOpts | ((p: Profile) => PodKillOpts)): Promise<number> {
   const cfg = configFrom(cmd);
   const lp = profileFrom(cmd, cfg);
-  const plan = planFrom(typeof opts === 'function' ? opts(lp.profile) : opts, lp.profile);
+  const plan = planFrom(typeof opts === 'function' ? opts(lp.profile) : opts, lp);
   return runCommand({ ...runOpts(cmd, kind, cfg, lp), failureAborts: (r) => Boolean(r.data.injected) && !r.data.completed, onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
     (ctx) => podKillDrill(cfg, lp.profile, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }

@@ -7,12 +7,12 @@ import { runCommand, type RunContext } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
-import { SCENARIOS, SUITES } from '../scenarios/catalog.ts';
+import { DEFAULT_SUITE, checkScenario, scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
 import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
 import { findK6, runK6 } from '../scenarios/engines/k6/run.ts';
 import { runK6Operator } from '../scenarios/engines/k6/operator.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
-import { parseScenarioThresholds, durationMs } from '../scenarios/verdict.ts';
+import { durationFlag } from './options.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
@@ -26,15 +26,6 @@ const engineOption = () => new Option('--engine <engine>', 'load engine: native 
 const parallelismOption = () => new Option('--parallelism <n>', 'k6-operator: runner pods per scenario').argParser(Number).default(2);
 const durationOption = () => new Option('--duration <d>', 'override each scenario\'s duration (k6 syntax: 30s, 1m30s)');
 
-function validateDuration(d: string | undefined): void {
-  if (d === undefined) return;
-  try {
-    if (durationMs(d) <= 0) throw new Error('must be > 0');
-  } catch (e) {
-    throw new UsageError('--duration', `invalid duration ${JSON.stringify(d)}: ${(e as Error).message}`);
-  }
-}
-
 /** Runs scenarios one after another into one record; used by `gate` and `run`. */
 async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, scenarios: Scenario[], o: LoadOpts): Promise<void> {
   const endpoints = endpointsFor(lp.profile);
@@ -46,7 +37,7 @@ async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, sce
     const r = o.engine === 'k6'
       ? await runK6(s, { endpoints, signal: ctx.signal, outDir: ctx.rec.dir, progress: (line) => ctx.progress(line) })
       : o.engine === 'k6-operator'
-        ? await runK6Operator(s, { cfg, profile: lp.profile, signal: ctx.signal, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
+        ? await runK6Operator(s, { cfg, profile: lp.profile, signal: ctx.signal, outDir: ctx.rec.dir, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
         : await runNative(s, {
           endpoints, signal: ctx.signal,
           progress: (line, final) => {
@@ -72,20 +63,36 @@ function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md + '\n');
 }
 
-async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: LoadOpts, suite: string): Promise<number> {
-  const cfg = configFrom(cmd);
-  const lp = profileFrom(cmd, cfg);
-  validateDuration(o.duration);
+/** The scenarios as they will run: the catalog's, with the flags' overrides. Exit 2 on any bad value, before anything runs. */
+function plan(scenarios: Scenario[], o: LoadOpts): Scenario[] {
+  if (o.duration !== undefined) durationFlag('--duration', o.duration);
   if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
   const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
-  planned.forEach(parseScenarioThresholds); // bad thresholds exit 2 before any load
+  for (const s of planned) {
+    try { checkScenario(s); } catch (e) {
+      // An override that makes a scenario unjudgeable (a rate below its own throughput floor) names the flag.
+      if (e instanceof UsageError && (o.rate !== undefined || o.duration !== undefined)) throw new UsageError(o.rate !== undefined ? '--rate' : '--duration', e.message);
+      throw e;
+    }
+  }
   if (o.engine === 'k6') findK6(); // a missing k6 exits 2 before anything runs
   if (o.engine === 'k6-operator' && !(Number.isInteger(o.parallelism) && o.parallelism! >= 1 && o.parallelism! <= 100)) {
     throw new UsageError('--parallelism', 'must be a whole number from 1 to 100');
   }
+  return planned;
+}
+
+async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { scenarios: Scenario[]; suite: string }, o: LoadOpts): Promise<number> {
+  const cfg = configFrom(cmd);
+  const lp = profileFrom(cmd, cfg);
+  const cat = scenarioCatalog(lp);
+  const { scenarios, suite } = choose(cat);
+  const planned = plan(scenarios, o);
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);
+    // The plan as it runs (targets resolved against the profile): reports read it from here, never from today's files.
+    ctx.rec.setData('plan', { files: cat.files, scenarios: planned });
     // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
     ctx.rec.noDataFails = true;
     await runScenarios(ctx, cfg, lp, planned, o);
@@ -96,28 +103,32 @@ async function execute(cmd: Command, kind: string, scenarios: Scenario[], o: Loa
 export function registerLoad(program: Command): void {
   program.command('gate')
     .description('run an SLO suite and decide: exit 0 pass, 1 a check failed, 2 bad input, 3 could not run')
-    .addOption(new Option('--suite <name>', 'suite to run').choices(Object.keys(SUITES)).default('deploy'))
+    .option('--suite <name>', `suite to run (the profile's scenario files and suites; \`harness scenarios list\`)`, DEFAULT_SUITE)
     .addOption(engineOption())
     .addOption(parallelismOption())
     .addOption(durationOption())
     .option('--junit <file>', 'also write JUnit XML here (always written to the run folder)')
     .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--only <scenarios>', 'run only these scenarios of the suite (comma-separated), e.g. to re-check one SLO after a fix')
-    .addHelpText('after', `\nSuites:\n${Object.entries(SUITES).map(([n, s]) => `  ${n}: ${s.join(', ')}`).join('\n')}\n`)
+    .addHelpText('after', '\nThe built-in deploy suite: inference-latency, feature-store-query, consumer-lag, kafka-throughput (scenarios/definitions/deploy.yaml).\nA profile adds its own scenario files and suites (docs/scenarios.md).\n')
     .action(async (o: LoadOpts & { suite: string; only?: string }, cmd: Command) => {
-      const names = SUITES[o.suite]!;
-      const only = o.only?.split(',').map((x) => x.trim()).filter(Boolean);
-      const unknown = only?.filter((n) => !names.includes(n)) ?? [];
-      if (only && (!only.length || unknown.length)) {
-        throw new UsageError('--only', `${unknown.length ? `not in suite ${o.suite}: ${unknown.join(', ')}` : 'names no scenario'}; the suite has ${names.join(', ')}`);
-      }
-      const chosen = only ? names.filter((n) => only.includes(n)) : names;
-      process.exitCode = await execute(cmd, 'gate', chosen.map((n) => SCENARIOS[n]!), o, o.suite);
+      process.exitCode = await execute(cmd, 'gate', (cat) => {
+        const suite = cat.suites[o.suite];
+        if (!suite) throw new UsageError('--suite', `no suite "${o.suite}" in the profile's catalog; suites: ${Object.keys(cat.suites).join(', ') || '(none)'}`);
+        const names = suite.scenarios;
+        const only = o.only?.split(',').map((x) => x.trim()).filter(Boolean);
+        const unknown = only?.filter((n) => !names.includes(n)) ?? [];
+        if (only && (!only.length || unknown.length)) {
+          throw new UsageError('--only', `${unknown.length ? `not in suite ${o.suite}: ${unknown.join(', ')}` : 'names no scenario'}; the suite has ${names.join(', ')}`);
+        }
+        const chosen = only ? names.filter((n) => only.includes(n)) : names;
+        return { scenarios: chosen.map((n) => cat.scenarios[n]!), suite: o.suite };
+      }, o);
     });
 
   program.command('run')
     .description('run one scenario and judge its thresholds')
-    .argument('<scenario>', `one of: ${Object.keys(SCENARIOS).join(', ')}`)
+    .argument('<scenario>', 'a scenario of the profile\'s catalog (`harness scenarios list`)')
     .addOption(engineOption())
     .addOption(parallelismOption())
     .addOption(durationOption())
@@ -125,8 +136,10 @@ export function registerLoad(program: Command): void {
     .option('--junit <file>', 'also write JUnit XML here')
     .option('--summary <file>', 'also write the Markdown summary here')
     .action(async (name: string, o: LoadOpts, cmd: Command) => {
-      const s = SCENARIOS[name];
-      if (!s) throw new UsageError('<scenario>', `unknown scenario "${name}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
-      process.exitCode = await execute(cmd, 'run', [s], o, name);
+      process.exitCode = await execute(cmd, 'run', (cat) => {
+        const s = cat.scenarios[name];
+        if (!s) throw new UsageError('<scenario>', `unknown scenario "${name}"; the profile's scenarios: ${Object.keys(cat.scenarios).join(', ')}`);
+        return { scenarios: [s], suite: name };
+      }, o);
     });
 }

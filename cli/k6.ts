@@ -14,8 +14,8 @@ export function registerK6(program: Command): void {
     .action((o: { check?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ json?: boolean }>();
       // The committed fallbacks are the sandbox's at the default config, whatever this checkout's config says.
-      const defaults = sandboxProfileOf(parseConfig({})).profile;
-      const files = o.check ? staleScripts(K6_DIR, defaults) : writeScripts(K6_DIR, defaults);
+      const defaults = sandboxProfileOf(parseConfig({}));
+      const files = o.check ? staleScripts(defaults) : writeScripts(defaults);
       if (g.json) process.stdout.write(JSON.stringify({ dir: K6_DIR, [o.check ? 'stale' : 'written']: files }) + '\n');
       else if (o.check) process.stdout.write(files.length ? `stale (run \`harness k6 generate\`):\n  ${files.join('\n  ')}\n` : 'k6 scripts are up to date\n');
       else process.stdout.write(files.length ? `wrote ${files.map((f) => `k6/${f}`).join(', ')}\n` : 'k6 scripts already up to date\n');

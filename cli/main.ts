@@ -10,6 +10,7 @@ import { registerCheck } from './check.ts';
 import { registerReport } from './report.ts';
 import { registerDrill } from './drill.ts';
 import { registerK6 } from './k6.ts';
+import { registerScenarios } from './scenarios.ts';
 
 export interface GlobalOpts { config?: string; profile?: string; json?: boolean; quiet?: boolean }
 
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSandbox(program);
   registerProfile(program);
+  registerScenarios(program);
   registerLoad(program);
   registerCheck(program);
   registerReport(program);

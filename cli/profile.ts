@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { profileJsonSchema } from '../profile/schema.ts';
 import { reachabilityChecks } from '../verifiers/reachability.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
 
 /** The commented starter profile `harness init` writes. */
 export const STARTER = join(projectRoot, 'templates', 'profile.starter.yaml');
@@ -28,6 +29,7 @@ export function registerProfile(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
+      scenarioCatalog(lp); // its scenario files are part of the profile: a bad one exits 2 here too
       process.exitCode = await runCommand(runOpts(cmd, 'profile-check', cfg, lp), async ({ rec }) => {
         for (const c of await reachabilityChecks(lp.profile)) rec.addCheck(c);
         // A part that cannot be reached cannot be verified: the run could not complete (exit 3).

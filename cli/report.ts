@@ -8,7 +8,7 @@ import { runsDir } from '../core/config.ts';
 import { writeFileAtomic, type CheckStatus } from '../core/record.ts';
 import { parseFeedback, parseIncidents } from '../reports/inputs.ts';
 import {
-  WEEK1_ROWS, buildWeek1, isPartial, loadRecords, week1Html, week1Json, week1Markdown,
+  buildWeek1, describeSources, isPartial, week1Rows, loadRecords, week1Html, week1Json, week1Markdown,
   type RowResult, type Week1Inputs, type Window,
 } from '../reports/week1.ts';
 
@@ -65,10 +65,11 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   return runCommand({ ...runOpts(cmd, 'report-week1', cfg, lp) }, async (ctx) => {
     const scan = loadRecords(from, w, (m) => process.stderr.write(`${m}\n`), platform);
     ctx.progress(`week-1 report (platform ${platform}): ${scan.used.length} run record(s) in ${w.since.toISOString()} → ${w.until.toISOString()} (${scan.found} found in ${from})`);
-    const report = buildWeek1(scan, inputs, w);
+    const report = buildWeek1(scan, inputs, w, lp.profile.slos);
+    const defs = week1Rows(lp.profile.slos);
 
     for (const row of report.rows) {
-      const def = WEEK1_ROWS.find((d) => d.slug === row.slug)!;
+      const def = defs.find((d) => d.slug === row.slug)!;
       const where = row.evidence.length
         ? [...new Set(row.evidence.map((e) => (e.recordFile ? relative(process.cwd(), e.recordFile) : e.where!)))]
         : [];
@@ -80,7 +81,7 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
         unit: row.unit,
         status: checkStatus(row),
         evidence: {
-          what: `${row.metric}: ${def.aggregate} over ${def.sources.map((s) => (s.from === 'check' ? `checks ${s.id}${s.match === 'prefix' ? '*' : ''}` : s.from === 'incidents' ? `incident log (${s.measure})` : 'feedback scores')).join(' + ')}`,
+          what: `${row.metric}: ${def.aggregate} over ${describeSources(def)}`,
           how: row.status === 'NO DATA' ? `no data: ${row.reason}` : `measured ${row.measured} from ${row.evidence.length} sample(s)`,
           days: row.days,
           where: where.length ? where.slice(0, 10).join(', ') + (where.length > 10 ? ` … +${where.length - 10}` : '') : from,

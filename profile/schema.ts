@@ -138,6 +138,8 @@ const KubernetesSchema = z.strictObject({
 const ms = z.number().positive();
 const pct = z.number().min(0).max(100);
 
+const SeverityTarget = z.strictObject({ detectMin: z.number().positive(), respondMin: z.number().positive(), mttrMin: z.number().positive() });
+
 /** The seed's targets (docs/slos.md), each overridable. */
 const SlosSchema = z.strictObject({
   kafkaThroughputMsgS: z.number().positive().default(7000),
@@ -153,6 +155,16 @@ const SlosSchema = z.strictObject({
   podCrashes5m: z.number().int().min(0).default(3),
   /** Seconds from a failure to its alert, by alert severity (Sev1 critical: 1 min; Sev2 warning: 5 min). */
   alertDetectS: z.record(nonEmpty, z.number().positive()).default({ critical: 60, warning: 300 }),
+  criticalIncidents: z.number().int().min(0).default(0).describe('Sev1 incidents (and critical alerts at daily checks) the week may have'),
+  incidentMttrMin: z.number().positive().default(60).describe('mean time to repair of the week\'s incidents, below this (minutes)'),
+  userSatisfaction: z.number().min(1).max(5).default(4).describe('mean feedback score, above this (1–5)'),
+  /** Minutes to detect, respond to and resolve an incident, by severity (the seed's four levels). */
+  severities: z.strictObject({ 1: SeverityTarget, 2: SeverityTarget, 3: SeverityTarget, 4: SeverityTarget }).default({
+    1: { detectMin: 1, respondMin: 5, mttrMin: 30 },
+    2: { detectMin: 5, respondMin: 15, mttrMin: 60 },
+    3: { detectMin: 15, respondMin: 60, mttrMin: 240 },
+    4: { detectMin: 60, respondMin: 240, mttrMin: 1440 },
+  }),
 }).prefault({});
 
 const DrillSchema = z.strictObject({
@@ -183,6 +195,10 @@ export const ProfileSchema = z.strictObject({
   }),
   slos: SlosSchema,
   drill: DrillSchema,
+  /** Files of load scenarios (docs/scenarios.md), relative to the profile; `builtin` is the harness's own. */
+  scenarios: z.array(nonEmpty).min(1).default(['builtin']).describe('scenario files, in order; "builtin" is the harness\'s deploy suite (scenarios/definitions/deploy.yaml)'),
+  /** Suites by name: scenarios run one after another. Added to (or replacing by name) the files' own suites. */
+  suites: z.record(slug, z.array(slug).min(1)).default({}).describe('suites of scenario names, beside those the scenario files define'),
 }).superRefine((p, ctx) => {
   if (p.platform.prometheus && !p.platform.slis) ctx.addIssue({ code: 'custom', path: ['platform', 'slis'], message: 'required with platform.prometheus: the PromQL of each SLI' });
   if (p.platform.slis && !p.platform.prometheus) ctx.addIssue({ code: 'custom', path: ['platform', 'prometheus'], message: 'required with platform.slis: where to run them' });
@@ -197,8 +213,13 @@ export type InferenceProfile = Profile['platform']['inferenceApi'];
 export type KubernetesProfile = NonNullable<Profile['platform']['kubernetes']>;
 export type Contract = KafkaProfile['contract'];
 export type Slos = Profile['slos'];
+/** The numeric targets a scenario threshold may name as `${slo:KEY}`. */
+export type NumericSloKey = { [K in keyof Slos]: Slos[K] extends number ? K : never }[keyof Slos];
 
 /** The JSON Schema editors validate and complete a profile with (published as docs/profile.schema.json). */
 export function profileJsonSchema(): unknown {
   return { $id: 'https://carbon-harness.invalid/profile.schema.json', title: 'carbon-harness platform profile', ...z.toJSONSchema(ProfileSchema, { io: 'input', unrepresentable: 'any' }) };
 }
+
+/** The seed's targets, as a profile without `slos` has them. */
+export const SEED_SLOS: Slos = SlosSchema.parse(undefined);

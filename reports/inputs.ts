@@ -32,13 +32,8 @@ export interface Feedback {
   line: number;
 }
 
-/** The seed's severity targets (docs/slos.md), in minutes. Detection cannot be measured from the log. */
-export const SEVERITY_TARGETS: Record<SeverityLevel, { detectMin: number; respondMin: number; mttrMin: number }> = {
-  1: { detectMin: 1, respondMin: 5, mttrMin: 30 },
-  2: { detectMin: 5, respondMin: 15, mttrMin: 60 },
-  3: { detectMin: 15, respondMin: 60, mttrMin: 240 },
-  4: { detectMin: 60, respondMin: 240, mttrMin: 1440 },
-};
+/** Minutes to detect, respond and resolve, by severity: the profile's `slos.severities` (docs/slos.md). */
+export type SeverityTargets = Record<SeverityLevel, { detectMin: number; respondMin: number; mttrMin: number }>;
 
 // ---------------------------------------------------------------------------------------------
 // CSV: RFC 4180 (quoted fields may hold commas, quotes doubled, newlines); blank lines and
@@ -223,12 +218,12 @@ export interface SeveritySummary {
   mttrOk: boolean | null;
 }
 
-export function severitySummary(incidents: Incident[]): SeveritySummary[] {
+export function severitySummary(incidents: Incident[], targetsBy: SeverityTargets): SeveritySummary[] {
   return ([1, 2, 3, 4] as const).map((severity) => {
     const xs = incidents.filter((i) => i.severity === severity);
     const responses = xs.filter((i) => i.responded).map((i) => minutes(i.detected, i.responded!));
     const repairs = xs.filter((i) => i.resolved).map((i) => minutes(i.detected, i.resolved!));
-    const targets = SEVERITY_TARGETS[severity];
+    const targets = targetsBy[severity];
     const meanResponseMin = mean(responses);
     const mttrMin = mean(repairs);
     return {

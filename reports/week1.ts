@@ -10,8 +10,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
 import type { SloId } from '../core/slo.ts';
+import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
-import { SCENARIOS } from '../scenarios/catalog.ts';
+import type { Scenario } from '../scenarios/types.ts';
 import { render } from './render.ts';
 import { lineChart, fmt } from './charts.ts';
 import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
@@ -27,6 +28,12 @@ export type Aggregate = 'min' | 'max' | 'sum' | 'mean';
 export type Source =
   /** Checks in run records, by exact id or id prefix. `assume` is the unit when a check gives none. */
   | { from: 'check'; id: string; match: 'exact' | 'prefix'; assume: string; label: string }
+  /**
+   * Load-scenario checks of one metric and aggregation (`<scenario>:<metric>:<aggregation>…`) from
+   * any scenario that declares this row's SLO id (its `slo` tags, kept in the check's evidence):
+   * a profile's own scenarios count as the built-in ones do.
+   */
+  | { from: 'scenario'; metric: string; aggregation: string; assume: string; label: string }
   /** One sample per in-window Sev1 incident (value 1). */
   | { from: 'incidents'; measure: 'sev1-count' }
   /** One sample per resolved in-window incident: resolved − detected in minutes. */
@@ -36,7 +43,7 @@ export type Source =
 export interface RowDef {
   slug: SloId;
   metric: string;
-  /** As the seed writes it. */
+  /** The target as a reader writes it (the seed's, or the profile's override). */
   target: string;
   op: Op;
   threshold: number;
@@ -52,67 +59,83 @@ export interface RowDef {
   hint: string;
 }
 
-export const WEEK1_ROWS: readonly RowDef[] = [
-  {
-    slug: 'platform-health', metric: 'Platform health', target: '≥ 99 %', op: '>=', threshold: 99, unit: 'percent',
-    aggregate: 'min', showMean: true,
-    sources: [{ from: 'check', id: 'daily.platform-health', match: 'exact', assume: 'percent', label: 'daily check' }],
-    hint: 'run `harness check daily` each day of the week',
-  },
-  {
-    slug: 'uptime', metric: 'Uptime', target: '≥ 99.9 %', op: '>=', threshold: 99.9, unit: 'percent',
-    aggregate: 'min', showMean: true,
-    sources: [{ from: 'check', id: 'daily.uptime', match: 'exact', assume: 'percent', label: 'daily check' }],
-    hint: 'run `harness check daily` each day of the week',
-  },
-  {
-    slug: 'critical-incidents', metric: 'Critical incidents', target: '0', op: '==', threshold: 0, unit: 'count',
-    aggregate: 'sum',
-    sources: [
-      { from: 'incidents', measure: 'sev1-count' },
-      { from: 'check', id: 'daily.critical-alerts', match: 'exact', assume: 'count', label: 'critical alerts firing at a daily check' },
-    ],
-    hint: 'pass the incident log (--incidents FILE) or run `harness check daily`',
-  },
-  {
-    slug: 'incident-mttr', metric: 'Incident MTTR', target: '< 1 h', op: '<', threshold: 60, unit: 'min',
-    aggregate: 'mean',
-    sources: [{ from: 'incidents', measure: 'repair-minutes' }],
-    whenEmpty: { measured: 'no incidents', status: 'PASS' },
-    hint: 'no incident log given (--incidents FILE)',
-  },
-  {
-    slug: 'user-satisfaction', metric: 'User satisfaction', target: '> 4/5', op: '>', threshold: 4, unit: 'score',
-    aggregate: 'mean',
-    sources: [{ from: 'feedback', measure: 'score' }],
-    whenEmpty: { measured: 'no scores', status: 'NO DATA', reason: 'the feedback file holds no scores' },
-    hint: 'no feedback file given (--feedback)',
-  },
-  {
-    slug: 'response-time-p95', metric: 'Response time p95', target: '< 100 ms', op: '<', threshold: 100, unit: 'ms',
-    aggregate: 'max',
-    sources: [
-      { from: 'check', id: 'inference-latency:http_req_duration:p(95)', match: 'prefix', assume: 'ms', label: 'load gate' },
-      { from: 'check', id: 'daily.inference.latency-p95', match: 'exact', assume: 'ms', label: 'daily check' },
-    ],
-    hint: 'run `harness gate` (or `harness run inference-latency`) or `harness check daily`',
-  },
-  {
-    slug: 'error-rate', metric: 'Error rate', target: '< 0.1 %', op: '<', threshold: 0.1, unit: 'percent',
-    aggregate: 'max',
-    sources: [
-      { from: 'check', id: 'inference-latency:http_req_failed:rate<0.001', match: 'exact', assume: 'ratio', label: 'load gate' },
-      { from: 'check', id: 'daily.error-rate', match: 'exact', assume: 'ratio', label: 'daily check' },
-    ],
-    hint: 'run `harness gate` or `harness check daily`',
-  },
-  {
-    slug: 'workflow-success-rate', metric: 'Workflow success rate', target: '≥ 99 %', op: '>=', threshold: 99, unit: 'percent',
-    aggregate: 'min', showMean: true,
-    sources: [{ from: 'check', id: 'daily.workflow-success', match: 'exact', assume: 'percent', label: 'daily check' }],
-    hint: 'run `harness check daily` each day of the week',
-  },
-];
+const n = (v: number) => fmt(Number(v.toPrecision(12)));
+
+/** The eight rows, each judged against the profile's target (`slos`, docs/slos.md; the seed's by default). */
+export function week1Rows(slos: Slos): RowDef[] {
+  const errorPct = Number((slos.errorRate * 100).toPrecision(12));
+  return [
+    {
+      slug: 'platform-health', metric: 'Platform health', target: `≥ ${n(slos.platformHealthPct)} %`, op: '>=', threshold: slos.platformHealthPct, unit: 'percent',
+      aggregate: 'min', showMean: true,
+      sources: [{ from: 'check', id: 'daily.platform-health', match: 'exact', assume: 'percent', label: 'daily check' }],
+      hint: 'run `harness check daily` each day of the week',
+    },
+    {
+      slug: 'uptime', metric: 'Uptime', target: `≥ ${n(slos.uptimePct)} %`, op: '>=', threshold: slos.uptimePct, unit: 'percent',
+      aggregate: 'min', showMean: true,
+      sources: [{ from: 'check', id: 'daily.uptime', match: 'exact', assume: 'percent', label: 'daily check' }],
+      hint: 'run `harness check daily` each day of the week',
+    },
+    {
+      slug: 'critical-incidents', metric: 'Critical incidents', target: slos.criticalIncidents === 0 ? '0' : `≤ ${slos.criticalIncidents}`, op: '<=', threshold: slos.criticalIncidents, unit: 'count',
+      aggregate: 'sum',
+      sources: [
+        { from: 'incidents', measure: 'sev1-count' },
+        { from: 'check', id: 'daily.critical-alerts', match: 'exact', assume: 'count', label: 'critical alerts firing at a daily check' },
+      ],
+      hint: 'pass the incident log (--incidents FILE) or run `harness check daily`',
+    },
+    {
+      slug: 'incident-mttr', metric: 'Incident MTTR', target: `< ${fmtMin(slos.incidentMttrMin)}`, op: '<', threshold: slos.incidentMttrMin, unit: 'min',
+      aggregate: 'mean',
+      sources: [{ from: 'incidents', measure: 'repair-minutes' }],
+      whenEmpty: { measured: 'no incidents', status: 'PASS' },
+      hint: 'no incident log given (--incidents FILE)',
+    },
+    {
+      slug: 'user-satisfaction', metric: 'User satisfaction', target: `> ${n(slos.userSatisfaction)}/5`, op: '>', threshold: slos.userSatisfaction, unit: 'score',
+      aggregate: 'mean',
+      sources: [{ from: 'feedback', measure: 'score' }],
+      whenEmpty: { measured: 'no scores', status: 'NO DATA', reason: 'the feedback file holds no scores' },
+      hint: 'no feedback file given (--feedback)',
+    },
+    {
+      slug: 'response-time-p95', metric: 'Response time p95', target: `< ${n(slos.inferenceP95Ms)} ms`, op: '<', threshold: slos.inferenceP95Ms, unit: 'ms',
+      aggregate: 'max',
+      sources: [
+        { from: 'scenario', metric: 'http_req_duration', aggregation: 'p(95)', assume: 'ms', label: 'load gate' },
+        { from: 'check', id: 'daily.inference.latency-p95', match: 'exact', assume: 'ms', label: 'daily check' },
+      ],
+      hint: 'run `harness gate` (or `harness run inference-latency`) or `harness check daily`',
+    },
+    {
+      slug: 'error-rate', metric: 'Error rate', target: `< ${n(errorPct)} %`, op: '<', threshold: errorPct, unit: 'percent',
+      aggregate: 'max',
+      sources: [
+        { from: 'scenario', metric: 'http_req_failed', aggregation: 'rate', assume: 'ratio', label: 'load gate' },
+        { from: 'check', id: 'daily.error-rate', match: 'exact', assume: 'ratio', label: 'daily check' },
+      ],
+      hint: 'run `harness gate` or `harness check daily`',
+    },
+    {
+      slug: 'workflow-success-rate', metric: 'Workflow success rate', target: `≥ ${n(slos.workflowSuccessPct)} %`, op: '>=', threshold: slos.workflowSuccessPct, unit: 'percent',
+      aggregate: 'min', showMean: true,
+      sources: [{ from: 'check', id: 'daily.workflow-success', match: 'exact', assume: 'percent', label: 'daily check' }],
+      hint: 'run `harness check daily` each day of the week',
+    },
+  ];
+}
+
+/** The rows at the seed's targets. */
+export const WEEK1_ROWS: readonly RowDef[] = week1Rows(SEED_SLOS);
+
+/** How a row's sources read, for evidence. */
+export function describeSources(row: RowDef): string {
+  return row.sources.map((s) => (s.from === 'check' ? `checks ${s.id}${s.match === 'prefix' ? '*' : ''}`
+    : s.from === 'scenario' ? `load checks ${s.metric} ${s.aggregation} of scenarios tagged ${row.slug}`
+      : s.from === 'incidents' ? `incident log (${s.measure})` : 'feedback scores')).join(' + ');
+}
 
 const UNIT_TEXT: Record<RowUnit, string> = { percent: '%', ms: 'ms', count: '', min: 'min', score: '/5' };
 
@@ -279,6 +302,8 @@ export interface Week1Report {
       throughput: null | { scenario: string; batchSize: number; points: Array<{ t: number; msgPerS: number }> } };
     drill: null | { runId: string; startedAt: string; recordFile: string; events: Array<{ event: string; atMs: number }>; sloMs: number | null };
   };
+  /** The targets the charts draw (the profile's). */
+  targets: { p95Ms: number; throughputMsgS: number };
 }
 
 const num = (v: number, unit: RowUnit) => {
@@ -286,16 +311,30 @@ const num = (v: number, unit: RowUnit) => {
   const u = UNIT_TEXT[unit];
   return u === '' ? s : u === '/5' ? `${s}/5` : `${s} ${u}`;
 };
-const fmtMin = (m: number) => (m >= 120 ? `${fmt(Math.round(m / 6) / 10)} h` : `${fmt(Math.round(m * 10) / 10)} min`);
+function fmtMin(m: number): string { return m >= 120 ? `${fmt(Math.round(m / 6) / 10)} h` : `${fmt(Math.round(m * 10) / 10)} min`; }
 const inWindow = (iso: string, w: Window) => { const t = Date.parse(iso); return t >= w.since.getTime() && t <= w.until.getTime(); };
 
 interface SourceYield { present: boolean; samples: EvidenceItem[]; notes: string[]; missing?: string }
 
-function fromChecks(src: Extract<Source, { from: 'check' }>, row: RowDef, recs: LoadedRecord[]): SourceYield {
+/** Whether a check is one this source reads. */
+function matcher(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowDef): (c: Check) => boolean {
+  if (src.from === 'check') return (c) => (src.match === 'exact' ? c.id === src.id : c.id.startsWith(src.id));
+  const part = `:${src.metric}:${src.aggregation}`;
+  return (c) => {
+    const at = c.id.indexOf(part);
+    const slo = (c.evidence as { slo?: unknown }).slo;
+    // `<scenario>:<metric>:<aggregation><op>…`: the scenario part has no colon, the op follows directly.
+    return at > 0 && !c.id.slice(0, at).includes(':') && /^[<>=!]/.test(c.id.slice(at + part.length))
+      && Array.isArray(slo) && slo.includes(row.slug);
+  };
+}
+
+function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowDef, recs: LoadedRecord[]): SourceYield {
   const samples: EvidenceItem[] = [];
   const notes: string[] = [];
+  const reads = matcher(src, row);
   for (const { record: r, file } of recs) {
-    const hits = r.checks.filter((c: Check) => (src.match === 'exact' ? c.id === src.id : c.id.startsWith(src.id)));
+    const hits = r.checks.filter(reads);
     for (const c of hits) {
       if (typeof c.observed !== 'number' || !Number.isFinite(c.observed) || c.status === 'error' || c.status === 'no-data') {
         notes.push(`${r.id} · ${c.id}: ${c.status}, no value (not counted)`);
@@ -311,7 +350,8 @@ function fromChecks(src: Extract<Source, { from: 'check' }>, row: RowDef, recs: 
       });
     }
   }
-  return { present: samples.length > 0, samples, notes, missing: `no \`${src.id}\` check (${src.label})` };
+  const what = src.from === 'check' ? `\`${src.id}\`` : `${src.metric} ${src.aggregation} check of a scenario tagged ${row.slug}`;
+  return { present: samples.length > 0, samples, notes, missing: `no ${what} (${src.label})` };
 }
 
 function fromIncidents(src: Extract<Source, { from: 'incidents' }>, row: RowDef, inputs: Week1Inputs, w: Window): SourceYield {
@@ -356,13 +396,13 @@ function aggregate(a: Aggregate, xs: number[]): number {
 
 export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inputs, w: Window): RowResult {
   const ys = row.sources.map((s) =>
-    s.from === 'check' ? fromChecks(s, row, recs) : s.from === 'incidents' ? fromIncidents(s, row, inputs, w) : fromFeedback(row, inputs));
+    s.from === 'check' || s.from === 'scenario' ? fromChecks(s, row, recs) : s.from === 'incidents' ? fromIncidents(s, row, inputs, w) : fromFeedback(row, inputs));
   const samples = ys.flatMap((y) => y.samples);
   const notes = ys.flatMap((y) => y.notes);
   const base = { slug: row.slug, metric: row.metric, target: row.target, op: row.op, threshold: row.threshold, unit: row.unit, notes };
   if (!ys.some((y) => y.present)) {
     const reason = ys.map((y) => y.missing).filter(Boolean).join('; ');
-    const why = row.sources.every((s) => s.from !== 'check') ? reason : `${reason} in the window — ${row.hint}`;
+    const why = row.sources.every((s) => s.from !== 'check' && s.from !== 'scenario') ? reason : `${reason} in the window — ${row.hint}`;
     return { ...base, status: 'NO DATA', value: null, measured: '—', reason: why, evidence: [], breaches: [] };
   }
   if (!samples.length && row.aggregate !== 'sum') {
@@ -383,7 +423,7 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
     measured += ` (mean of ${parts.join(', ') || '0'})`;
   } else if (row.aggregate === 'sum') {
     const incidentsSrc = ys[row.sources.findIndex((s) => s.from === 'incidents')];
-    const checksSrc = row.sources.map((s, k) => (s.from === 'check' ? ys[k]! : null)).filter((y): y is SourceYield => !!y);
+    const checksSrc = row.sources.map((s, k) => (s.from === 'check' || s.from === 'scenario' ? ys[k]! : null)).filter((y): y is SourceYield => !!y);
     const sev1 = incidentsSrc?.present ? incidentsSrc.samples.length : null;
     const alerts = checksSrc.some((y) => y.present) ? checksSrc.flatMap((y) => y.samples).reduce((s, x) => s + x.value, 0) : null;
     const bits = [sev1 !== null ? `${sev1} Sev1 incident(s)` : 'no incident log', alerts !== null ? `${alerts} critical alert(s) at daily checks` : 'no daily checks'];
@@ -391,8 +431,9 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
   }
   // Day coverage where the row rests on run records alone: an incident log or feedback file covers
   // the whole window by itself.
-  const inputCovered = row.sources.some((s, k) => s.from !== 'check' && ys[k]!.present);
-  const days = !inputCovered && row.sources.some((s) => s.from === 'check') ? dayCoverage(samples, w) : undefined;
+  const fromRecords = (s: Source) => s.from === 'check' || s.from === 'scenario';
+  const inputCovered = row.sources.some((s, k) => !fromRecords(s) && ys[k]!.present);
+  const days = !inputCovered && row.sources.some(fromRecords) ? dayCoverage(samples, w) : undefined;
   if (days && days.measured < days.of) measured += ` — measured on ${days.measured} of ${days.of} days`;
   return {
     ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples, days,
@@ -426,8 +467,9 @@ export function week1Verdict(rows: RowResult[]): 'PASS' | 'FAIL' | 'INCOMPLETE' 
   return 'PASS';
 }
 
-export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): Week1Report {
-  const rows = WEEK1_ROWS.map((r) => evaluateRow(r, scan.used, inputs, w));
+/** The table at the profile's targets (`slos`); the rows it judged are `week1Rows(slos)`. */
+export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slos: Slos = SEED_SLOS): Week1Report {
+  const rows = week1Rows(slos).map((r) => evaluateRow(r, scan.used, inputs, w));
   const inc = inputs.incidents;
   const incInWindow = inc ? inc.incidents.filter((i) => inWindow(i.detected, w)) : [];
   const scores = inputs.feedback?.entries.map((f) => f.score) ?? [];
@@ -445,7 +487,7 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): We
     records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, skipped: scan.skipped },
     incidents: inc && {
       file: inc.file, total: inc.incidents.length, inWindow: incInWindow.length, outsideWindow: inc.incidents.length - incInWindow.length,
-      open: incInWindow.filter((i) => !i.resolved).length, bySeverity: severitySummary(incInWindow),
+      open: incInWindow.filter((i) => !i.resolved).length, bySeverity: severitySummary(incInWindow, slos.severities),
     },
     feedback: inputs.feedback && {
       file: inputs.feedback.file, count: scores.length,
@@ -453,19 +495,28 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window): We
       min: scores.length ? Math.min(...scores) : null, max: scores.length ? Math.max(...scores) : null,
     },
     charts: { gate: gateChartData(scan.used), drill: drillChartData(scan.used) },
+    targets: { p95Ms: slos.inferenceP95Ms, throughputMsgS: slos.kafkaThroughputMsgS },
   };
 }
 
-/** The newest load run with timelines: a gate if there is one, else a single-scenario run. */
+/**
+ * The newest load run with timelines: a gate if there is one, else a single-scenario run. The
+ * charted scenarios are the ones its plan tags response-time-p95 (HTTP) and kafka-throughput (a
+ * Kafka producer, whose batch size turns iterations into messages); a record without a plan has no
+ * throughput chart rather than one drawn with a guessed batch size.
+ */
 function gateChartData(recs: LoadedRecord[]): Week1Report['charts']['gate'] {
   const withScenarios = recs.filter((x) => Array.isArray(x.record.data.scenarios) && (x.record.data.scenarios as unknown[]).length);
   const pick = [...withScenarios].reverse().find((x) => x.record.kind === 'gate') ?? withScenarios[withScenarios.length - 1];
   if (!pick) return null;
   const scenarios = pick.record.data.scenarios as ScenarioResult[];
-  const lat = scenarios.find((s) => s.scenario === 'inference-latency' && Array.isArray(s.timeline));
-  const tp = scenarios.find((s) => s.scenario === 'kafka-throughput' && Array.isArray(s.timeline));
-  const target = SCENARIOS['kafka-throughput']?.target;
-  const batchSize = target && target.kind === 'kafka-produce' ? target.batchSize : 1;
+  const planned = ((pick.record.data.plan as { scenarios?: Scenario[] } | undefined)?.scenarios ?? []).filter((s) => s && Array.isArray(s.slo) && s.target);
+  const tagged = (slo: string, kind: Scenario['target']['kind']) => planned.find((s) => s.slo.includes(slo as SloId) && s.target.kind === kind);
+  const latPlan = tagged('response-time-p95', 'http');
+  const tpPlan = tagged('kafka-throughput', 'kafka-produce');
+  const lat = scenarios.find((s) => s.scenario === (latPlan?.name ?? 'inference-latency') && Array.isArray(s.timeline));
+  const tp = tpPlan ? scenarios.find((s) => s.scenario === tpPlan.name && Array.isArray(s.timeline)) : undefined;
+  const batchSize = tpPlan?.target.kind === 'kafka-produce' ? tpPlan.target.batchSize : 1;
   return {
     runId: pick.record.id, startedAt: pick.record.startedAt, recordFile: pick.file,
     latency: lat ? { scenario: lat.scenario, points: lat.timeline.map((p) => ({ t: p.t, p95: p.p95 })) } : null,
@@ -577,17 +628,17 @@ export function week1Html(r: Week1Report, outDir: string): string {
   const gSource = g ? { label: `${g.runId} (${g.startedAt})`, href: href(outDir, g.recordFile) } : undefined;
   charts.push(g?.latency
     ? chart('Latency over time', lineChart({
-      title: 'inference-latency: p95 response time per second', xLabel: 'seconds into the scenario', yLabel: 'p95 latency (ms)',
+      title: `${g.latency.scenario}: p95 response time per second`, xLabel: 'seconds into the scenario', yLabel: 'p95 latency (ms)',
       series: [{ name: 'p95 (ms)', points: g.latency.points.map((p) => ({ x: p.t, y: p.p95 })) }],
-      threshold: { y: 100, label: 'target p95 < 100 ms' },
+      threshold: { y: r.targets.p95Ms, label: `target p95 < ${n(r.targets.p95Ms)} ms` },
     }), 'Per-second p95 of the open-model inference load in the newest gate run.', gSource)
     : chart('Latency over time', null, 'No gate run with an inference-latency timeline in the window (run `harness gate`).'));
   charts.push(g?.throughput
     ? chart('Throughput over time', lineChart({
-      title: `kafka-throughput: messages acknowledged per second`,
+      title: `${g.throughput.scenario}: messages acknowledged per second`,
       xLabel: 'seconds into the scenario', yLabel: `msg/s (iterations × ${g.throughput.batchSize})`,
       series: [{ name: 'msg/s', points: g.throughput.points.map((p) => ({ x: p.t, y: p.msgPerS })), color: '#16a34a' }],
-      threshold: { y: 7000, label: 'target ≥ 7,000 msg/s' },
+      threshold: { y: r.targets.throughputMsgS, label: `target ≥ ${n(r.targets.throughputMsgS)} msg/s` },
     }), `Successful produce iterations per second × ${g.throughput.batchSize} messages each, newest gate run.`, gSource)
     : chart('Throughput over time', null, 'No gate run with a kafka-throughput timeline in the window (run `harness gate`).'));
   const d = r.charts.drill;

@@ -1,15 +1,23 @@
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.ts';
+import { projectRoot } from '../core/paths.ts';
+import { BUILTIN_SCENARIOS, type LoadedProfile } from '../profile/load.ts';
 import { SLO_IDS, isSloId, type Scenario } from './types.ts';
 import { parseScenarioThresholds } from './verdict.ts';
+import { parseDuration } from './thresholds.ts';
 import { warmupExecutor } from './engines/native/arrivals.ts';
-import { inferenceLatency } from './definitions/inference-latency.ts';
-import { featureStoreQuery } from './definitions/feature-store-query.ts';
-import { consumerLag } from './definitions/consumer-lag.ts';
-import { kafkaThroughput } from './definitions/kafka-throughput.ts';
+import { loadScenarioFile, type ScenarioContext } from './file.ts';
+
+/** The harness's own scenarios and deploy suite (a profile's `scenarios: [builtin]`). */
+export const BUILTIN_FILE = join(projectRoot, 'scenarios', 'definitions', 'deploy.yaml');
+
+/** The suite `gate` runs when none is named. */
+export const DEFAULT_SUITE = 'deploy';
 
 /**
- * Checks what the type system cannot guarantee at run time (tsx does not type-check): every SLO tag
- * is an id of the one vocabulary (`SLOS`, docs/slos.md). The error names the scenario and the entry.
+ * Checks what a schema cannot: every SLO tag is an id of the one vocabulary (`SLOS`,
+ * docs/slos.md), every open-model scenario gates on drops, a warm-up is never judged, thresholds
+ * parse, and a throughput threshold is one the offered load could meet. The error names the scenario.
  */
 export function checkScenario(s: Scenario): Scenario {
   const slo: unknown = s.slo;
@@ -26,6 +34,19 @@ export function checkScenario(s: Scenario): Scenario {
   if (!drops.length) {
     throw new UsageError(`scenario ${s.name}: thresholds`, `an open-model (${s.executor.executor}) scenario needs a dropped_iterations threshold, e.g. "dropped_iterations{scenario:${s.name}}": ["count==0"]`);
   }
+  const parsed = parseScenarioThresholds(s);
+  // A floor on the sending rate that the schedule itself cannot reach fails every run, healthy
+  // platform or not: refused here instead of blaming the platform.
+  const perIteration: Record<string, number> = { iterations: 1, http_reqs: 1, kafka_writer_message_count: s.target.kind === 'kafka-produce' ? s.target.batchSize : 0 };
+  const offered = peakIterationsPerS(s);
+  for (const t of parsed) {
+    const per = perIteration[t.metric];
+    const e = t.expr;
+    if (per === undefined || t.type !== 'counter' || e.aggregation.kind !== 'rate' || (e.op !== '>=' && e.op !== '>')) continue;
+    if (offered * per < e.value) {
+      throw new UsageError(`scenario ${s.name}: thresholds["${t.key}"]`, `${e.source} cannot be met: the executor offers at most ${offered * per} ${t.metric === 'kafka_writer_message_count' ? 'messages' : 'iterations'}/s (raise rate or batchSize, or lower the target)`);
+    }
+  }
   // k6 computes a counter's `rate` over the whole test run, warm-up included: the same scenario
   // would be judged differently by the two engines.
   if (s.warmup !== undefined) {
@@ -36,10 +57,25 @@ export function checkScenario(s: Scenario): Scenario {
     let warm;
     try { warm = warmupExecutor(s.executor, s.warmup); } catch (e) { throw new UsageError(`scenario ${s.name}: warmup`, (e as Error).message); }
     if (!warm) throw new UsageError(`scenario ${s.name}: warmup`, 'needs a starting rate above 0 and a duration above 0 (it runs at the starting rate)');
-    const rates = parseScenarioThresholds(s).filter((t) => t.type === 'counter' && t.expr.aggregation.kind === 'rate').map((t) => `${t.key} ${t.expr.source}`);
+    const rates = parsed.filter((t) => t.type === 'counter' && t.expr.aggregation.kind === 'rate').map((t) => `${t.key} ${t.expr.source}`);
     if (rates.length) throw new UsageError(`scenario ${s.name}: warmup`, `cannot be combined with a counter rate threshold (${rates.join(', ')}): k6 divides a counter's rate by the whole test's duration, warm-up included`);
   }
   return s;
+}
+
+/** Iterations per second at the schedule's peak. */
+function peakIterationsPerS(s: Scenario): number {
+  const ex = s.executor;
+  const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
+  return peak / (parseDuration(ex.timeUnit) / 1000);
+}
+
+export interface Catalog {
+  scenarios: Record<string, Scenario>;
+  /** Suites by name, each with where it was defined. */
+  suites: Record<string, { scenarios: string[]; source: string }>;
+  /** The scenario files read, in order. */
+  files: string[];
 }
 
 /** Scenarios by name; each is checked as the catalog loads. */
@@ -47,12 +83,47 @@ export function catalog(scenarios: Scenario[]): Record<string, Scenario> {
   return Object.fromEntries(scenarios.map(checkScenario).map((s) => [s.name, s]));
 }
 
-export const SCENARIOS: Record<string, Scenario> = catalog([inferenceLatency, featureStoreQuery, consumerLag, kafkaThroughput]);
+/** How a profile's scenario files read: its targets, its request, the environment. */
+export function scenarioContext(lp: LoadedProfile, env: NodeJS.ProcessEnv = process.env): ScenarioContext {
+  const r = lp.profile.platform.inferenceApi.request;
+  return { slos: lp.profile.slos, request: { method: r.method, path: r.path }, env };
+}
 
 /**
- * Suites run their scenarios one after another. Throughput goes last: its backlog would otherwise
- * show up as lag in the consumer-lag scenario.
+ * The profile's scenarios and suites: its files in order (`builtin` is the harness's own), then its
+ * own `suites`. A name defined twice is an error naming both places; a suite naming an unknown
+ * scenario is an error naming the suite. Thresholds are resolved against the profile's targets.
  */
-export const SUITES: Record<string, string[]> = {
-  deploy: ['inference-latency', 'feature-store-query', 'consumer-lag', 'kafka-throughput'],
-};
+export function scenarioCatalog(lp: LoadedProfile, env: NodeJS.ProcessEnv = process.env): Catalog {
+  const ctx = scenarioContext(lp, env);
+  const out: Catalog = { scenarios: {}, suites: {}, files: [] };
+  lp.profile.scenarios.forEach((f, i) => {
+    const path = f === BUILTIN_SCENARIOS ? BUILTIN_FILE : f;
+    const file = loadScenarioFile(path, `${lp.lineOf?.(['scenarios', i]) ?? lp.source}: scenarios.${i}`, ctx);
+    out.files.push(file.source);
+    for (const s of file.scenarios) {
+      const before = out.scenarios[s.name];
+      if (before) throw new UsageError(`${s.source}: scenarios.${s.name}`, `already defined at ${before.source}; a scenario name is defined once`);
+      try { checkScenario(s); } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        // `scenario NAME: thresholds["key"][0]` → the line of that entry in the file.
+        const field = e.field.replace(/^scenario [^:]+: /, '');
+        const path = ['scenarios', s.name, ...keyPath(field)];
+        throw new UsageError(`${file.lineOf(path)}: scenarios.${s.name}.${field}`, e.message.slice(e.field.length + 2));
+      }
+      out.scenarios[s.name] = s;
+    }
+    Object.assign(out.suites, file.suites);
+  });
+  for (const [name, scenarios] of Object.entries(lp.profile.suites)) out.suites[name] = { scenarios, source: `${lp.lineOf?.(['suites', name]) ?? lp.source}: suites.${name}` };
+  for (const [name, suite] of Object.entries(out.suites)) {
+    const unknown = suite.scenarios.filter((n) => !out.scenarios[n]);
+    if (unknown.length) throw new UsageError(suite.source, `names unknown scenario(s) ${unknown.join(', ')}; scenarios: ${Object.keys(out.scenarios).join(', ')}`);
+  }
+  return out;
+}
+
+/** `thresholds["a{b:c}"][0]` → ['thresholds', 'a{b:c}', '0']. */
+function keyPath(field: string): string[] {
+  return [...field.matchAll(/\["((?:[^"\\]|\\.)*)"\]|\[(\d+)\]|([A-Za-z0-9_]+)/g)].map((m) => (m[1] !== undefined ? JSON.parse(`"${m[1]}"`) as string : m[2] ?? m[3]!));
+}

@@ -27,9 +27,10 @@ export type Executor =
       maxVUs: number;
     };
 
-/** What one iteration does. Endpoints are named; config resolves them to addresses. */
+/** What one iteration does. Connections come from the platform profile, never from here. */
 export type Target =
-  | { kind: 'http'; endpoint: 'inference-api'; method: 'POST' | 'GET'; path: string; body?: { commodity: 'round-robin' } }
+  /** The profile's inference request (`platform.inferenceApi.request`); method and path may be the scenario's own. `body`: send the profile's body template. */
+  | { kind: 'http'; method: 'POST' | 'GET'; path: string; body: boolean }
   /**
    * xk6-kafka `Writer.produce` of `batchSize` price messages per iteration; optionally follows them to
    * ml-predictions. `acks` defaults to all (every in-sync replica); `recordBytes` pads each message's
@@ -37,7 +38,7 @@ export type Target =
    */
   | { kind: 'kafka-produce'; topic: TopicRef; batchSize: number; followTo?: TopicRef; acks?: 'all' | 'leader'; recordBytes?: number }
   /** xk6-sql `db.query` against the feature store; without a query, the profile's representative one. */
-  | { kind: 'sql'; endpoint: 'feature-store'; query?: string };
+  | { kind: 'sql'; query?: string };
 
 /** A topic by its role in the platform (`prices`, `predictions`: the profile names them), or by name. */
 export type TopicRef = 'prices' | 'predictions' | (string & {});
@@ -59,4 +60,6 @@ export interface Scenario {
    * is a `<name>-warmup` scenario the main one starts after (`startTime`).
    */
   warmup?: Duration;
+  /** Where it was defined (`file:line`), for errors and listings. */
+  source?: string;
 }

@@ -29,7 +29,7 @@ async function fixedDelayServer(delayMs: number, serial = false): Promise<{ url:
 
 const scenario = (rate: number, duration: string, maxVUs: number): Scenario => ({
   name: 'probe', description: 'test', slo: [],
-  target: { kind: 'http', endpoint: 'inference-api', method: 'POST', path: '/v1/predict', body: { commodity: 'round-robin' } },
+  target: { kind: 'http', method: 'POST', path: '/v1/predict', body: true },
   executor: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration, preAllocatedVUs: maxVUs, maxVUs },
   thresholds: { http_req_duration: ['p(95)<1000'], dropped_iterations: ['count==0'] },
 });
@@ -67,7 +67,7 @@ test('progress line: Kafka write errors and failed feature-store queries count a
     ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5], ['kafka_writer_write_seconds', 5],
   ]);
   assert.match(progressLine(kafka, produced, 2, 30, 0), '150 msg/s  p95 5.0 ms  errors 1 (25.00 %)  busy 0');
-  const sql: Scenario = { ...scenario(5, '30s', 5), target: { kind: 'sql', endpoint: 'feature-store', query: 'SELECT 1' } };
+  const sql: Scenario = { ...scenario(5, '30s', 5), target: { kind: 'sql', query: 'SELECT 1' } };
   const queried = storeOf(1, [['feature_store_query_duration', 4], ['feature_store_query_failed', 1], ['feature_store_query_duration', 4], ['feature_store_query_failed', 0]]);
   assert.match(progressLine(sql, queried, 1, 30, 0), 'p95 4.0 ms  errors 1 (50.00 %)');
 });

@@ -7,12 +7,16 @@ import * as assert from 'uvu/assert';
 import { statusFromChecks, type Check, type RunRecord } from '../core/record.ts';
 import { UsageError, exitCodeFor, EXIT } from '../core/errors.ts';
 import { gateJunit, gateMarkdown } from '../reports/gate.ts';
-import { SCENARIOS, catalog, checkScenario } from '../scenarios/catalog.ts';
+import { catalog, checkScenario, scenarioCatalog } from '../scenarios/catalog.ts';
+import { sandboxProfile } from '../sandbox/profile.ts';
+import { parseConfig } from '../core/config.ts';
 import { SLOS, SLO_IDS, isSloId, type Scenario, type SloId } from '../scenarios/types.ts';
 import { METRICS } from '../scenarios/metrics.ts';
 import { parseScenarioThresholds } from '../scenarios/verdict.ts';
 import { WEEK1_ROWS } from '../reports/week1.ts';
 import { topicCrossCheck } from '../verifiers/load.ts';
+
+const SCENARIOS = scenarioCatalog(sandboxProfile(parseConfig({})), {}).scenarios;
 
 // --- JUnit agrees with the gate ----------------------------------------------------------------
 
@@ -80,7 +84,7 @@ test('junit: failures counts failed and no-data checks per scenario; zero exactl
 
 const probe = (slo: unknown): Scenario => ({
   name: 'probe', description: 'test', slo: slo as SloId[],
-  target: { kind: 'http', endpoint: 'inference-api', method: 'GET', path: '/healthz' },
+  target: { kind: 'http', method: 'GET', path: '/healthz', body: false },
   executor: { executor: 'constant-arrival-rate', rate: 1, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 1 },
   thresholds: { http_req_duration: ['p(95)<100'], dropped_iterations: ['count==0'] },
 });

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, clearFaults, ctx, eventually, sb, writeProfile } from './support.ts';
 import { writeFaults } from '../sandbox/faults.ts';
@@ -99,6 +99,44 @@ gate('bad arguments exit 2 before any load: unknown suite, bad duration, unknown
   assert.is(d.code, 2);
   assert.match(d.stderr, '--duration');
   assert.is(cli(['gate', '--engine', 'jmeter']).code, 2);
+});
+
+gate('a profile\'s own scenario file and suite run through the gate, judged against the profile\'s target: PASS healthy, FAIL at 80 ms against its 60 ms', async () => {
+  const f = writeProfile((p) => {
+    p.name = 'own-scenarios';
+    p.slos = { inferenceP95Ms: 60 };
+    p.scenarios = ['load.yaml'];
+    p.suites = { smoke: ['predict-trickle'] };
+  });
+  writeFileSync(join(dirname(f), 'load.yaml'), `scenarios:
+  predict-trickle:
+    description: the profile's inference request at a trickle
+    slo: [response-time-p95]
+    target: { kind: http }
+    executor: constant-arrival-rate
+    rate: 20
+    duration: 3s
+    preAllocatedVUs: 5
+    maxVUs: 20
+    thresholds:
+      http_req_duration{scenario:predict-trickle}: ['p(95)<\${slo:inferenceP95Ms}']
+      http_req_failed{scenario:predict-trickle}: ['rate==0']
+      dropped_iterations{scenario:predict-trickle}: ['count==0']
+`);
+  const ok = runJson(['--profile', f, 'gate', '--suite', 'smoke']);
+  assert.is(ok.code, 0, ok.rec.checks.map((c) => `${c.id}=${c.observed} ${c.status}`).join('\n'));
+  assert.is(ok.rec.platform, 'own-scenarios');
+  assert.equal(ok.rec.checks.filter((c) => c.id.startsWith('predict-trickle:')).map((c) => c.id).slice(0, 3),
+    ['predict-trickle:http_req_duration:p(95)<60', 'predict-trickle:http_req_failed:rate==0', 'predict-trickle:dropped_iterations:count==0']);
+  const plan = ok.rec.data.plan as { files: string[]; scenarios: Array<{ name: string; source: string }> };
+  assert.equal(plan.scenarios.map((x) => x.name), ['predict-trickle']);
+  assert.match(plan.scenarios[0]!.source, /load\.yaml:2$/);
+  await setFault({ 'inference-latency-ms': 80 });
+  const slow = runJson(['--profile', f, 'gate', '--suite', 'smoke']);
+  assert.is(slow.code, 1);
+  const p95 = check(slow.rec, 'predict-trickle:http_req_duration:p(95)<60');
+  assert.is(p95.status, 'fail');
+  assert.ok((p95.observed as number) >= 80, `${p95.observed}`);
 });
 
 gate('an unreachable platform is exit 3 with the record marked error', () => {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cli, cfg } from './support.ts';
 import { runsDir } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
@@ -33,7 +33,11 @@ k6('passing run: k6 gets the generated script, all three outputs are collected a
   assert.ok(call, 'the stand-in was run');
   const argv = call!.argv;
   assert.is(argv[0], 'run');
-  assert.ok(argv.at(-1)!.endsWith('k6/inference-latency.ts'));
+  // The planned scenario, rendered into the run's folder beside a copy of k6/lib: k6 runs what the harness judges.
+  const script = argv.at(-1)!;
+  assert.is(script, join(runsDir(cfg), rec!.id, 'k6-inference-latency', 'inference-latency.ts'));
+  assert.match(readFileSync(script, 'utf8'), '"http_req_duration{scenario:inference-latency}": [\n      "p(95)<100"');
+  assert.ok(existsSync(join(dirname(script), 'lib', 'platform.ts')), 'k6/lib beside it');
   assert.ok(argv.includes('--summary-export'));
   assert.ok(argv.some((a) => a.startsWith('json=')), '--out json=');
   assert.ok(argv.includes('--new-machine-readable-summary'), 'k6 1.5 reports the machine-readable shape');

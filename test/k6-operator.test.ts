@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { cfg, cli, profile } from './support.ts';
+import { cfg, cli, profile, scenarios } from './support.ts';
 import { projectRoot } from '../core/paths.ts';
 import { TESTRUN } from '../sandbox/crds.ts';
 import { operatorKubeConfig, runK6Operator, type RunnerCollector } from '../scenarios/engines/k6/operator.ts';
 import { withOverrides } from '../scenarios/engines/native/index.ts';
-import { SCENARIOS } from '../scenarios/catalog.ts';
 import { percentileOf } from '../scenarios/thresholds.ts';
 import { K6OperatorEmulator } from './k6-operator-emulator.ts';
 import type { RunRecord } from '../core/record.ts';
@@ -24,7 +23,7 @@ const kc = operatorKubeConfig(cfg, profile);
 const ns = cfg.k6Operator.namespace;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const scenario = withOverrides(SCENARIOS['inference-latency']!, { duration: '2s' });
+const scenario = withOverrides(scenarios['inference-latency']!, { duration: '2s' });
 let emu: K6OperatorEmulator;
 
 // Recorded runner output, re-tagged for the scenario under test (the recordings ran "inference").
@@ -47,7 +46,7 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
   const lines: string[] = [];
   let created = null as { testRun: string; configMap: string } | null;
   const r = await runK6Operator(scenario, {
-    cfg, profile, signal: new AbortController().signal, parallelism: 3, collect: recorded,
+    cfg, profile, signal: new AbortController().signal, outDir: mkdtempSync(join(tmpdir(), 'k6-op-')), parallelism: 3, collect: recorded,
     progress: (l) => lines.push(l), onCreated: (n) => { created = n; },
   });
   assert.ok(created, 'objects were created');
@@ -92,7 +91,7 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
 op('a TestRun that ends in stage "error" is an infrastructure error naming the reason, and is removed', async () => {
   emu.failAt = 'started';
   try {
-    await runK6Operator(scenario, { cfg, profile, signal: new AbortController().signal, parallelism: 2, collect: recorded });
+    await runK6Operator(scenario, { cfg, profile, signal: new AbortController().signal, outDir: mkdtempSync(join(tmpdir(), 'k6-op-')), parallelism: 2, collect: recorded });
     assert.unreachable('should have failed');
   } catch (e) {
     assert.match((e as Error).message, /stage "error".*RunnerFailed/);

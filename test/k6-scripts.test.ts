@@ -7,22 +7,25 @@ import { join } from 'node:path';
 import { sandboxProfile } from '../sandbox/profile.ts';
 import { parseConfig } from '../core/config.ts';
 import { K6_DIR, renderScript, staleScripts, writeScripts } from '../scenarios/engines/k6/script.ts';
-import { SCENARIOS } from '../scenarios/catalog.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { makePrice } from '../platform/reference-messages.ts';
 import { projectRoot } from '../core/paths.ts';
 
+const defaults = sandboxProfile(parseConfig({}));
+const SCENARIOS = scenarioCatalog(defaults, {}).scenarios;
+
 test('the committed k6 scripts are what the scenario definitions render today', () => {
-  assert.equal(staleScripts(K6_DIR, sandboxProfile(parseConfig({})).profile), [], 'run `node bin/harness.mjs k6 generate` and commit k6/');
+  assert.equal(staleScripts(defaults), [], 'run `node bin/harness.mjs k6 generate` and commit k6/');
 });
 
 test('a stale or missing script is detected, and generate rewrites only what changed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'k6-scripts-'));
   cpSync(K6_DIR, dir, { recursive: true });
-  assert.equal(staleScripts(dir), []);
+  assert.equal(staleScripts(defaults, dir), []);
   writeFileSync(join(dir, 'inference-latency.ts'), readFileSync(join(dir, 'inference-latency.ts'), 'utf8').replace('p(95)<100', 'p(95)<200'));
-  assert.equal(staleScripts(dir), ['inference-latency.ts']);
-  assert.equal(writeScripts(dir), ['inference-latency.ts']);
-  assert.equal(staleScripts(dir), []);
+  assert.equal(staleScripts(defaults, dir), ['inference-latency.ts']);
+  assert.equal(writeScripts(defaults, dir), ['inference-latency.ts']);
+  assert.equal(staleScripts(defaults, dir), []);
 });
 
 test('every script type-checks against @types/k6 and the extensions\' declared APIs', () => {

@@ -12,7 +12,11 @@ import { cli } from './support.ts';
 import { RunRecorder, type Check, type RunRecord } from '../core/record.ts';
 import { projectRoot } from '../core/paths.ts';
 import { launchChromium } from './chromium.ts';
-import { dayCoverage } from '../reports/week1.ts';
+import { buildWeek1, dayCoverage, loadRecords } from '../reports/week1.ts';
+import { SEED_SLOS } from '../profile/schema.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
+import { sandboxProfile } from '../sandbox/profile.ts';
+import { parseConfig } from '../core/config.ts';
 
 const FIX = join(projectRoot, 'test', 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'week1-'));
@@ -43,11 +47,14 @@ const latencyTimeline = [8.9, 7.9, 17.0, 12.1, 62.5, 30.2, 11.4, 9.8, 10.5, 9.1]
 const throughputTimeline = Array.from({ length: 10 }, (_, k) => ({ t: k + 1, iterations: k === 4 ? 70 : 75, failed: k === 4 ? 2 : 0, p95: 12 }));
 const scenario = (name: string, timeline: unknown[]) => ({ scenario: name, engine: 'native', startedAt: '2026-11-19T10:00:00Z', endedAt: '2026-11-19T10:00:10Z', durationS: 10, where: 'synthetic', timeline, thresholds: [], metrics: {}, histograms: {}, crossChecks: {}, aborted: null });
 
+// As the gate writes them: load checks carry their scenario's SLO tags, the record its plan.
+const loadCheck = (id: string, observed: number, unit: string, slo: string[]): Check => ({ ...check(id, observed, unit), evidence: { ...check(id, observed, unit).evidence, slo } });
+const SCENARIOS = scenarioCatalog(sandboxProfile(parseConfig({})), {}).scenarios;
 const gate = record('gate', '2026-11-19T10:00:00.000Z', [
-  check('inference-latency:http_req_duration:p(95)<100', 62.5, 'ms'),
-  check('inference-latency:http_req_failed:rate<0.001', 0, 'ratio'),
-  check('kafka-throughput:kafka_writer_message_count:rate>=7000', 7430, '/s'),
-], { suite: 'deploy', scenarios: [scenario('inference-latency', latencyTimeline), scenario('kafka-throughput', throughputTimeline)] });
+  loadCheck('inference-latency:http_req_duration:p(95)<100', 62.5, 'ms', ['response-time-p95', 'error-rate', 'ml-inference-latency']),
+  loadCheck('inference-latency:http_req_failed:rate<0.001', 0, 'ratio', ['response-time-p95', 'error-rate', 'ml-inference-latency']),
+  loadCheck('kafka-throughput:kafka_writer_message_count:rate>=7000', 7430, '/s', ['kafka-throughput']),
+], { suite: 'deploy', plan: { scenarios: [SCENARIOS['inference-latency'], SCENARIOS['kafka-throughput']] }, scenarios: [scenario('inference-latency', latencyTimeline), scenario('kafka-throughput', throughputTimeline)] });
 
 const day1 = record('check-daily', '2026-11-17T08:00:00.000Z', [
   check('daily.platform-health', 100, 'percent'),
@@ -69,7 +76,7 @@ const day2 = record('check-daily', '2026-11-18T08:00:00.000Z', [
 // A day whose uptime probe errored: no value, so it must not count (nor crash anything).
 record('check-daily', '2026-11-19T08:00:00.000Z', [check('daily.uptime', null, 'percent', 'error')], {}, 'error');
 // Outside the window: a terrible gate that must be ignored.
-record('gate', '2026-11-10T10:00:00.000Z', [check('inference-latency:http_req_duration:p(95)<100', 900, 'ms', 'fail')]);
+record('gate', '2026-11-10T10:00:00.000Z', [{ ...loadCheck('inference-latency:http_req_duration:p(95)<100', 900, 'ms', ['response-time-p95']), status: 'fail' }]);
 // Aborted before any check: skipped.
 record('gate', '2026-11-20T10:00:00.000Z', [], {}, 'aborted');
 const drill = record('drill', '2026-11-19T14:00:00.000Z', [check('drill.recovery', 7.6, 's')], {
@@ -109,6 +116,25 @@ const near = (a: number | null, b: number, what: string) => assert.ok(a !== null
 
 const report = suite('report week1');
 const goodOut = join(tmp, 'good');
+
+report('the rows are judged against the profile\'s targets: the same records pass a looser health target and fail a stricter p95', () => {
+  const w = { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') };
+  const scan = loadRecords(recordsDir, w, () => {}, 'sandbox');
+  const none = { incidents: null, feedback: null };
+  const seed = buildWeek1(scan, none, w);
+  const own = buildWeek1(scan, none, w, { ...SEED_SLOS, platformHealthPct: 97, inferenceP95Ms: 50, errorRate: 0.0001, workflowSuccessPct: 98 });
+  const at = (r: ReturnType<typeof buildWeek1>, slug: string) => r.rows.find((x) => x.slug === slug)!;
+  assert.equal([at(seed, 'platform-health').status, at(own, 'platform-health').status], ['FAIL', 'PASS'], 'worst day 97.5 %');
+  assert.is(at(own, 'platform-health').target, '≥ 97 %');
+  assert.equal([at(seed, 'response-time-p95').status, at(own, 'response-time-p95').status], ['PASS', 'FAIL'], 'p95 62.5 ms');
+  assert.is(at(own, 'response-time-p95').target, '< 50 ms');
+  // Error rate: day 2's 0.05 % passes the seed's 0.1 % and fails 0.01 %.
+  assert.equal([at(seed, 'error-rate').status, at(own, 'error-rate').status], ['PASS', 'FAIL']);
+  assert.is(at(own, 'error-rate').target, '< 0.01 %');
+  assert.equal([at(seed, 'workflow-success-rate').status, at(own, 'workflow-success-rate').status], ['FAIL', 'PASS'], 'worst day 98 %');
+  // The charts draw the same targets.
+  assert.equal(own.targets, { p95Ms: 50, throughputMsgS: SEED_SLOS.kafkaThroughputMsgS });
+});
 
 report('all inputs: 8 rows with the statuses and values computed by hand; exit 1 because two rows fail', () => {
   const r = week1(['--incidents', fx('incidents.csv'), '--feedback', fx('feedback.csv'), '--out', goodOut]);

@@ -120,6 +120,10 @@ shape('gate: the scenarios pass through SASL_SSL, TLS and the profile\'s names; 
   const e2e = ok.rec!.checks.find((c) => c.id.includes('consumer-lag') && c.id.includes('kafka_e2e_delivered'));
   assert.is(e2e?.status, 'pass', notPassing(ok.rec));
   assert.match(JSON.stringify(ok.rec!.data.scenarios), 'market-ticks');
+  // Judged against the shape's own targets (slos.inferenceP95Ms 150, consumerLagS 8), not the seed's.
+  const ids = ok.rec!.checks.map((c) => c.id);
+  assert.ok(ids.includes('inference-latency:http_req_duration:p(95)<150'), ids.join(', '));
+  assert.ok(ids.includes('consumer-lag:kafka_e2e_latency:p(95)<8000'), ids.join(', '));
   fault('inference-latency-ms=200');
   const bad = run(['--profile', healthy, 'gate', '--only', 'inference-latency', '--duration', '4s']);
   assert.is(bad.code, 1);
@@ -150,6 +154,7 @@ shape('report week1: the shape\'s own records pass; a faulted day fails it', () 
   const week = (from: string) => run(['--profile', healthy, 'report', 'week1', '--from', from, '--since', new Date(Date.now() - 3_600_000).toISOString(), '--incidents', fx('incidents-empty.csv'), '--feedback', fx('feedback.csv')]);
   const good = week(healthyRuns);
   const rows = good.rec!.checks;
+  assert.is(rows.find((c) => c.id === 'week1.response-time-p95')?.target, '<150', 'the shape\'s own p95 target');
   for (const slug of ['platform-health', 'uptime', 'error-rate', 'workflow-success-rate']) {
     const r = rows.find((c) => c.id.endsWith(slug));
     assert.ok(r, `row ${slug}: ${rows.map((c) => c.id).join(', ')}`);

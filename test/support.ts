@@ -6,6 +6,7 @@ import { projectRoot } from '../core/paths.ts';
 import { sandboxContext } from '../sandbox/index.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { sandboxProfile, sandboxProfileValues } from '../sandbox/profile.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
@@ -16,6 +17,8 @@ export const sb = cfg.sandbox;
 export const ctx = sandboxContext(cfg);
 /** The sandbox's profile: what every command runs against without --profile. */
 export const profile = sandboxProfile(cfg).profile;
+/** The sandbox profile's scenarios: the built-in ones at the seed's targets. */
+export const scenarios = scenarioCatalog(sandboxProfile(cfg)).scenarios;
 
 /** Writes a profile file: the sandbox's values, changed by `edit` (another platform, a fault in its addresses). */
 export function writeProfile(edit: (p: ReturnType<typeof sandboxProfileValues>) => void, name = 'profile.yaml'): string {

@@ -21,7 +21,7 @@ import type { K6RunReport, ScenarioResult } from '../../result.ts';
 import { evaluate } from '../../thresholds.ts';
 import { durationMs, parseScenarioThresholds, toOutcome } from '../../verdict.ts';
 import { executorDurationMs } from '../native/arrivals.ts';
-import { K6_DIR, staleScripts } from './script.ts';
+import { writeRunScript } from './script.ts';
 import { mergeNdjsonRunners, type RunnerOutput } from './parse.ts';
 import { scriptEnv, timelineOptions } from './run.ts';
 
@@ -38,6 +38,8 @@ export interface K6OperatorOptions {
   profile: Profile;
   signal: AbortSignal;
   parallelism: number;
+  /** Where the planned script is written before it is bundled (the run folder). */
+  outDir: string;
   progress?: (line: string) => void;
   /** Registers an undo step that runs however the command ends (Ctrl-C included). */
   onCleanup?: (fn: () => Promise<void>) => void;
@@ -61,12 +63,13 @@ export function operatorKubeConfig(cfg: Config, p: Profile): k8s.KubeConfig {
 }
 
 /** The generated script and its library as one file: a ConfigMap has no folders. */
-export async function bundleScript(s: Scenario): Promise<string> {
+export async function bundleScript(s: Scenario, outDir: string): Promise<string> {
+  const entry = writeRunScript(s, join(outDir, `k6-${s.name}`));
   const r = await build({
-    entryPoints: [join(K6_DIR, `${s.name}.ts`)], bundle: true, write: false, format: 'esm', platform: 'neutral',
+    entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'neutral',
     target: 'es2020', external: ['k6', 'k6/*'], legalComments: 'none', logLevel: 'silent',
   });
-  return `// Bundled by carbon-harness from k6/${s.name}.ts for k6-operator.\n${r.outputFiles[0]!.text}`;
+  return `// Bundled by carbon-harness from the planned scenario ${s.name} for k6-operator.\n${r.outputFiles[0]!.text}`;
 }
 
 export function testRunObject(o: {
@@ -91,8 +94,6 @@ const code = (e: unknown) => (e as { code?: number }).code;
 export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promise<ScenarioResult> {
   const { cfg } = opts;
   const parsed = parseScenarioThresholds(s);
-  const stale = staleScripts().filter((f) => f === `${s.name}.ts` || f.startsWith('lib/'));
-  if (stale.length) throw new UsageError(`k6/${stale[0]}`, 'is stale or missing: the scenario definitions changed; run `harness k6 generate`');
   const kc = operatorKubeConfig(cfg, opts.profile);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -102,7 +103,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   const configMap = `${name}-script`;
   const progress = opts.progress ?? (() => {});
 
-  const script = await bundleScript(s);
+  const script = await bundleScript(s, opts.outDir);
   try {
     await core.readNamespace({ name: namespace });
   } catch (e) {

@@ -4,8 +4,8 @@
  * its summaries) are kept and compared, never trusted blindly: a disagreement is itself a finding.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InfraError, UsageError } from '../../../core/errors.ts';
 import { projectRoot } from '../../../core/paths.ts';
@@ -15,7 +15,7 @@ import type { K6RunReport, ScenarioResult } from '../../result.ts';
 import { evaluate } from '../../thresholds.ts';
 import { durationMs, parseScenarioThresholds, toOutcome } from '../../verdict.ts';
 import { executorDurationMs } from '../native/arrivals.ts';
-import { K6_DIR, staleScripts } from './script.ts';
+import { writeRunScript } from './script.ts';
 import {
   K6OutputError, parseJsonText, parseK6Summary, parseNdjson, parseSummaryExport, verdictDisagreements,
   type K6Samples, type K6Summary, type NdjsonOptions,
@@ -93,12 +93,8 @@ export async function runK6(s: Scenario, opts: K6RunOptions): Promise<ScenarioRe
   const env = opts.env ?? process.env;
   const bin = findK6(env);
   const parsed = parseScenarioThresholds(s);
-  const script = join(K6_DIR, `${s.name}.ts`);
-  const stale = staleScripts().filter((f) => f === `${s.name}.ts` || f.startsWith('lib/'));
-  if (stale.length) throw new UsageError(`k6/${stale[0]}`, 'is stale or missing: the scenario definitions changed; run `harness k6 generate`');
-
   const dir = join(opts.outDir, `k6-${s.name}`);
-  mkdirSync(dir, { recursive: true });
+  const script = writeRunScript(s, dir);
   const out: Outputs = { handleSummary: join(dir, 'handle-summary.json'), summaryExport: join(dir, 'summary-export.json'), ndjson: join(dir, 'metrics.ndjson') };
   const version = k6Version(bin);
   // k6 ≥ 1.5 hands handleSummary the machine-readable shape when asked; older k6 the classic one.
@@ -108,7 +104,7 @@ export async function runK6(s: Scenario, opts: K6RunOptions): Promise<ScenarioRe
     ...(machineReadable ? ['--new-machine-readable-summary'] : []),
     script,
   ];
-  opts.progress?.(`k6: ${bin} run k6/${s.name}.ts (outputs in ${dir})`);
+  opts.progress?.(`k6: ${bin} run ${script} (outputs in ${dir})`);
 
   const startedAt = new Date();
   const { code, signal, tail, interrupted } = await spawnK6(bin, args, {
@@ -142,7 +138,7 @@ export async function runK6(s: Scenario, opts: K6RunOptions): Promise<ScenarioRe
     scenario: s.name, engine: 'k6',
     startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
     durationS: samples.elapsedS(),
-    where: `k6 run k6/${s.name}.ts against ${whereOf(s, opts.endpoints)}`,
+    where: `k6 run ${relative(opts.outDir, script)} against ${whereOf(s, opts.endpoints)}`,
     executor: s.executor,
     aborted: interrupted ? `interrupted: k6 was stopped (exit ${code ?? signal})` : null,
     thresholds: results.map(toOutcome),

@@ -3,15 +3,16 @@
  * scenario with their own k6. Executors, thresholds and tags carry over one to one; the harness
  * overrides an executor (--duration/--rate) through HARNESS_EXECUTOR, never by editing the script.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { projectRoot } from '../../../core/paths.ts';
 import { UsageError } from '../../../core/errors.ts';
 import type { Profile } from '../../../profile/schema.ts';
+import type { LoadedProfile } from '../../../profile/load.ts';
 import { render } from '../../../reports/render.ts';
 import { toK6Thresholds } from '../../thresholds.ts';
 import { parseScenarioThresholds } from '../../verdict.ts';
-import { SCENARIOS } from '../../catalog.ts';
+import { BUILTIN_FILE, scenarioCatalog } from '../../catalog.ts';
 import type { Scenario } from '../../types.ts';
 
 export const K6_DIR = join(projectRoot, 'k6');
@@ -25,15 +26,18 @@ const EXTENSIONS: Record<Scenario['target']['kind'], string> = {
   sql: 'xk6-sql and xk6-sql-driver-postgres for k6/x/sql',
 };
 
-export function renderScript(s: Scenario): string {
+/** `generatedBy` says where the script came from (its first line): a definition, or a run. */
+export function renderScript(s: Scenario, generatedBy = `\`harness k6 generate\` from ${relative(projectRoot, s.source?.replace(/:\d+$/, '') ?? BUILTIN_FILE)} (scenario ${s.name})`): string {
   // The k6 scripts write with acks from every replica at the messages' own size (k6/lib/kafka.ts):
   // a scenario asking otherwise would be measured as something it did not ask for.
   if (s.target.kind === 'kafka-produce' && ((s.target.acks ?? 'all') !== 'all' || s.target.recordBytes !== undefined)) {
     throw new UsageError(`scenario ${s.name}`, `the k6 engine's Kafka writer supports acks 'all' at the messages' own size only (acks/recordBytes are native-engine options)`);
   }
   const view = {
+    generatedBy,
     name: s.name,
-    description: s.description,
+    // One comment line: a line break in a user's description must not end the comment.
+    description: s.description.replace(/\s+/g, ' '),
     slo: s.slo.join(', '),
     kind: s.target.kind,
     target: s.target,
@@ -69,15 +73,18 @@ export function renderSandboxDefaults(p: Profile): string {
   });
 }
 
-/** Every generated file, by path relative to `k6/`; the defaults file only when a profile is given for it. */
-export function generatedFiles(defaults?: Profile, scenarios: Scenario[] = Object.values(SCENARIOS)): Map<string, string> {
+/**
+ * Every generated file, by path relative to `k6/`: the built-in scenarios at the seed's targets,
+ * and the fallbacks (`lib/sandbox-defaults.ts`) from the sandbox's profile at the default config.
+ */
+export function generatedFiles(defaults: LoadedProfile): Map<string, string> {
   const files = new Map<string, string>();
-  if (defaults) files.set('lib/sandbox-defaults.ts', renderSandboxDefaults(defaults));
-  for (const s of scenarios) files.set(`${s.name}.ts`, renderScript(s));
+  files.set('lib/sandbox-defaults.ts', renderSandboxDefaults(defaults.profile));
+  for (const s of Object.values(scenarioCatalog(defaults, {}).scenarios)) files.set(`${s.name}.ts`, renderScript(s));
   return files;
 }
 
-export function writeScripts(dir = K6_DIR, defaults?: Profile): string[] {
+export function writeScripts(defaults: LoadedProfile, dir = K6_DIR): string[] {
   const written: string[] = [];
   for (const [rel, text] of generatedFiles(defaults)) {
     const path = join(dir, rel);
@@ -90,9 +97,22 @@ export function writeScripts(dir = K6_DIR, defaults?: Profile): string[] {
 }
 
 /** Generated files that are missing or differ from what the definitions render today. */
-export function staleScripts(dir = K6_DIR, defaults?: Profile): string[] {
+export function staleScripts(defaults: LoadedProfile, dir = K6_DIR): string[] {
   return [...generatedFiles(defaults)].filter(([rel, text]) => {
     const path = join(dir, rel);
     return !existsSync(path) || readFileSync(path, 'utf8') !== text;
   }).map(([rel]) => rel);
+}
+
+/**
+ * The script a run executes: the scenario as planned (the profile's scenario, its targets resolved,
+ * the flags' overrides applied), written into the run's folder beside a copy of `k6/lib/`, so k6
+ * runs exactly what the harness judges and the record keeps the script it ran.
+ */
+export function writeRunScript(s: Scenario, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(K6_DIR, 'lib'), join(dir, 'lib'), { recursive: true });
+  const path = join(dir, `${s.name}.ts`);
+  writeFileSync(path, renderScript(s, `carbon-harness for this run from ${s.source ?? 'a scenario definition'} (scenario ${s.name})`));
+  return path;
 }
