@@ -5,6 +5,7 @@ import { configFrom, profileFrom, runOpts } from './main.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import { durationFlag } from './options.ts';
+import { compileMessages } from '../platform/contract.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { withOverrides } from '../scenarios/engines/native/index.ts';
 import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
@@ -42,6 +43,7 @@ export function planFrom(o: PodKillOpts, lp: LoadedProfile): PodKillPlan {
     const s = scenarios[o.withLoad];
     if (!s) throw new UsageError('--with-load', `unknown scenario "${o.withLoad}"; the profile's scenarios: ${Object.keys(scenarios).join(', ')}`);
     durationFlag('--load-duration', o.loadDuration);
+    if (s.target.kind === 'kafka-produce') compileMessages(p.platform.kafka.contract);
     withLoad = withOverrides(s, { duration: o.loadDuration });
   }
   return {

@@ -3,6 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from './main.ts';
 import type { LoadedProfile } from '../profile/load.ts';
+import type { Contract } from '../profile/schema.ts';
+import { compileMessages } from '../platform/contract.ts';
+import { isReferenceMessage } from '../platform/reference-messages.ts';
 import { runCommand, type RunContext } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
@@ -64,7 +67,7 @@ function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
 }
 
 /** The scenarios as they will run: the catalog's, with the flags' overrides. Exit 2 on any bad value, before anything runs. */
-function plan(scenarios: Scenario[], o: LoadOpts): Scenario[] {
+function plan(scenarios: Scenario[], o: LoadOpts, contract: Contract): Scenario[] {
   if (o.duration !== undefined) durationFlag('--duration', o.duration);
   if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
   const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
@@ -73,6 +76,13 @@ function plan(scenarios: Scenario[], o: LoadOpts): Scenario[] {
       // An override that makes a scenario unjudgeable (a rate below its own throughput floor) names the flag.
       if (e instanceof UsageError && (o.rate !== undefined || o.duration !== undefined)) throw new UsageError(o.rate !== undefined ? '--rate' : '--duration', e.message);
       throw e;
+    }
+  }
+  // The Kafka scenarios write the profile's price message: a template its contract could not read back is refused now.
+  if (planned.some((s) => s.target.kind === 'kafka-produce')) {
+    compileMessages(contract);
+    if (o.engine !== 'native' && !isReferenceMessage(contract.message)) {
+      throw new UsageError('--engine', 'the k6 scripts write the reference price message only (k6/lib/platform.ts); this profile\'s platform.kafka.contract.message differs: use --engine native');
     }
   }
   if (o.engine === 'k6') findK6(); // a missing k6 exits 2 before anything runs
@@ -87,7 +97,7 @@ async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { sce
   const lp = profileFrom(cmd, cfg);
   const cat = scenarioCatalog(lp);
   const { scenarios, suite } = choose(cat);
-  const planned = plan(scenarios, o);
+  const planned = plan(scenarios, o, lp.profile.platform.kafka.contract);
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);

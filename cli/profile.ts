@@ -9,6 +9,7 @@ import type { RunRecord } from '../core/record.ts';
 import { profileJsonSchema } from '../profile/schema.ts';
 import { reachabilityChecks } from '../verifiers/reachability.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
+import { compileMessages } from '../platform/contract.ts';
 
 /** The commented starter profile `harness init` writes. */
 export const STARTER = join(projectRoot, 'templates', 'profile.starter.yaml');
@@ -29,7 +30,9 @@ export function registerProfile(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
-      scenarioCatalog(lp); // its scenario files are part of the profile: a bad one exits 2 here too
+      // Its scenario files and message template are part of the profile: a bad one exits 2 here too.
+      scenarioCatalog(lp);
+      if (lp.profile.platform.kafka.contract.message) compileMessages(lp.profile.platform.kafka.contract);
       process.exitCode = await runCommand(runOpts(cmd, 'profile-check', cfg, lp), async ({ rec }) => {
         for (const c of await reachabilityChecks(lp.profile)) rec.addCheck(c);
         // A part that cannot be reached cannot be verified: the run could not complete (exit 3).

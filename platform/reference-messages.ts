@@ -5,6 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 
+/**
+ * The reference price message as a profile's template (platform.kafka.contract.message): what the
+ * sandbox's profile names, and the only message the k6 scripts (k6/lib/platform.ts) write.
+ */
+export const REFERENCE_MESSAGE = {
+  key: '{{commodity}}',
+  value: { run: '{{run}}', seq: '{{seq}}', commodity: '{{commodity}}', price: '{{price}}', sentAt: '{{sentAt}}', checksum: '{{checksum}}' },
+  headers: {},
+};
+
+/** Whether a profile's message template is the reference one (same key, value and headers). */
+export function isReferenceMessage(m: { key: string; value: unknown; headers: Record<string, string> } | undefined): boolean {
+  return m !== undefined && JSON.stringify([m.key, m.value, m.headers]) === JSON.stringify([REFERENCE_MESSAGE.key, REFERENCE_MESSAGE.value, REFERENCE_MESSAGE.headers]);
+}
+
 /** One price tick on `commodity-prices`. `run` + `seq` identify it across the whole pipeline. */
 export interface PriceMessage {
   run: number;

@@ -42,6 +42,12 @@ const ContractSchema = z.strictObject({
     of: z.array(FieldRef).min(1).describe('fields hashed, in order'),
     separator: z.string().default('|'),
   }).optional().describe('how a message proves it is intact; without it the corruption check has no data'),
+  predictionId: z.array(FieldRef).min(1).optional().describe('where a prediction carries the id of the price it came from, field for field as id; default: id'),
+  message: z.strictObject({
+    key: z.string().default('{{commodity}}').describe('the record key (the platform partitions by it); {{field}}s are replaced'),
+    value: z.record(z.string(), z.json()).describe('the JSON value; a string that is exactly {{run}}, {{seq}}, {{price}} or {{sentAt}} becomes a number, {{commodity}} and {{checksum}} strings; {{field}} inside other text is replaced as text'),
+    headers: z.record(z.string().regex(/^[!-~]+$/, 'expected a header name'), z.string()).default({}).describe('record headers; {{field}}s are replaced'),
+  }).optional().describe('the price message the load generator writes to the prices topic (the Kafka scenarios need it): where the contract reads id, sentAt and checksum, the template must put {{run}}/{{seq}}, {{sentAt}} and {{checksum}}'),
 });
 
 const KafkaSchema = z.strictObject({

@@ -14,6 +14,7 @@ import { parseProfile, type LoadedProfile } from '../profile/load.ts';
 import type { z } from 'zod';
 import type { ProfileSchema } from '../profile/schema.ts';
 import { kubeconfigPath } from './kube.ts';
+import { REFERENCE_MESSAGE } from '../platform/reference-messages.ts';
 import { pgUrl } from './postgres.ts';
 import { prometheusUrl, alertmanagerUrl } from './prom-api.ts';
 
@@ -45,6 +46,7 @@ export function sandboxProfileValues(cfg: Config): z.input<typeof ProfileSchema>
           id: ['$.run', '$.seq'],
           sentAt: '$.sentAt',
           checksum: { at: '$.checksum', algorithm: 'sha256-hex16', of: ['$.run', '$.seq', '$.commodity', '$.price', '$.sentAt'], separator: '|' },
+          message: REFERENCE_MESSAGE,
         },
       },
       featureStore: {

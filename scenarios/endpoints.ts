@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { InferenceProfile, Profile } from '../profile/schema.ts';
+import type { Contract, InferenceProfile, Profile } from '../profile/schema.ts';
 import { kafkaConn, type KafkaConn } from '../platform/kafka.ts';
 import { pgConfig, describePg } from '../platform/postgres.ts';
 
@@ -20,6 +20,8 @@ export interface Endpoints {
   /** The query the feature-store scenario runs when it names none of its own. */
   representativeQuery?: string;
   commodities: string[];
+  /** Where a price message carries its id, send time and checksum, and what the generator writes. */
+  contract?: Contract;
 }
 
 export function endpointsFor(p: Profile): Endpoints {
@@ -35,6 +37,7 @@ export function endpointsFor(p: Profile): Endpoints {
     featureStoreWhere: describePg(featureStore.url),
     representativeQuery: featureStore.queries.representative,
     commodities: inferenceApi.commodities,
+    contract: kafka.contract,
   };
 }
 

@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseProfile, loadProfile } from '../profile/load.ts';
-import { profileJsonSchema } from '../profile/schema.ts';
+import { profileJsonSchema, type Contract } from '../profile/schema.ts';
 import { parseConfig } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import { UsageError } from '../core/errors.ts';
 import { sandboxProfile, sandboxProfileText } from '../sandbox/profile.ts';
-import { messageId, isIntact, sentAtOf } from '../platform/contract.ts';
+import { compileMessages, headersOf, messageId, isIntact, sentAtOf } from '../platform/contract.ts';
 import { makePrice, priceIsIntact } from '../platform/reference-messages.ts';
 import { describePg } from '../platform/postgres.ts';
 import { STARTER } from '../cli/profile.ts';
 import { cli } from './support.ts';
+import { scenarioCatalog } from '../scenarios/catalog.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'profile-test-'));
 const fieldOf = (fn: () => unknown): string => {
@@ -56,6 +57,9 @@ test('the starter profile `harness init` writes is a valid profile once its secr
   assert.is(lp.profile.platform.kafka.sasl!.mechanism, 'scram-sha-512');
   assert.match(String((lp.profile.platform.kafka.tls as { ca: string }).ca), 'BEGIN CERTIFICATE');
   assert.is(lp.profile.platform.inferenceApi.request.headers.authorization, 'Bearer t');
+  // Its message template is one its contract reads back, and its scenario files load.
+  assert.is(compileMessages(lp.profile.platform.kafka.contract).render({ run: 1, seq: 2, commodity: 'wti', price: 3, sentAt: 4 }).key, 'wti');
+  assert.ok(scenarioCatalog(lp, {}).suites.deploy);
   // Without the variable, the key that used it is named with its line.
   const f = starterDir();
   const { KAFKA_PASSWORD: _, ...rest } = env;
@@ -121,6 +125,55 @@ test('the message contract reads ids, send time and checksums as the reference p
   assert.is(messageId(c, { value: null, headers: {} }), null);
   assert.is(isIntact({ ...c, checksum: undefined }, { value: {}, headers: {} }), null, 'no checksum in the contract: cannot tell');
   assert.is(messageId({ ...c, id: ['header:x-id'] }, { value: {}, headers: { 'x-id': 'abc' } }), 'abc');
+});
+
+test('the generator\'s message: the reference template writes exactly the reference message, and the contract reads it back', () => {
+  const c = sandboxProfile(parseConfig({})).profile.platform.kafka.contract;
+  const codec = compileMessages(c);
+  for (let i = 1; i <= 300; i++) {
+    const f = { run: 1_700_000_000_000 + i, seq: i * 7919, commodity: ['brent', 'wti', 'carbon-eua'][i % 3]!, price: 100 + (i % 1000) / 100, sentAt: Date.now() + i };
+    const out = codec.render(f);
+    assert.is(out.value, JSON.stringify(makePrice(f)), 'byte for byte the reference message');
+    assert.is(out.key, f.commodity);
+    assert.is(codec.priceSeq(f.run)({ value: Buffer.from(out.value) }), f.seq);
+    assert.is(codec.priceSeq(f.run + 1)({ value: Buffer.from(out.value) }), null, 'another run\'s message is not ours');
+  }
+});
+
+test('the generator\'s message: another platform\'s template (nested value, run and checksum in headers) renders what its contract reads', () => {
+  const c = parseProfile(sandboxText.replace('name: sandbox', 'name: other'), join(tmp, 'x.yaml'), {}).profile.platform.kafka.contract;
+  const other: Contract = {
+    ...c,
+    id: ['header:x-run', '$.tick.n'], sentAt: '$.tick.ts',
+    checksum: { at: 'header:x-sum', algorithm: 'sha256-hex16' as const, of: ['header:x-run', '$.tick.n', '$.sym', '$.px'], separator: '/' },
+    predictionId: ['header:x-source-run', '$.source.n'],
+    message: { key: 'px-{{commodity}}', value: { tick: { n: '{{seq}}', ts: '{{sentAt}}' }, sym: '{{commodity}}', px: '{{price}}', note: 'from run {{run}} "quoted"' }, headers: { 'X-Run': '{{run}}', 'x-sum': '{{checksum}}' } },
+  };
+  const codec = compileMessages(other);
+  const out = codec.render({ run: 42, seq: 7, commodity: 'wti', price: 70.5, sentAt: 1_800_000_000_000 });
+  assert.is(out.key, 'px-wti');
+  assert.equal(JSON.parse(out.value), { tick: { n: 7, ts: 1_800_000_000_000 }, sym: 'wti', px: 70.5, note: 'from run 42 "quoted"' });
+  assert.equal(Object.keys(out.headers!), ['X-Run', 'x-sum'], 'headers sent as the profile names them');
+  const raw = { value: JSON.parse(out.value), headers: headersOf(out.headers) };
+  assert.is(messageId(other, raw), '42:7');
+  assert.is(sentAtOf(other, raw), 1_800_000_000_000);
+  assert.is(isIntact(other, raw), true);
+  assert.is(codec.priceSeq(42)({ value: Buffer.from(out.value), headers: { 'x-run': Buffer.from('42') } }), 7);
+  assert.is(codec.priceSeq(43)({ value: Buffer.from(out.value), headers: { 'x-run': Buffer.from('42') } }), null);
+  const prediction = { value: Buffer.from(JSON.stringify({ source: { n: 7 }, score: 1 })), headers: { 'x-source-run': Buffer.from('42') } };
+  assert.is(codec.predictionSeq(42)(prediction), 7);
+  // Templates the contract could not read back are refused before any load, naming the key.
+  const refused = (m: Contract, why: RegExp) => {
+    try { compileMessages(m); } catch (e) { assert.instance(e, UsageError); assert.match((e as Error).message, why); return; }
+    assert.unreachable(`accepted: ${JSON.stringify(m.message)}`);
+  };
+  const msg = other.message!;
+  refused({ ...other, message: { ...msg, headers: { 'x-sum': '{{checksum}}' } } }, /platform\.kafka\.contract\.message: the contract's id fields .* must read \{\{run\}\} and \{\{seq\}\}/);
+  refused({ ...other, message: { ...msg, value: { ...msg.value, tick: { n: '{{seq}}', ts: 5 } } } }, /sentAt .* must read \{\{sentAt\}\}/);
+  refused({ ...other, message: { ...msg, headers: { 'X-Run': '{{run}}' } } }, /must carry \{\{checksum\}\} where the contract reads it/);
+  refused({ ...other, message: { ...msg, key: '{{symbol}}' } }, /message\.key: unknown field \{\{symbol\}\}/);
+  refused({ ...other, message: undefined }, /platform\.kafka\.contract\.message: the Kafka scenarios write price messages/);
+  refused({ ...other, predictionId: ['$.source.n'] }, /predictionId: names 1 fields; id names 2/);
 });
 
 test('CLI: --profile and HARNESS_PROFILE are validated before anything runs; "sandbox" is reserved; init writes a starter', () => {

@@ -1,8 +1,7 @@
 import { Producer, stringSerializers, ProduceAcks, murmur2 } from '@platformatic/kafka';
 import { platformaticConn, type KafkaConn } from '../../../platform/kafka.ts';
 
-/** One message as the engine produces it: a key and a JSON value. */
-export interface OutMessage { key: string; value: string }
+import type { OutMessage } from '../../../platform/contract.ts';
 
 /** The load generator's producer: connect, write one batch (resolves when acknowledged), close. */
 export interface KafkaWriter {
@@ -40,7 +39,7 @@ export function kafkaWriter(conn: KafkaConn, topic: string, acks: Acks, clientId
       if (!meta.topics.get(topic)) throw new Error(`topic ${topic} does not exist`);
     },
     async send(messages) {
-      await producer.send({ ...options, messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
+      await producer.send({ ...options, messages: messages.map((m) => ({ topic, key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })) });
     },
     async close() { await producer.close(); },
   };

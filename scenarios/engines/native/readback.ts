@@ -1,14 +1,16 @@
 import type { Kafka } from 'kafkajs';
+import type { InMessage } from '../../../platform/contract.ts';
 
 /**
  * Counts this run's messages actually stored in a topic: reads every partition from its end offset
- * before the run to its end offset after, and marks each sequence number of `run` it finds. Other
+ * before the run to its end offset after, and marks each sequence number of `run` it finds (read
+ * through the profile's contract by `ownSeq`). Other
  * producers (the platform's own feed) write to the same topic, so end-offset growth alone cannot
  * prove our messages landed; this can.
  */
 export async function countOwnMessages(
   kafka: Kafka, topic: string, before: Map<number, number>, after: Map<number, number>,
-  run: number, lastSeq: number, signal: AbortSignal, timeoutMs = 60_000,
+  ownSeq: (m: InMessage) => number | null, lastSeq: number, run: number, signal: AbortSignal, timeoutMs = 60_000,
 ): Promise<{ found: number; read: number; complete: boolean }> {
   const pending = new Map<number, number>(); // partition → last offset still to read
   for (const [p, end] of after) if (end > (before.get(p) ?? 0)) pending.set(p, end - 1);
@@ -26,7 +28,6 @@ export async function countOwnMessages(
   const seen = new Uint8Array(lastSeq + 1);
   let found = 0;
   let read = 0;
-  const marker = Buffer.from(`"run":${run},`);
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytesPerPartition: 4 << 20 });
   let done!: () => void;
   const finished = new Promise<void>((r) => { done = r; });
@@ -42,9 +43,8 @@ export async function countOwnMessages(
           const off = Number(m.offset);
           if (off > last) break;
           read++;
-          if (!m.value || m.value.indexOf(marker) < 0) continue;
-          const seq = (JSON.parse(m.value.toString()) as { seq: number }).seq;
-          if (seq > 0 && seq <= lastSeq && !seen[seq]) { seen[seq] = 1; found++; }
+          const seq = ownSeq(m);
+          if (seq !== null && seq <= lastSeq && !seen[seq]) { seen[seq] = 1; found++; }
         }
         const tail = Number(batch.messages.at(-1)?.offset ?? -1);
         if (tail >= last) { pending.delete(batch.partition); if (!pending.size) done(); }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { InfraError } from '../../../core/errors.ts';
 import type { Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
-import { makePrice, type PredictionMessage } from '../../../platform/reference-messages.ts';
+import { compileMessages } from '../../../platform/contract.ts';
 import { topicName, type Endpoints } from '../../endpoints.ts';
 import { kafkajs } from '../../../platform/kafka.ts';
 import { tlsOptions } from '../../../platform/tls.ts';
@@ -98,11 +98,14 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   const kafka = kafkajs(conn, `harness-${s.name}`, { retry: { retries: 2 } });
   const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`);
   const admin: Admin = kafka.admin();
+  // The profile's price message; a template its contract could not read back was refused at plan time.
+  if (!ep.contract) throw new InfraError('the platform profile names no message contract (platform.kafka.contract)', 'kafka');
+  const codec = compileMessages(ep.contract);
   // Our own feed run id, so our messages are told apart from the platform's feed.
   const run = Date.now();
   let seq = 0;
   const warmRun = run + 1;
-  const ownMarker = Buffer.from(`"run":${run},`);
+  const ownPrediction = codec.predictionSeq(run);
   let warmSeq = 0;
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
@@ -120,10 +123,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       // compile the produce path: without them the first second of a run is judged on a cold
       // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
       for (let i = 0; i < WARM_SENDS; i++) {
-        await producer.send(Array.from({ length: t.batchSize }, (_, k) => ({
-          key: ep.commodities[k % ep.commodities.length]!,
-          value: JSON.stringify(makePrice({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })),
-        })));
+        await producer.send(Array.from({ length: t.batchSize }, (_, k) =>
+          codec.render({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })));
       }
       offsetsBefore = await sampleEnds(admin, t.topic);
     } catch (e) {
@@ -144,16 +145,15 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         eachBatch: async ({ batch }) => {
           const now = Date.now();
           for (const m of batch.messages) {
-            // The platform's own predictions share the topic (thousands a second): look for our
-            // run id in the raw bytes before parsing, or the parsing starves the load generator.
-            if (!m.value || m.value.indexOf(ownMarker) < 0) continue;
-            let p: PredictionMessage;
-            try { p = JSON.parse(m.value.toString()) as PredictionMessage; } catch { continue; }
-            if (p.run !== run) continue;
-            if (seen.has(p.seq)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
-            seen.add(p.seq);
+            // The platform's own predictions share the topic (thousands a second): the reader
+            // looks for our run id in the raw bytes before parsing, or parsing starves the generator.
+            const s = ownPrediction(m);
+            const at = s === null ? undefined : sentAt.get(s);
+            if (s === null || at === undefined) continue;
+            if (seen.has(s)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
+            seen.add(s);
             store.add('kafka_e2e_received', 1, tags);
-            store.add('kafka_e2e_latency', now - (sentAt.get(p.seq) ?? p.sentAt), tags);
+            store.add('kafka_e2e_latency', now - at, tags);
           }
         },
       });
@@ -182,11 +182,12 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       const batch = Array.from({ length: t.batchSize }, () => {
         const commodity = ep.commodities[seq % ep.commodities.length]!;
         // Warm-up messages carry a run id of their own: not followed, not read back, not counted.
-        const m = warmup
-          ? makePrice({ run: warmRun, seq: ++warmSeq, commodity, price: 100, sentAt: now })
-          : makePrice({ run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now });
-        if (t.followTo && !warmup) sentAt.set(m.seq, scheduledWall);
-        return { key: commodity, value: t.recordBytes ? padded(JSON.stringify(m), t.recordBytes) : JSON.stringify(m) };
+        const f = warmup
+          ? { run: warmRun, seq: ++warmSeq, commodity, price: 100, sentAt: now }
+          : { run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now };
+        if (t.followTo && !warmup) sentAt.set(f.seq, scheduledWall);
+        const m = codec.render(f);
+        return t.recordBytes ? { ...m, value: padded(m.value, t.recordBytes) } : m;
       });
       try {
         await producer.send(batch);
@@ -209,7 +210,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       await admin.disconnect().catch(() => {});
       if (signal.aborted) readBackError ??= 'the run was interrupted before the read-back';
       else if (offsetsAfter && seq > 0) {
-        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, run, seq, signal); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
