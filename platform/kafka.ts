@@ -33,3 +33,14 @@ export function platformaticConn(c: KafkaConn): { tls?: ConnectionOptions; sasl?
     ...(c.sasl ? { sasl: { mechanism: c.sasl.mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: c.sasl.username, password: c.sasl.password } } : {}),
   };
 }
+
+/** A login the brokers refused (SASL), as opposed to brokers that could not be reached. */
+export function isSaslRefusal(e: unknown): boolean {
+  const err = e as Error | undefined;
+  return /SASL|authenticat/i.test(err?.message ?? '') || err?.name === 'KafkaJSSASLAuthenticationError';
+}
+
+/** A refused login or a certificate that did not verify: the profile's credentials, not the platform being down. */
+export function isCredentialRefusal(e: unknown): boolean {
+  return isSaslRefusal(e) || /certificate|self.signed|CERT_|SSL|TLS/i.test((e as Error | undefined)?.message ?? '');
+}

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
-import { kafkaConn, kafkajs } from '../platform/kafka.ts';
+import { isCredentialRefusal, isSaslRefusal, kafkaConn, kafkajs } from '../platform/kafka.ts';
 import { pgConfig, describePg } from '../platform/postgres.ts';
 import { httpClient } from '../platform/http.ts';
 import { promSli } from '../platform/prometheus.ts';
@@ -43,9 +43,9 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
     // A refused login or certificate is the profile's credentials, not the platform being down: the run
     // could not measure (error, exit 3). A broker that does not answer is the platform's failure.
     const msg = (e as Error).message;
-    const auth = /SASL|authenticat|certificate|self.signed|CERT_|SSL|TLS/i.test(msg) || (e as Error).name === 'KafkaJSSASLAuthenticationError';
+    const auth = isCredentialRefusal(e);
     checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', auth ? 'refused the login' : 'unreachable', '', auth ? 'error' : 'fail', {
-      what: auth && k.sasl && /SASL|authenticat/i.test(msg) ? `SASL ${k.sasl.mechanism} login refused: ${msg}` : msg,
+      what: k.sasl && isSaslRefusal(e) ? `SASL ${k.sasl.mechanism} login refused: ${msg}` : msg,
       how: `Kafka Metadata request${k.sasl ? ` (SASL ${k.sasl.mechanism})` : ''}${k.tls ? ' over TLS' : ''}`, where: brokers,
     }));
   }

@@ -7,7 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
-import { kafkaConn, kafkajs } from '../platform/kafka.ts';
+import { isSaslRefusal, kafkaConn, kafkajs } from '../platform/kafka.ts';
+import { crashQuery } from './kube.ts';
 import { pgConfig, describePg } from '../platform/postgres.ts';
 import { httpClient } from '../platform/http.ts';
 import { promBuildInfo, promQuery } from '../platform/prometheus.ts';
@@ -43,7 +44,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
   out.push(await probe('profile.kafka', 'Kafka', `Metadata, DescribeGroups (${auth})`, brokers, async () => {
     const admin = kafkajs(kafkaConn(k), 'harness-profile-check', { connectionTimeout: 5000, retry: { retries: 1 } }).admin();
     try {
-      await admin.connect().catch((e: Error) => { throw new Error(/SASL|authenticat/i.test(e.message) || e.name === 'KafkaJSSASLAuthenticationError' ? `SASL authentication failed (${k.sasl?.mechanism ?? 'none'}): ${e.message}` : e.message); });
+      await admin.connect().catch((e: Error) => { throw new Error(isSaslRefusal(e) ? `SASL authentication failed (${k.sasl?.mechanism ?? 'none'}): ${e.message}` : e.message); });
       const topics = new Set(await admin.listTopics());
       const missing = [k.topics.prices, k.topics.predictions].filter((t) => !topics.has(t));
       if (missing.length) throw new Error(`topic(s) missing: ${missing.join(', ')}`);
@@ -82,7 +83,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
       const b = await promBuildInfo(c);
       const exprs = Object.entries(slis ?? {}).filter(([, v]) => typeof v === 'string') as Array<[string, string]>;
       for (const [name, expr] of exprs) {
-        try { await promQuery(c, withWindow(expr, 60).replaceAll('$namespace', 'x').replaceAll('$deployment', 'x')); } catch (e) { throw new Error(`platform.slis.${name}: ${(e as Error).message}`); }
+        try { await promQuery(c, crashQuery(withWindow(expr, 60), 'x', 'x')); } catch (e) { throw new Error(`platform.slis.${name}: ${(e as Error).message}`); }
       }
       return `Prometheus ${b.version}${prometheus.auth ? ` (${'bearerToken' in prometheus.auth ? 'bearer token' : 'basic auth'} accepted)` : ''}; ${exprs.length} SLI queries evaluate`;
     }));
