@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { dailyChecks } from '../verifiers/daily.ts';
 import { dailyHtml, dailyMarkdown } from '../reports/daily.ts';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import { durationFlag } from './options.ts';

@@ -1,7 +1,7 @@
 import { writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './context.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { Contract } from '../profile/schema.ts';
 import { compileMessages } from '../platform/contract.ts';

@@ -4,7 +4,7 @@ import { K6_DIR, staleScripts, writeScripts } from '../scenarios/engines/k6/scri
 import { EXIT } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
 import { parseConfig } from '../core/config.ts';
-import { sandboxProfileOf } from './sandbox.ts';
+import { sandboxProfileOf } from './context.ts';
 
 export function registerK6(program: Command): void {
   const k6 = program.command('k6').description('k6 scripts generated from the scenario definitions');

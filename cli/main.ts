@@ -1,9 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, runsDir, type Config } from '../core/config.ts';
-import { loadProfile, profileRef, type LoadedProfile } from '../profile/load.ts';
+import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError } from '../core/errors.ts';
-import { runCommand } from '../core/run.ts';
-import { registerSandbox, sandboxProfileOf, isSandboxProfile } from './sandbox.ts';
+import { registerSandbox } from './sandbox.ts';
 import { registerProfile } from './profile.ts';
 import { registerLoad } from './gate.ts';
 import { registerCheck } from './check.ts';
@@ -11,36 +8,6 @@ import { registerReport } from './report.ts';
 import { registerDrill } from './drill.ts';
 import { registerK6 } from './k6.ts';
 import { registerScenarios } from './scenarios.ts';
-
-export interface GlobalOpts { config?: string; profile?: string; json?: boolean; quiet?: boolean }
-
-/** Config errors surface before anything runs: exit 2, no record, nothing touched. */
-export function configFrom(cmd: Command): Config {
-  const file = (cmd.optsWithGlobals() as GlobalOpts).config;
-  if (file === '') throw new UsageError('--config', 'names no file');
-  return loadConfig(file);
-}
-
-/**
- * The platform under test: `--profile FILE`, else `$HARNESS_PROFILE`, else the embedded sandbox's
- * profile (what `harness sandbox profile` prints). Validated before anything runs: exit 2.
- */
-export function profileFrom(cmd: Command, cfg: Config, env = process.env): LoadedProfile {
-  const flag = (cmd.optsWithGlobals() as GlobalOpts).profile;
-  if (flag === '') throw new UsageError('--profile', 'names no file');
-  const file = flag ?? (env.HARNESS_PROFILE || undefined);
-  if (file === undefined) return sandboxProfileOf(cfg);
-  const lp = loadProfile(file, env, flag !== undefined ? '--profile' : 'HARNESS_PROFILE');
-  if (lp.profile.name === 'sandbox' && !isSandboxProfile(cfg, lp)) {
-    throw new UsageError(`${lp.source}: name`, '"sandbox" is reserved for the embedded sandbox\'s own profile; name this platform (e.g. staging)');
-  }
-  return lp;
-}
-
-export function runOpts(cmd: Command, kind: string, cfg: Config, lp: LoadedProfile) {
-  const g = cmd.optsWithGlobals() as GlobalOpts;
-  return { kind, runsDir: runsDir(cfg), platform: lp.profile.name, profile: profileRef(lp), json: g.json, quiet: g.quiet };
-}
 
 export function buildProgram(): Command {
   const program = new Command('harness')
@@ -92,5 +59,3 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.infra;
   }
 }
-
-export { runCommand, Option };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { UsageError } from '../core/errors.ts';

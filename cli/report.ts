@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './main.ts';
+import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
 import { runsDir } from '../core/config.ts';

@@ -1,17 +1,14 @@
 import type { Command } from 'commander';
-import { configFrom } from './main.ts';
+import { configFrom } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import type { Check, RunRecord } from '../core/record.ts';
 import type { PartStatus } from '../sandbox/part.ts';
 import { sandboxContext, sandboxUp, sandboxDown, sandboxStatus, selectParts, PARTS, GROUPS } from '../sandbox/index.ts';
 import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
-import { sandboxProfile, sandboxProfileRef, sandboxProfileText, writeSandboxProfile } from '../sandbox/profile.ts';
+import { sandboxProfileRef, sandboxProfileText, writeSandboxProfile } from '../sandbox/profile.ts';
 import { runsDir, type Config } from '../core/config.ts';
-import type { LoadedProfile } from '../profile/load.ts';
 
 /** The embedded sandbox's profile, derived from the config (the same text `sandbox up` writes). */
-export const sandboxProfileOf = (cfg: Config): LoadedProfile => sandboxProfile(cfg);
-export const isSandboxProfile = (cfg: Config, lp: LoadedProfile): boolean => lp.hash === sandboxProfile(cfg).hash;
 
 /** The sandbox's own commands record against the sandbox's profile. */
 export const sandboxRunOpts = (cmd: Command, kind: string, cfg: Config) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFrom, profileFrom } from './main.ts';
+import { configFrom, profileFrom } from './context.ts';
 import { scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
 import { scenarioJsonSchema } from '../scenarios/file.ts';
 import type { Scenario } from '../scenarios/types.ts';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, type GlobalOpts } from './main.ts';
+import { configFrom, type GlobalOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { runsDir } from '../core/config.ts';
@@ -12,10 +12,10 @@ import { check } from '../verifiers/check.ts';
 import { promScalar } from '../platform/prometheus.ts';
 import { httpClient } from '../platform/http.ts';
 import { withWindow } from '../verifiers/monitoring.ts';
-import { sandboxProfileOf, sandboxRunOpts } from './sandbox.ts';
+import { sandboxRunOpts } from './sandbox.ts';
+import { sandboxProfileOf } from './context.ts';
 import type { Profile } from '../profile/schema.ts';
 import { durationMs } from '../scenarios/verdict.ts';
-import type { Config } from '../core/config.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**

@@ -12,7 +12,7 @@ import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
-import { sampleLag, totalEnds, type GroupLag } from '../verifiers/kafka.ts';
+import { sampleLag, totalEnds, type GroupLag } from '../platform/kafka-offsets.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';

@@ -1,5 +1,5 @@
 import type { RunRecord } from '../core/record.ts';
-import { render } from './render.ts';
+import { render } from '../core/render.ts';
 import { runView } from './view.ts';
 import type { TimelineEvent } from '../drills/timeline.ts';
 import type { LagSample } from '../drills/pod-kill.ts';

@@ -1,6 +1,6 @@
 import type { RunRecord, Check } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
-import { render } from './render.ts';
+import { render } from '../core/render.ts';
 
 /** The gate's reports read only the run record. */
 function view(r: RunRecord) {

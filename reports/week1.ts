@@ -13,7 +13,7 @@ import type { SloId } from '../core/slo.ts';
 import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import type { Scenario } from '../scenarios/types.ts';
-import { render } from './render.ts';
+import { render } from '../core/render.ts';
 import { lineChart, fmt } from './charts.ts';
 import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
 import { severitySummary, repairMinutes, type Incident, type Feedback, type SeveritySummary } from './inputs.ts';

@@ -116,7 +116,7 @@ export function scenarioCatalog(lp: LoadedProfile, env: NodeJS.ProcessEnv = proc
     Object.assign(out.suites, file.suites);
   });
   for (const [name, scenarios] of Object.entries(lp.profile.suites)) out.suites[name] = { scenarios, source: `${lp.lineOf?.(['suites', name]) ?? lp.source}: suites.${name}` };
-  for (const [name, suite] of Object.entries(out.suites)) {
+  for (const suite of Object.values(out.suites)) {
     const unknown = suite.scenarios.filter((n) => !out.scenarios[n]);
     if (unknown.length) throw new UsageError(suite.source, `names unknown scenario(s) ${unknown.join(', ')}; scenarios: ${Object.keys(out.scenarios).join(', ')}`);
   }

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Check } from '../core/record.ts';
 import { check, errorCheck, passIf, round } from './check.ts';
+import { totalEnds, type GroupLag, type OffsetSample } from '../platform/kafka-offsets.ts';
 
 /** Topics exist and every partition has a leader (the seed's "topics operational"). */
 export async function topicChecks(admin: Admin, topics: string[], where: string): Promise<Check[]> {
@@ -16,60 +17,6 @@ export async function topicChecks(admin: Admin, topics: string[], where: string)
     return check(id, title, 'exists, every partition led', `${m.partitions.length - leaderless.length}/${m.partitions.length} partitions led`, '',
       passIf(leaderless.length === 0), { what: leaderless.length ? `partitions without leader: ${leaderless.join(', ')}` : 'all partitions have a leader', how: 'Kafka Metadata request', where });
   });
-}
-
-export interface OffsetSample { at: number; offsets: Map<number, number> }
-
-export async function sampleEnds(admin: Admin, topic: string): Promise<OffsetSample> {
-  const offs = await admin.fetchTopicOffsets(topic);
-  return { at: Date.now(), offsets: new Map(offs.map((p) => [p.partition, Number(p.high)])) };
-}
-
-/** Sum of the end offsets over all partitions: every message the topic has taken so far. */
-export const totalEnds = (s: OffsetSample) => [...s.offsets.values()].reduce((a, b) => a + b, 0);
-
-/** One reading of a group's lag: committed offsets, then the end offsets they are measured against. */
-export interface GroupLag {
-  /** When the committed-offset read was sent (epoch ms): every offset of this sample is from after it. */
-  readFrom: number;
-  /** When the end offsets were read (epoch ms): every offset of this sample is from before it. */
-  at: number;
-  /** The group's committed offset per partition (-1 where it has committed nothing). */
-  committed: Map<number, number>;
-  /** Messages still to process, per partition (all of them where the group has committed nothing). */
-  behind: Map<number, number>;
-  total: number;
-  /** The end offsets the backlog was measured against. */
-  ends: OffsetSample;
-}
-
-/**
- * Reads the group's committed offsets first and the end offsets after, as Kafka's own
- * kafka-consumer-groups does: read the other way round, the group's commits in between pass the
- * end offsets already read, and the lag is under-read by the traffic of that interval.
- */
-export async function sampleLag(admin: Admin, group: string, topic: string): Promise<GroupLag> {
-  const readFrom = Date.now();
-  const fetched = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
-  const ends = await sampleEnds(admin, topic);
-  const committed = new Map([...ends.offsets.keys()].map((partition) => [partition, Number(fetched.find((p) => p.partition === partition)?.offset ?? -1)]));
-  const behind = new Map([...ends.offsets].map(([partition, end]) => {
-    const c = committed.get(partition)!;
-    return [partition, c < 0 ? end : Math.max(0, end - c)];
-  }));
-  return { readFrom, at: ends.at, committed, behind, total: [...behind.values()].reduce((a, b) => a + b, 0), ends };
-}
-
-/** Lag samples every `everyMs` until `untilMs` (epoch) or the signal; a failed read ends the series with why. */
-export async function followLag(admin: Admin, group: string, topic: string, o: { untilMs: number; everyMs: number; signal: AbortSignal }): Promise<{ samples: GroupLag[]; error?: string }> {
-  const samples: GroupLag[] = [];
-  while (!o.signal.aborted) {
-    try { samples.push(await sampleLag(admin, group, topic)); } catch (e) { return { samples, error: (e as Error).message }; }
-    const wait = Math.min(o.everyMs, o.untilMs - Date.now());
-    if (wait <= 0) break;
-    await new Promise((r) => setTimeout(r, wait));
-  }
-  return { samples };
 }
 
 /** Produce rate measured from end offsets alone: no load of our own, so it is the platform's real rate. */

@@ -9,7 +9,7 @@ import { projectRoot } from '../../../core/paths.ts';
 import { UsageError } from '../../../core/errors.ts';
 import type { Profile } from '../../../profile/schema.ts';
 import type { LoadedProfile } from '../../../profile/load.ts';
-import { render } from '../../../reports/render.ts';
+import { render } from '../../../core/render.ts';
 import { toK6Thresholds } from '../../thresholds.ts';
 import { parseScenarioThresholds } from '../../verdict.ts';
 import { BUILTIN_FILE, scenarioCatalog } from '../../catalog.ts';

@@ -10,7 +10,7 @@ import { kafkajs } from '../../../platform/kafka.ts';
 import { tlsOptions } from '../../../platform/tls.ts';
 import { countOwnMessages } from './readback.ts';
 import { kafkaWriter } from './kafka-writer.ts';
-import { sampleEnds, totalEnds, type OffsetSample } from '../../../verifiers/kafka.ts';
+import { sampleEnds, totalEnds, type OffsetSample } from '../../../platform/kafka-offsets.ts';
 
 /** Where an iteration's samples go: the measured run, or the warm-up before it (never judged). */
 export interface Phase { store: MetricStore; warmup: boolean }
