@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 import { CHAOS, requireKind } from '../platform/crds.ts';
 
 export { CHAOS };
@@ -48,27 +49,22 @@ export interface ChaosRecord { id: string; phase: string; events?: Array<{ type:
  * an interrupt can never land between starting and being able to stop.
  */
 export function followPodChaos(kc: k8s.KubeConfig, namespace: string, name: string, onInjected: (r: ChaosRecord) => void): () => void {
+  type State = { metadata?: { uid?: string; name?: string }; status?: { experiment?: { containerRecords?: ChaosRecord[] } } };
   const reported = new Set<string>();
-  const seen = (obj: { status?: { experiment?: { containerRecords?: ChaosRecord[] } } }) => {
+  const seen = (obj: State) => {
     for (const r of obj.status?.experiment?.containerRecords ?? []) {
       if (r.phase === 'Injected' && !reported.has(r.id)) { reported.add(r.id); onInjected(r); }
     }
   };
   let stopped = false;
-  let ctrl: { abort(): void } | null = null;
-  const path = `/apis/${CHAOS.group}/${CHAOS.version}/namespaces/${namespace}/${CHAOS.plural}`;
-  const start = async (): Promise<void> => {
-    const list = await customApi(kc).listNamespacedCustomObject({ ...CHAOS, namespace, fieldSelector: `metadata.name=${name}` }) as
-      { metadata: { resourceVersion: string }; items: Array<Parameters<typeof seen>[0]> };
-    if (stopped) return;
-    list.items.forEach(seen);
-    const c = await new k8s.Watch(kc).watch(path, { fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion },
-      (type: string, obj: Parameters<typeof seen>[0]) => { if (!stopped && (type === 'ADDED' || type === 'MODIFIED')) seen(obj); },
-      // A dropped watch (or 410) re-lists; records already reported are not reported twice.
-      () => restart());
-    if (stopped) c.abort(); else ctrl = c;
-  };
-  const restart = () => { if (!stopped) setTimeout(() => { if (!stopped) start().catch(restart); }, 250); };
-  start().catch(restart);
-  return () => { stopped = true; ctrl?.abort(); };
+  let lw: ListWatch<State> | null = null;
+  const fieldSelector = `metadata.name=${name}`;
+  // Records already reported are not reported twice, whatever a re-list delivers again.
+  const start = () => listThenWatch<State>({
+    kc, path: `/apis/${CHAOS.group}/${CHAOS.version}/namespaces/${namespace}/${CHAOS.plural}`, query: { fieldSelector }, retryMs: 250,
+    list: async () => await customApi(kc).listNamespacedCustomObject({ ...CHAOS, namespace, fieldSelector }) as { items: State[]; metadata?: { resourceVersion?: string } },
+    onEvent: (type, obj) => { if (!stopped && type !== 'DELETED') seen(obj); },
+  }).then((w) => { if (stopped) w.stop(); else lw = w; }, () => { if (!stopped) setTimeout(start, 250); });
+  void start();
+  return () => { stopped = true; lw?.stop(); };
 }

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 
 export interface TimelineEvent { event: string; atMs: number; pod?: string; detail?: string }
 
@@ -7,9 +8,9 @@ const scheduled = (p: k8s.V1Pod) => Boolean(p.spec?.nodeName) || (p.status?.cond
 
 /**
  * Follows the pods of one selector and turns what happens after a kill into a timeline. LIST, then
- * WATCH from the list's resourceVersion (re-list on 410 Gone or a dropped watch), all times from a
- * monotonic client clock relative to `t0`; server timestamps (1 s precision) are kept only as a
- * cross-check.
+ * WATCH from the list's resourceVersion (platform/kube-watch.ts: re-list on 410 Gone or a dropped
+ * watch), all times from a monotonic client clock relative to `t0`; server timestamps (1 s
+ * precision) are kept only as a cross-check.
  */
 export class PodTimeline {
   readonly events: TimelineEvent[] = [];
@@ -17,57 +18,31 @@ export class PodTimeline {
   private initial = new Set<string>();
   private victims = new Set<string>();
   private seen = new Set<string>();
-  private ctrl: { abort(): void } | null = null;
-  private stopped = false;
+  private lw: ListWatch<k8s.V1Pod> | null = null;
   private waiters: Array<() => void> = [];
   t0 = 0;
-  relists = 0;
-  private gen = 0;
 
   constructor(private kc: k8s.KubeConfig, private namespace: string, private selector: string, private desired: number) {}
 
-  /** LIST: returns the pods now, and starts the WATCH from that list's resourceVersion. */
+  /** Re-lists so far (after a 410 Gone or a dropped watch). */
+  get relists(): number { return this.lw?.relists() ?? 0; }
+
+  /** LIST: returns the pods now, and follows them with a WATCH from that list's resourceVersion. */
   async start(): Promise<k8s.V1Pod[]> {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
-    const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector });
-    this.pods = new Map(list.items.map((p) => [p.metadata!.uid!, p]));
-    if (!this.initial.size) list.items.forEach((p) => this.initial.add(p.metadata!.uid!));
-    await this.watch(list.metadata!.resourceVersion!);
-    return list.items;
-  }
-
-  private async watch(rv: string): Promise<void> {
-    // Each watch has a generation: events and endings of a watch already replaced are ignored, so a
-    // re-list (which aborts the old watch) never starts a second one.
-    const gen = ++this.gen;
-    const w = new k8s.Watch(this.kc);
-    this.ctrl = await w.watch(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.selector, resourceVersion: rv, allowWatchBookmarks: true },
-      (type: string, obj: k8s.V1Pod & { code?: number }) => {
-        if (gen !== this.gen) return;
-        if (type === 'ERROR') { if (obj.code === 410) void this.relist(gen); return; }
-        if (type === 'BOOKMARK') return;
-        this.observe(type, obj);
-      },
-      () => { if (!this.stopped) void this.relist(gen); });
-  }
-
-  private async relist(fromGen: number): Promise<void> {
-    if (this.stopped || fromGen !== this.gen) return;
-    const gen = ++this.gen; // retires the current watch before it is aborted
-    this.relists++;
-    this.ctrl?.abort();
-    const core = this.kc.makeApiClient(k8s.CoreV1Api);
-    const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }).catch(() => null);
-    if (this.stopped || gen !== this.gen) return;
-    if (!list) { setTimeout(() => void this.relist(gen), 500); return; }
-    const now = new Set(list.items.map((p) => p.metadata!.uid!));
-    for (const [uid, p] of this.pods) if (!now.has(uid)) this.observe('DELETED', p);
-    for (const p of list.items) this.observe(this.pods.has(p.metadata!.uid!) ? 'MODIFIED' : 'ADDED', p);
-    await this.watch(list.metadata!.resourceVersion!);
+    this.lw = await listThenWatch({
+      kc: this.kc,
+      list: () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }),
+      path: `/api/v1/namespaces/${this.namespace}/pods`, query: { labelSelector: this.selector },
+      onEvent: (type, p) => this.observe(type, p),
+    });
+    const pods = [...this.lw.objects.values()];
+    if (!this.initial.size) pods.forEach((p) => this.initial.add(p.metadata!.uid!));
+    return pods;
   }
 
   /** Ends the current watch as a dropped connection would (tests). */
-  dropWatch(): void { this.ctrl?.abort(); }
+  dropWatch(): void { this.lw?.drop(); }
 
   markKill(victims: k8s.V1Pod[]): void {
     this.t0 = performance.now();
@@ -130,7 +105,6 @@ export class PodTimeline {
   }
 
   stop(): void {
-    this.stopped = true;
-    this.ctrl?.abort();
+    this.lw?.stop();
   }
 }

@@ -2,7 +2,8 @@
  * The kubelet bridge: plays kubelet for `prediction-consumer` pods on the kwok nodes, so each pod is one
  * real consumer process of the reference services.
  *
- * - LIST the pods, then WATCH from the list's resourceVersion; re-list on 410 Gone or a broken watch.
+ * - LIST the pods, then WATCH from the list's resourceVersion; re-list on 410 Gone or a broken watch
+ *   (platform/kube-watch.ts, as the drills follow pods).
  * - A pod bound to a node (spec.nodeName) gets a slot i in 0..replicas-1 (the lowest free one, so a
  *   replacement reuses the slot its predecessor freed) and one process `prediction-consumer i` with
  *   CARBON_CONSUMER_ID=<pod name>, serving metrics on consumerBase+i — the static Prometheus targets.
@@ -30,6 +31,7 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { writeFileAtomic } from '../core/record.ts';
 import { FaultWatcher } from './faults.ts';
@@ -88,7 +90,8 @@ class Bridge {
   private readonly kc: k8s.KubeConfig;
   private readonly stateFile: string;
   private readonly slots = new Map<number, Slot>();
-  private pods = new Map<string, k8s.V1Pod>();
+  /** The pods as the LIST and WATCH leave them, by uid. */
+  private lw: ListWatch<k8s.V1Pod> | null = null;
   private readonly finalizing = new Set<string>();
   private readonly waitingLogged = new Set<string>();
   /** uid → when the bridge first saw the pod bound to a node. */
@@ -97,7 +100,6 @@ class Bridge {
   private readonly exits = new Map<number, { code: number | null; signal: NodeJS.Signals | null; at: number }>();
   private listed = false;
   private closed = false;
-  private watchAbort: AbortController | null = null;
   private pending = false;
   private running: Promise<void> | null = null;
 
@@ -111,8 +113,10 @@ class Bridge {
 
   close(): void {
     this.closed = true;
-    this.watchAbort?.abort();
+    this.lw?.stop();
   }
+
+  private get pods(): ReadonlyMap<string, k8s.V1Pod> { return this.lw?.objects ?? new Map(); }
 
   private get capacity(): number { return Math.min(this.sb.consumers.replicas, MAX_SLOTS); }
 
@@ -161,58 +165,26 @@ class Bridge {
     await this.loadState();
     this.serveStateMetrics();
     setInterval(() => this.schedule(), 1000).unref();
+    const namespace = this.sb.kube.namespace;
     const labelSelector = `app=${this.sb.consumers.deployment},${BRIDGE_LABEL}=${BRIDGE_LABEL_VALUE}`;
-    let resourceVersion = '';
-    let mustList = true;
-    while (!this.closed) {
+    // The first LIST is tried until the API answers; re-lists after that are the helper's.
+    while (!this.closed && !this.lw) {
       try {
-        if (mustList) {
-          const list = await this.core.listNamespacedPod({ namespace: this.sb.kube.namespace, labelSelector });
-          this.pods = new Map(list.items.map((p) => [p.metadata!.uid!, p]));
-          resourceVersion = list.metadata?.resourceVersion ?? '';
-          this.listed = true;
-          mustList = false;
-          log(`listed ${list.items.length} pod(s) at resourceVersion ${resourceVersion}`);
-          this.schedule();
-        }
-        const outcome = await this.watch(labelSelector, resourceVersion, (rv) => { resourceVersion = rv; });
-        if (outcome === 'gone') { log('watch: 410 Gone, re-listing'); mustList = true; }
+        const lw = await listThenWatch<k8s.V1Pod>({
+          kc: this.kc, path: `/api/v1/namespaces/${namespace}/pods`, query: { labelSelector, timeoutSeconds: 300 }, retryMs: 1000,
+          list: () => this.core.listNamespacedPod({ namespace, labelSelector }),
+          onEvent: () => this.schedule(),
+          onList: (n) => { this.listed = true; log(`listed ${n} pod(s)`); this.schedule(); },
+          onListError: (e) => { log(`API error (${(e as Error).message.split('\n')[0]}); re-listing in 1 s`); return true; },
+        });
+        if (this.closed) lw.stop(); else this.lw = lw;
       } catch (e) {
-        if (this.closed) break;
-        log(`API error (${(e as Error).message.split('\n')[0]}); re-listing in 1 s`);
-        mustList = true;
+        log(`API error (${(e as Error).message.split('\n')[0]}); listing again in 1 s`);
         await sleep(1000);
       }
     }
-  }
-
-  /** One WATCH; resolves when it ends ('gone' for 410, 'ended' otherwise). */
-  private watch(labelSelector: string, resourceVersion: string, onRv: (rv: string) => void): Promise<'gone' | 'ended'> {
-    return new Promise((resolve, reject) => {
-      let gone = false;
-      const w = new k8s.Watch(this.kc);
-      w.watch(`/api/v1/namespaces/${this.sb.kube.namespace}/pods`,
-        { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-        (type: string, obj: k8s.V1Pod & { code?: number }) => {
-          if (type === 'ERROR') {
-            if ((obj as { code?: number }).code === 410) gone = true;
-            return;
-          }
-          const rv = obj.metadata?.resourceVersion;
-          if (rv) onRv(rv);
-          if (type === 'BOOKMARK') return;
-          const uid = obj.metadata!.uid!;
-          if (type === 'DELETED') this.pods.delete(uid);
-          else this.pods.set(uid, obj);
-          this.schedule();
-        },
-        (err: unknown) => {
-          if (gone) resolve('gone');
-          else if (err && !(err instanceof Error && err.name === 'AbortError') && !this.closed) reject(err);
-          else resolve('ended');
-        },
-      ).then((ac) => { this.watchAbort = ac; }, reject);
-    });
+    // Runs until closed (SIGTERM): the watch and the reconcile loop do the work.
+    while (!this.closed) await sleep(1000);
   }
 
   /** Coalesces reconcile requests: at most one pass runs, and one more follows if asked meanwhile. */

@@ -8,6 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { build } from 'esbuild';
+import { listThenWatch, type ListWatch } from '../../../platform/kube-watch.ts';
 import { join } from 'node:path';
 import { InfraError, UsageError } from '../../../core/errors.ts';
 import type { Config } from '../../../core/config.ts';
@@ -175,7 +176,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
 }
 
 interface TestRunState {
-  metadata?: { resourceVersion?: string };
+  metadata?: { uid?: string; name?: string; resourceVersion?: string };
   status?: { stage?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
 
@@ -187,7 +188,7 @@ function followStages(kc: k8s.KubeConfig, custom: k8s.CustomObjectsApi, namespac
   return new Promise((resolve, reject) => {
     let last = '';
     let done = false;
-    let ctrl: AbortController | undefined;
+    let lw: ListWatch<TestRunState> | null = null;
     const fieldSelector = `metadata.name=${name}`;
     const finish = (err?: Error) => {
       if (done) return;
@@ -195,7 +196,7 @@ function followStages(kc: k8s.KubeConfig, custom: k8s.CustomObjectsApi, namespac
       clearTimeout(timer);
       clearTimeout(noOperator);
       signal.removeEventListener('abort', onAbort);
-      ctrl?.abort();
+      lw?.stop();
       if (err) reject(err); else resolve();
     };
     const see = (obj: TestRunState) => {
@@ -215,34 +216,16 @@ function followStages(kc: k8s.KubeConfig, custom: k8s.CustomObjectsApi, namespac
     const noOperator = setTimeout(() => {
       if (!last) finish(new InfraError(`TestRun ${namespace}/${name} has no status after ${NO_STATUS_S} s: no k6-operator is running in the cluster (install: https://grafana.com/docs/k6/latest/set-up/set-up-distributed-k6/install-k6-operator/)`, 'k6-operator'));
     }, NO_STATUS_S * 1000);
-    const relist = () => { ctrl?.abort(); if (!done) setTimeout(() => void listThenWatch(), 500); };
-    const listThenWatch = async () => {
-      let list: { metadata?: { resourceVersion?: string }; items: TestRunState[] };
-      try {
-        list = await custom.listNamespacedCustomObject({ ...TESTRUN, namespace, fieldSelector }) as typeof list;
-      } catch (e) {
-        return finish(new InfraError(`Kubernetes API unreachable while following the TestRun: ${(e as Error).message.split('\n')[0]}`, 'kube-apiserver'));
-      }
-      if (!list.items.length) return gone();
-      see(list.items[0]!);
-      if (done) return;
-      try {
-        ctrl = await new k8s.Watch(kc).watch(`/apis/${TESTRUN.group}/${TESTRUN.version}/namespaces/${namespace}/${TESTRUN.plural}`,
-          { fieldSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
-          (type: string, obj: TestRunState & { code?: number }) => {
-            if (type === 'ERROR') { if (obj.code === 410) relist(); return; }
-            if (type === 'BOOKMARK') return;
-            if (type === 'DELETED') return gone();
-            see(obj);
-          },
-          () => { if (!done) relist(); });
-        if (done) ctrl.abort();
-      } catch {
-        relist();
-      }
-    };
+    const apiDown = (e: unknown) => finish(new InfraError(`Kubernetes API unreachable while following the TestRun: ${(e as Error).message.split('\n')[0]}`, 'kube-apiserver'));
+    const follow = () => listThenWatch<TestRunState>({
+      kc, path: `/apis/${TESTRUN.group}/${TESTRUN.version}/namespaces/${namespace}/${TESTRUN.plural}`, query: { fieldSelector },
+      list: async () => await custom.listNamespacedCustomObject({ ...TESTRUN, namespace, fieldSelector }) as { items: TestRunState[]; metadata?: { resourceVersion?: string } },
+      onEvent: (type, obj) => { if (type === 'DELETED') gone(); else see(obj); },
+      onList: (count) => { if (count === 0) gone(); },
+      onListError: (e) => { apiDown(e); return false; },
+    }).then((w) => { if (done) w.stop(); else lw = w; }, apiDown);
     signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort(); else void listThenWatch();
+    if (signal.aborted) onAbort(); else void follow();
   });
 }
 
