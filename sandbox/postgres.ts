@@ -85,12 +85,17 @@ export function pgUrl(sb: SandboxConfig): string {
   return `postgres://${p.user}:${encodeURIComponent(p.password)}@${sb.host}:${sb.ports.postgres}/${p.database}`;
 }
 
-async function superuserSql(ctx: SandboxContext, sql: string): Promise<string> {
+/**
+ * SQL as the server's superuser, over its socket. The statement goes on psql's stdin, never its
+ * command line (which any local user can read in the process table), and `secrets` are masked in
+ * any error it prints.
+ */
+async function superuserSql(ctx: SandboxContext, sql: string, secrets: string[] = []): Promise<string> {
   const { sock } = paths(ctx);
   const id = runAs();
   return run(join(binDir()!, 'psql'), ['-h', sock, '-p', String(ctx.sb.ports.postgres), '-U', 'postgres',
     // cwd: a folder the server's user can enter, or psql warns on stderr (which `run` returns with the output).
-    '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql], { ...(id ? { uid: id.uid, gid: id.gid } : {}), cwd: paths(ctx).base });
+    '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-f', '-'], { ...(id ? { uid: id.uid, gid: id.gid } : {}), cwd: paths(ctx).base, input: sql, secrets });
 }
 
 async function query(sb: SandboxConfig, sql: string): Promise<pg.QueryResult> {
@@ -160,7 +165,7 @@ export const postgresPart: Part = {
     await superuserSql(ctx, `DO $$BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${lit(user)}) THEN
         CREATE ROLE ${user} LOGIN PASSWORD ${lit(password)};
-      ELSE ALTER ROLE ${user} LOGIN PASSWORD ${lit(password)}; END IF; END$$;`);
+      ELSE ALTER ROLE ${user} LOGIN PASSWORD ${lit(password)}; END IF; END$$;`, [password, lit(password)]);
     const exists = (await superuserSql(ctx, `SELECT 1 FROM pg_database WHERE datname = ${lit(database)}`)).trim() === '1';
     if (!exists) await superuserSql(ctx, `CREATE DATABASE ${database} OWNER ${user}`);
     await query(ctx.sb, SCHEMA);

@@ -3,7 +3,7 @@ import { TESTRUN } from '../sandbox/crds.ts';
 
 interface TestRunObj {
   metadata: { name: string; uid: string; namespace: string };
-  spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments?: string; runner?: { image?: string; env?: Array<{ name: string; value: string }> } };
+  spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments?: string; runner?: { image?: string; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> } };
   status?: { stage?: string };
 }
 

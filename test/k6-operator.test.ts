@@ -36,7 +36,8 @@ const recorded: RunnerCollector = async ({ parallelism }) => RUNNERS.slice(0, pa
 async function leftovers(): Promise<string[]> {
   const trs = await custom.listNamespacedCustomObject({ ...TESTRUN, namespace: ns }).catch(() => ({ items: [] })) as { items: Array<{ metadata: { name: string } }> };
   const cms = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=carbon-harness' }).catch(() => ({ items: [] as k8s.V1ConfigMap[] }));
-  return [...trs.items.map((t) => `TestRun/${t.metadata.name}`), ...cms.items.map((c) => `ConfigMap/${c.metadata!.name}`)];
+  const secrets = await core.listNamespacedSecret({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=carbon-harness' }).catch(() => ({ items: [] as k8s.V1Secret[] }));
+  return [...trs.items.map((t) => `TestRun/${t.metadata.name}`), ...cms.items.map((c) => `ConfigMap/${c.metadata!.name}`), ...secrets.items.map((c) => `Secret/${c.metadata!.name}`)];
 }
 
 op.before.each(() => { emu = new K6OperatorEmulator(kc, ns); emu.start(); });
@@ -58,6 +59,13 @@ op('TestRun and script ConfigMap are created with the right spec, followed to fi
   const env = Object.fromEntries((tr.spec.runner?.env ?? []).map((e) => [e.name, e.value]));
   assert.equal(JSON.parse(env.HARNESS_EXECUTOR!), scenario.executor);
   assert.match(env.INFERENCE_API_URL!, /^http:\/\//);
+  // Credentials never sit in the TestRun: the feature store's URL (with its password) and the request
+  // headers come from a Secret of the run's own, deleted with it.
+  assert.not.match(JSON.stringify(tr), /postgres:\/\//);
+  for (const key of ['FEATURE_STORE_URL', 'INFERENCE_HEADERS']) {
+    const e = tr.spec.runner!.env!.find((x) => x.name === key);
+    assert.equal(e, { name: key, valueFrom: { secretKeyRef: { name: `${created!.testRun}-env`, key } } });
+  }
   const js = emu.configMaps[created!.configMap]!['script.js']!;
   assert.ok(js, 'the ConfigMap holds the script');
   assert.ok(js.includes('"http_req_duration{scenario:inference-latency}"'), 'thresholds are in the bundled script');
@@ -109,7 +117,7 @@ op('Ctrl-C while the TestRun runs: the harness deletes it and its ConfigMap, the
   const deadline = Date.now() + 30_000;
   while (!/stage started/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.match(stderr, /stage started/);
-  assert.is((await leftovers()).length, 2, 'TestRun and ConfigMap exist while it runs');
+  assert.is((await leftovers()).length, 3, 'TestRun, ConfigMap and Secret exist while it runs');
   child.kill('SIGINT');
   const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   assert.is(code, 3, stderr);

@@ -73,9 +73,16 @@ export async function bundleScript(s: Scenario, outDir: string): Promise<string>
   return `// Bundled by carbon-harness from the planned scenario ${s.name} for k6-operator.\n${r.outputFiles[0]!.text}`;
 }
 
+/** Script variables that may carry credentials (the feature store's URL, the inference API's auth header): a Secret's, never the TestRun's. */
+export const SECRET_ENV = ['FEATURE_STORE_URL', 'INFERENCE_HEADERS'] as const;
+
 export function testRunObject(o: {
-  name: string; namespace: string; configMap: string; scenario: Scenario; parallelism: number; image: string; env: Record<string, string>;
+  name: string; namespace: string; configMap: string; scenario: Scenario; parallelism: number; image: string;
+  env: Record<string, string>;
+  /** Variables read from this Secret (same key names): `valueFrom.secretKeyRef` in the runner's env. */
+  secretEnv?: { secret: string; keys: string[] };
 }): object {
+  const fromSecret = (o.secretEnv?.keys ?? []).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: o.secretEnv!.secret, key } } }));
   return {
     apiVersion: `${TESTRUN.group}/${TESTRUN.version}`, kind: 'TestRun',
     metadata: { name: o.name, namespace: o.namespace, labels: { ...MANAGED_BY, 'carbon-harness/scenario': o.scenario.name } },
@@ -85,7 +92,7 @@ export function testRunObject(o: {
       // Raw samples on stdout (the pod log) for the harness to merge; progress and summary off so
       // the log holds only NDJSON and k6's own messages.
       arguments: '--out json=- --quiet --no-summary',
-      runner: { image: o.image, env: Object.entries(o.env).map(([name, value]) => ({ name, value })) },
+      runner: { image: o.image, env: [...Object.entries(o.env).map(([name, value]) => ({ name, value })), ...fromSecret] },
     },
   };
 }
@@ -102,6 +109,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   const id = `${Date.now().toString(36)}`;
   const name = `harness-${s.name}-${id}`.slice(0, 52);
   const configMap = `${name}-script`;
+  const secret = `${name}-env`;
   const progress = opts.progress ?? (() => {});
 
   const script = await bundleScript(s, opts.outDir);
@@ -118,17 +126,21 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
     removed = true;
     await custom.deleteNamespacedCustomObject({ ...TESTRUN, namespace, name }).catch((e) => { if (code(e) !== 404) throw e; });
     await core.deleteNamespacedConfigMap({ namespace, name: configMap }).catch((e) => { if (code(e) !== 404) throw e; });
-    progress(`k6-operator: deleted TestRun ${namespace}/${name} and ConfigMap ${configMap}`);
+    await core.deleteNamespacedSecret({ namespace, name: secret }).catch((e) => { if (code(e) !== 404) throw e; });
+    progress(`k6-operator: deleted TestRun ${namespace}/${name}, ConfigMap ${configMap} and Secret ${secret}`);
   };
   opts.onCleanup?.(remove);
 
   const startedAt = new Date();
   try {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: configMap, namespace, labels: MANAGED_BY }, data: { 'script.js': script } } });
-    const env = { ...scriptEnv(endpointsFor(opts.profile)), HARNESS_EXECUTOR: JSON.stringify(s.executor) };
+    const all: Record<string, string> = { ...scriptEnv(endpointsFor(opts.profile)), HARNESS_EXECUTOR: JSON.stringify(s.executor) };
+    const keys = SECRET_ENV.filter((k) => all[k] !== undefined);
+    const env = Object.fromEntries(Object.entries(all).filter(([k]) => !(keys as string[]).includes(k)));
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: secret, namespace, labels: MANAGED_BY }, type: 'Opaque', stringData: Object.fromEntries(keys.map((k) => [k, all[k]!])) } });
     await custom.createNamespacedCustomObject({
       ...TESTRUN, namespace,
-      body: testRunObject({ name, namespace, configMap, scenario: s, parallelism: opts.parallelism, image: cfg.k6Operator.runnerImage, env }),
+      body: testRunObject({ name, namespace, configMap, scenario: s, parallelism: opts.parallelism, image: cfg.k6Operator.runnerImage, env, secretEnv: { secret, keys } }),
     });
   } catch (e) {
     await remove().catch(() => {});
