@@ -67,8 +67,10 @@ export function lineChart(o: LineChartOptions): string {
   const xs = [...pts.map((p) => p.x), ...markers.map((k) => k.x)];
   const ys = pts.flatMap((p) => (p.y === null ? [] : [p.y]));
   if (o.threshold) ys.push(o.threshold.y);
-  const xt = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, 6);
-  const yt = niceTicks(o.yMin ?? Math.min(0, ...ys), ys.length ? Math.max(...ys) * 1.05 : 1, 5);
+  const lo = (v: number[], from: number) => v.reduce((m, x) => (x < m ? x : m), from);
+  const hi = (v: number[], from: number) => v.reduce((m, x) => (x > m ? x : m), from);
+  const xt = niceTicks(xs.length ? lo(xs, Infinity) : 0, xs.length ? hi(xs, -Infinity) : 1, 6);
+  const yt = niceTicks(o.yMin ?? lo(ys, 0), ys.length ? hi(ys, -Infinity) * 1.05 : 1, 5);
   const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
   const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * pw;

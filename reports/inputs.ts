@@ -4,10 +4,13 @@
  * file and the line (CSV) or the array index (JSON) and the field, so a user can fix it in one go;
  * a bad file is a usage error (exit 2) and no report is written.
  */
-import { readFileSync, existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
+import { readUserFile } from '../core/yaml-file.ts';
+
+/** An incident log or feedback file is read whole; this bounds it (far above any real week's). */
+const MAX_INPUT_BYTES = 256 << 20;
 
 export type SeverityLevel = 1 | 2 | 3 | 4;
 
@@ -77,8 +80,7 @@ interface RawRecord { where: string; line: number; value: Record<string, unknown
 
 /** CSV or JSON (by extension, or by content when the extension says neither) into raw objects. */
 function readRecords(file: string, label: string, columns: readonly string[], required: readonly string[]): RawRecord[] {
-  if (!existsSync(file)) throw new UsageError(label, `file not found: ${file}`);
-  const text = readFileSync(file, 'utf8');
+  const { text } = readUserFile(file, label, MAX_INPUT_BYTES);
   const ext = extname(file).toLowerCase();
   const json = ext === '.json' || (ext !== '.csv' && /^\s*[[{]/.test(text));
   if (json) {
@@ -100,9 +102,12 @@ function readRecords(file: string, label: string, columns: readonly string[], re
   if (missing.length) {
     throw new UsageError(`${file}:${header.line}`, `header lacks ${missing.join(', ')}; expected: ${columns.join(',')}`);
   }
+  const unknown = names.filter((n) => !columns.includes(n));
+  if (unknown.length) throw new UsageError(`${file}:${header.line}`, `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; expected: ${columns.join(',')}`);
   return rows.map((r) => {
-    if (r.cells.length > names.length) {
-      throw new UsageError(`${file}:${r.line}`, `${r.cells.length} fields, the header has ${names.length} (quote fields that contain commas)`);
+    // Every row has every column (empty where it has no value): a short row is a broken row, not one with blanks.
+    if (r.cells.length !== names.length) {
+      throw new UsageError(`${file}:${r.line}`, `${r.cells.length} fields, the header has ${names.length}${r.cells.length > names.length ? ' (quote fields that contain commas)' : ' (leave a field empty, but keep its comma)'}`);
     }
     const value: Record<string, unknown> = {};
     names.forEach((n, k) => { value[n] = r.cells[k] ?? ''; });
@@ -118,11 +123,17 @@ function fail(issues: Array<{ where: string; field: string; message: string }>):
   throw new UsageError(`${first!.where}: ${first!.field}`, `${first!.message}${more}${cut}`);
 }
 
+/** A row's issue; a misspelt field is named, not dropped. */
+function issueOf(i: z.core.$ZodIssue): { field: string; message: string } {
+  if (i.code === 'unrecognized_keys') return { field: i.keys.join(', '), message: `unknown field${i.keys.length > 1 ? 's' : ''}` };
+  return { field: String(i.path[0] ?? 'row'), message: i.message };
+}
+
 const emptyToNull = (v: unknown) => (v === '' || v === undefined ? null : v);
 const ISO_HINT = 'not an ISO timestamp (expected e.g. 2026-11-17T09:30:00Z)';
 const isoTimestamp = z.string({ error: ISO_HINT }).trim().pipe(z.iso.datetime({ offset: true, error: ISO_HINT }));
 
-const IncidentSchema = z.object({
+const IncidentSchema = z.strictObject({
   id: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'required' }).trim().min(1, 'required')),
   severity: z.preprocess((v) => {
     if (typeof v === 'number') return v;
@@ -145,7 +156,7 @@ export function parseIncidents(file: string): Incident[] {
   for (const r of raw) {
     const p = IncidentSchema.safeParse(r.value);
     if (!p.success) {
-      for (const i of p.error.issues) issues.push({ where: r.where, field: String(i.path[0] ?? 'row'), message: i.message });
+      for (const i of p.error.issues) issues.push({ where: r.where, ...issueOf(i) });
       continue;
     }
     const v = p.data;
@@ -165,7 +176,7 @@ export function parseIncidents(file: string): Incident[] {
   return out;
 }
 
-const FeedbackSchema = z.object({
+const FeedbackSchema = z.strictObject({
   user: z.preprocess((v) => (v === undefined || v === null ? '' : String(v)), z.string()),
   score: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v === '' ? undefined : v),
@@ -186,9 +197,9 @@ export function parseFeedback(file: string): Feedback[] {
     const p = FeedbackSchema.safeParse(r.value);
     if (!p.success) {
       for (const i of p.error.issues) {
-        const field = String(i.path[0] ?? 'row');
-        const shown = field === 'score' && r.value.score !== undefined ? ` (got ${JSON.stringify(r.value.score)})` : '';
-        issues.push({ where: r.where, field, message: i.message + (i.message.startsWith('out of range') ? shown : '') });
+        const x = issueOf(i);
+        const shown = x.field === 'score' && r.value.score !== undefined ? ` (got ${JSON.stringify(r.value.score)})` : '';
+        issues.push({ where: r.where, ...x, message: x.message + (x.message.startsWith('out of range') ? shown : '') });
       }
       continue;
     }

@@ -7,6 +7,7 @@
  * sources that feed them. Adding a source (another check id) is an edit to that table only.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
 import { join, relative, sep } from 'node:path';
 import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
 import type { SloId } from '../core/slo.ts';
@@ -186,6 +187,18 @@ export interface RecordScan {
 
 const REPORT_KINDS = new Set(['report-week1']);
 
+/** What the table reads of a record; anything else a record carries is left alone. A record that fails this is skipped, named. */
+const RecordShape = z.looseObject({
+  id: z.string(), kind: z.string(), startedAt: z.string(), status: z.string(),
+  platform: z.string().optional(),
+  checks: z.array(z.looseObject({
+    id: z.string(), status: z.enum(['pass', 'fail', 'error', 'no-data']),
+    observed: z.union([z.number(), z.string(), z.boolean(), z.null()]), unit: z.string().default(''),
+    evidence: z.looseObject({}).default({ what: '', how: '', where: '' }),
+  })),
+  data: z.looseObject({}).optional(),
+});
+
 /**
  * Every `<dir>/*\/record.json` of `platform` whose run started inside the window, oldest first.
  * Records of another platform, or naming none (older than the field), are skipped: a week's
@@ -210,10 +223,13 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
       skip(file, `unreadable: ${(e as Error).message.split('\n')[0]}`, true);
       continue;
     }
-    if (!r || typeof r !== 'object' || typeof r.startedAt !== 'string' || !Array.isArray(r.checks)) {
-      skip(file, 'not a run record (no startedAt / checks)', true);
+    const shape = RecordShape.safeParse(r);
+    if (!shape.success) {
+      const i = shape.error.issues[0]!;
+      skip(file, `not a run record: ${i.path.join('.') || '(root)'}: ${i.message}`, true);
       continue;
     }
+    r = shape.data as unknown as RunRecord;
     if (REPORT_KINDS.has(r.kind)) continue;
     if (r.platform !== platform) {
       scan.otherPlatform++;
@@ -387,8 +403,9 @@ function fromFeedback(row: RowDef, inputs: Week1Inputs): SourceYield {
 
 function aggregate(a: Aggregate, xs: number[]): number {
   switch (a) {
-    case 'min': return Math.min(...xs);
-    case 'max': return Math.max(...xs);
+    // No spread: a week may hold hundreds of thousands of samples (scores), past the call stack's reach.
+    case 'min': return xs.reduce((m, x) => (x < m ? x : m), Infinity);
+    case 'max': return xs.reduce((m, x) => (x > m ? x : m), -Infinity);
     case 'sum': return xs.reduce((s, x) => s + x, 0);
     case 'mean': return xs.reduce((s, x) => s + x, 0) / xs.length;
   }
@@ -492,7 +509,7 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slo
     feedback: inputs.feedback && {
       file: inputs.feedback.file, count: scores.length,
       mean: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
-      min: scores.length ? Math.min(...scores) : null, max: scores.length ? Math.max(...scores) : null,
+      min: scores.length ? aggregate('min', scores) : null, max: scores.length ? aggregate('max', scores) : null,
     },
     charts: { gate: gateChartData(scan.used), drill: drillChartData(scan.used) },
     targets: { p95Ms: slos.inferenceP95Ms, throughputMsgS: slos.kafkaThroughputMsgS },

@@ -6,7 +6,7 @@ import { SLO_IDS, isSloId, type Scenario } from './types.ts';
 import { parseScenarioThresholds } from './verdict.ts';
 import { parseDuration } from './thresholds.ts';
 import { warmupExecutor } from './engines/native/arrivals.ts';
-import { loadScenarioFile, type ScenarioContext } from './file.ts';
+import { MAX_ARRIVALS_PER_S, loadScenarioFile, type ScenarioContext } from './file.ts';
 
 /** The harness's own scenarios and deploy suite (a profile's `scenarios: [builtin]`). */
 export const BUILTIN_FILE = join(projectRoot, 'scenarios', 'definitions', 'deploy.yaml');
@@ -34,6 +34,9 @@ export function checkScenario(s: Scenario): Scenario {
   if (!drops.length) {
     throw new UsageError(`scenario ${s.name}: thresholds`, `an open-model (${s.executor.executor}) scenario needs a dropped_iterations threshold, e.g. "dropped_iterations{scenario:${s.name}}": ["count==0"]`);
   }
+  // A typo such as 1e12 is refused, not attempted: the engine would spin on it and starve everything else.
+  const perS = peakIterationsPerS(s);
+  if (!(perS <= MAX_ARRIVALS_PER_S)) throw new UsageError(`scenario ${s.name}: rate`, `${perS} iterations/s is above the ${MAX_ARRIVALS_PER_S} one generator is asked for (raise batchSize for more messages per iteration)`);
   const parsed = parseScenarioThresholds(s);
   // A floor on the sending rate that the schedule itself cannot reach fails every run, healthy
   // platform or not: refused here instead of blaming the platform.

@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -320,6 +320,42 @@ report('out-of-range feedback score: exit 2 naming file:line; the stable latest-
   assert.equal(snapshot(ownRuns, names), before);
   const html = readFileSync(join(ownRuns, 'latest-week1.html'), 'utf8');
   assert.match(html, `href="${drill.record.id}/record.json"`.replace(/^href="/, 'href="../records/'));
+});
+
+report('input files: a folder, a short CSV row, an unknown column or JSON field each exit 2 naming it; 200,000 scores are read, not a stack overflow', () => {
+  const d = mkdtempSync(join(tmp, 'inputs-'));
+  const folder = week1(['--incidents', d, '--out', goodOut]);
+  assert.is(folder.code, 2);
+  assert.match(folder.stderr, /--incidents: not a file/);
+  assert.not.match(folder.stderr, /\n\s+at /, 'no stack trace');
+  const short = join(d, 'short.csv');
+  writeFileSync(short, 'id,severity,detected,responded,resolved,summary\nINC-1,sev1,2026-11-17T09:00:00Z\n');
+  assert.match(week1(['--incidents', short, '--out', goodOut]).stderr, /short\.csv:2: 3 fields, the header has 6/);
+  const column = join(d, 'column.csv');
+  writeFileSync(column, 'id,severity,detected,responded,resolved,sumary\n');
+  assert.match(week1(['--incidents', column, '--out', goodOut]).stderr, /column\.csv:1: unknown column sumary/);
+  const misspelt = join(d, 'misspelt.json');
+  writeFileSync(misspelt, JSON.stringify([{ id: 'INC-1', severity: 1, detected: '2026-11-17T09:00:00Z', resolved: '2026-11-17T09:20:00Z', resovled: 'x' }]));
+  const m = week1(['--incidents', misspelt, '--out', goodOut]);
+  assert.is(m.code, 2);
+  assert.match(m.stderr, /misspelt\.json\[0\]: resovled: unknown field/);
+  const many = join(d, 'many.csv');
+  writeFileSync(many, `user,score,comment,date\n${Array.from({ length: 200_000 }, (_, i) => `u${i},${1 + (i % 5)},,`).join('\n')}\n`);
+  const big = week1(['--feedback', many, '--out', join(d, 'out')]);
+  assert.ok(big.code === 1 || big.code === 4, big.stderr.slice(-500));
+  const rep = readJson(join(d, 'out', 'week1.json'));
+  assert.equal([rep.feedback!.count, rep.feedback!.mean], [200_000, 3]);
+});
+
+report('a malformed record under --from is skipped with a warning naming it; the table is still made', () => {
+  const from = mkdtempSync(join(tmp, 'mixed-'));
+  cpSync(recordsDir, from, { recursive: true });
+  mkdirSync(join(from, 'broken-checks'));
+  writeFileSync(join(from, 'broken-checks', 'record.json'), JSON.stringify({ id: 'x', kind: 'check-daily', startedAt: '2026-11-18T08:00:00.000Z', status: 'pass', platform: 'sandbox', checks: [null, { id: 7 }], data: {} }));
+  const r = cli(['-c', config, 'report', 'week1', '--from', from, ...WINDOW, '--out', join(from, 'out')]);
+  assert.ok(r.code === 1 || r.code === 4, r.stderr);
+  assert.match(r.stderr, /warning: skipping .*broken-checks\/record\.json: not a run record: checks\.0/);
+  assert.not.match(r.stderr, /TypeError/);
 });
 
 report('bad arguments exit 2 with the flag named', () => {

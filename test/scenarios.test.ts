@@ -156,6 +156,9 @@ test('CLI: scenarios list shows the profile\'s catalog; a bad scenario file stop
   const bareDuration = cli(['-p', good, 'gate', '--suite', 'smoke', '--duration', '10'], { CARBON_HARNESS_RUNS: runs });
   assert.is(bareDuration.code, 2);
   assert.match(bareDuration.stderr, /--duration: "10" has no unit/);
+  const huge = cli(['run', 'inference-latency', '--rate', '1e12'], { CARBON_HARNESS_RUNS: runs });
+  assert.is(huge.code, 2);
+  assert.match(huge.stderr, /--rate: .*1000000000000 iterations\/s is above the 100000/);
   const starved = cli(['run', 'kafka-throughput', '--rate', '10'], { CARBON_HARNESS_RUNS: runs });
   assert.is(starved.code, 2);
   assert.match(starved.stderr, /--rate: .*rate>=7000 cannot be met: the executor offers at most 1000 messages\/s/);
