@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
@@ -15,7 +15,8 @@ import { withWindow } from '../verifiers/monitoring.ts';
 import { sandboxRunOpts } from './sandbox.ts';
 import { sandboxProfileOf } from './context.ts';
 import type { Profile } from '../profile/schema.ts';
-import { durationMs } from '../scenarios/verdict.ts';
+import { durationFlag } from './options.ts';
+import { parseFeedback, parseIncidents } from '../reports/inputs.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -24,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * the whole window; if it never is, the check runs anyway and reports what it sees.
  */
 async function steadyFor(p: Profile, window: string, signal: AbortSignal, progress: (m: string) => void): Promise<void> {
-  const w = Math.ceil(durationMs(window) / 1000);
+  const w = Math.ceil(durationFlag('--window', window) / 1000);
   const { prometheus, slis } = p.platform;
   if (!prometheus || !slis) return;
   // The profile's own health SLI at 100 % over the window: every component up throughout it.
@@ -51,7 +52,37 @@ interface Step { name: string; args: string[]; optional?: boolean }
  * the deploy gate, the Wednesday drill, then the week-1 table from exactly these runs' records.
  * Each step is the public CLI in a child process, so the main job is what an operator would type.
  */
+/**
+ * One step: the public CLI in a child process, its record on stdout. The event loop stays free, so
+ * Ctrl-C or a CI cancel reaches the step at once (SIGINT: it ends and writes its record as aborted,
+ * undoing what it started), and a step that does not end within 15 s of it is killed.
+ */
+function runStep(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env });
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    let killer: NodeJS.Timeout | undefined;
+    const onAbort = () => { child.kill('SIGINT'); killer = setTimeout(() => child.kill('SIGKILL'), 15_000); };
+    // However this process ends, the step does not outlive it.
+    const onExit = () => child.kill('SIGKILL');
+    if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
+    process.once('exit', onExit);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      signal.removeEventListener('abort', onAbort);
+      process.off('exit', onExit);
+      resolve({ status: code, stdout });
+    });
+  });
+}
+
 export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
+  // Every argument is checked before anything is installed or started: exit 2 names it.
+  durationFlag('--duration', o.duration);
+  durationFlag('--window', o.window, 5000);
+  if (o.incidents) parseIncidents(o.incidents);
+  if (o.feedback) parseFeedback(o.feedback);
   const cfg = configFrom(cmd);
   const g = cmd.optsWithGlobals() as GlobalOpts;
   const since = new Date(Date.now() - 1000).toISOString();
@@ -76,9 +107,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
     for (const [i, s] of steps.entries()) {
       if (ctx.signal.aborted) break;
       ctx.progress(`\n━━ ${i + 1}/${steps.length} ${s.name}: harness ${s.args.join(' ')}`);
-      const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...cfgArgs, '--json', ...s.args], {
-        cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20, env: childEnv,
-      });
+      const r = await runStep([...cfgArgs, '--json', ...s.args], childEnv, ctx.signal);
       let rec: RunRecord | undefined;
       try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* the step printed its error on stderr */ }
       done.push({ step: s.name, exit: r.status, runId: rec?.id, status: rec?.status });

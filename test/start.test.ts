@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { cli, clearFaults, cfg, eventually, sb } from './support.ts';
 import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
 import { runsDir } from '../core/config.ts';
@@ -84,6 +85,34 @@ start('npm start (compressed) on the healthy sandbox: every daily check passes, 
     assert.match(readFileSync(join(runsDir(cfg), drill.id, 'drill.md'), 'utf8'), 'Recovery timeline');
     assert.ok(existsSync(join(runsDir(cfg), drill.id, 'drill.html')));
   }
+});
+
+start('bad arguments to the main job exit 2 before anything is started or installed', () => {
+  const before = readdirSync(runsDir(cfg)).length;
+  for (const [args, flag] of [[['--duration', '10'], '--duration: "10" has no unit'], [['--window', '2s'], '--window'], [['--incidents', join(tmpdir(), 'no-such-log.csv')], '--incidents: file not found']] as const) {
+    const r = cli(['start', ...args]);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, flag);
+  }
+  assert.is(readdirSync(runsDir(cfg)).length, before, 'no record: nothing ran');
+});
+
+start('SIGTERM to the main job while a step runs: the step is interrupted at once, both records say aborted, no step process is left', async () => {
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), 'start', '--duration', '5s', '--window', '8s'], { cwd: projectRoot, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const closed = new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  await eventually('the daily check step running', async () => /2\/\d daily check/.test(stderr), 120_000, 200);
+  await new Promise((r) => setTimeout(r, 3000));
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  const code = await closed;
+  assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after SIGTERM`);
+  assert.is(code, 3, stderr.slice(-1500));
+  assert.is(latest('start').status, 'aborted');
+  assert.is(latest('check-daily').status, 'aborted', 'the step was interrupted, not left to finish');
+  const left = spawnSync('pgrep', ['-f', 'harness.mjs --json check daily'], { encoding: 'utf8' }).stdout.trim();
+  assert.is(left, '', 'no step process left running');
 });
 
 /** The newest record of a kind (run ids sort by time). */
