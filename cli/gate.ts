@@ -69,6 +69,7 @@ function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
 /** The scenarios as they will run: the catalog's, with the flags' overrides. Exit 2 on any bad value, before anything runs. */
 function plan(scenarios: Scenario[], o: LoadOpts, contract: Contract): Scenario[] {
   if (o.duration !== undefined) durationFlag('--duration', o.duration);
+  for (const [flag, v] of [['--junit', o.junit], ['--summary', o.summary]] as const) if (v !== undefined && v.trim() === '') throw new UsageError(flag, 'names no file');
   if (o.rate !== undefined && (!Number.isFinite(o.rate) || o.rate <= 0)) throw new UsageError('--rate', 'must be a number > 0');
   const planned = scenarios.map((s) => withOverrides(s, { duration: o.duration, rate: o.rate }));
   for (const s of planned) {

@@ -54,6 +54,7 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
   const runs = runsDir(cfg);
   const from = resolve(o.from ?? runs);
   if (!existsSync(from) || !statSync(from).isDirectory()) throw new UsageError('--from', `not a directory: ${from}`);
+  if (o.out !== undefined && o.out.trim() === '') throw new UsageError('--out', 'names no folder');
   const w = windowFrom(o);
   const formats = parseFormats(o.format);
   const inputs: Week1Inputs = {

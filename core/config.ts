@@ -1,15 +1,15 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { resolve, isAbsolute } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { existsSync } from 'node:fs';
+import { dirname, resolve, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { parseYamlFile, readUserFile } from './yaml-file.ts';
 import { projectRoot } from './paths.ts';
 
 const port = z.number().int().min(1).max(65535);
 
 const SandboxSchema = z.strictObject({
   /** Runtime state: logs, data dirs, pid files, kubeconfig. Relative to the checkout. */
-  dir: z.string().default('.sandbox'),
+  dir: z.string().min(1, 'names no folder').default('.sandbox'),
   host: z.literal('127.0.0.1').default('127.0.0.1'),
   ports: z.strictObject({
     kafka: port.default(19092),
@@ -95,6 +95,17 @@ const SandboxSchema = z.strictObject({
     ruleWindowS: z.number().int().min(5).max(3600).default(15),
     alertForS: z.number().int().min(0).max(3600).default(2),
   }).prefault({}),
+}).superRefine((sb, ctx) => {
+  // Two parts on one port would fight over it at `sandbox up`: refused before anything starts.
+  // Consumer replica i serves metrics on consumerBase + i, so those ports count too.
+  const taken = new Map<number, string>();
+  const claim = (port: number, key: string, what: string) => {
+    const other = taken.get(port);
+    if (other) ctx.addIssue({ code: 'custom', path: ['ports', key], message: `${what} ${port} is also ${other}` });
+    else taken.set(port, `ports.${key}`);
+  };
+  for (const [key, port] of Object.entries(sb.ports)) if (key !== 'consumerBase') claim(port, key, 'port');
+  for (let i = 0; i < sb.consumers.replicas; i++) claim(sb.ports.consumerBase + i, 'consumerBase', i ? `consumer replica ${i}'s port (consumerBase + ${i})` : 'port');
 });
 
 /** Guards for chaos drills: where they may act and how much they may break at once. */
@@ -161,22 +172,15 @@ export function parseConfig(raw: unknown, source = 'config', env = process.env):
 
 export const DEFAULT_CONFIG_FILE = 'harness.config.yaml';
 
-/** Reads `file` (YAML or JSON); without one, `harness.config.yaml` in the checkout if present, else defaults. */
+/** Reads `file` (YAML or JSON); without one, `harness.config.yaml` in the checkout if present, else defaults. Errors are `file:line: key`. */
 export function loadConfig(file?: string, env = process.env): Config {
   const path = file
     ? (isAbsolute(file) ? file : resolve(process.cwd(), file))
     : resolve(projectRoot, DEFAULT_CONFIG_FILE);
-  if (!existsSync(path)) {
-    if (file) throw new UsageError('--config', `file not found: ${path}`);
-    return parseConfig({}, 'defaults', env);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(path, `not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return parseConfig(raw, path, env);
+  if (!file && !existsSync(path)) return parseConfig({}, 'defaults', env);
+  const { text } = readUserFile(path, '--config', 1 << 20);
+  if (text.trim() === '') return parseConfig({}, path, env);
+  return parseYamlFile(text, path, ConfigSchema, { env, baseDir: dirname(path), expect: 'sandbox, drills, k6Operator or runsDir' }).value;
 }
 
 export function sandboxDir(cfg: Config): string {

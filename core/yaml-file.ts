@@ -53,7 +53,11 @@ export function parseYamlFile<S extends z.ZodType>(text: string, source: string,
     const e = doc.errors[0]!;
     throw new UsageError(`${source}:${lines.linePos(e.pos[0]).line}`, `not valid YAML: ${e.message.split('\n')[0]}`);
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try { raw = doc.toJS({ maxAliasCount: 100 }); } catch (e) {
+    // An alias to no anchor, or one that expands past the limit.
+    throw new UsageError(source, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(source, `expected a YAML mapping with ${o.expect}`);
   const resolved = walk(raw, [], (s, path) => {
     try {

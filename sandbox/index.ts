@@ -29,7 +29,8 @@ export function sandboxContext(cfg: Config, progress: (m: string) => void = () =
 
 /** Resolves `--only` names (parts or groups) to parts, in start order. */
 export function selectParts(only?: string[]): Part[] {
-  if (!only || only.length === 0) return PARTS;
+  if (only === undefined) return PARTS;
+  if (only.length === 0) throw new UsageError('--only', `names no part; parts: ${PARTS.map((p) => p.name).join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
   const names = new Set<string>();
   for (const n of only) {
     if (GROUPS[n]) GROUPS[n]!.forEach((g) => names.add(g));

@@ -46,7 +46,7 @@ export function sandboxProfileValues(cfg: Config): z.input<typeof ProfileSchema>
           id: ['$.run', '$.seq'],
           sentAt: '$.sentAt',
           checksum: { at: '$.checksum', algorithm: 'sha256-hex16', of: ['$.run', '$.seq', '$.commodity', '$.price', '$.sentAt'], separator: '|' },
-          message: REFERENCE_MESSAGE,
+          message: structuredClone(REFERENCE_MESSAGE),
         },
       },
       featureStore: {
