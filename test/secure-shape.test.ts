@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -167,6 +167,22 @@ shape('report week1: the shape\'s own records pass; a faulted day fails it', () 
   const worse = week(healthyRuns);
   assert.is(worse.code, 1);
   assert.is(worse.rec!.checks.find((c) => c.id.endsWith('error-rate'))!.status, 'fail');
+});
+
+shape('no secret leaves: the shape\'s passwords appear in no record, report, JUnit or summary the runs wrote', () => {
+  const secrets = [cfg.sandbox.security.password, cfg.sandbox.postgres.password];
+  const leaks: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) { walk(p); continue; }
+      const text = readFileSync(p, 'utf8');
+      for (const s of secrets) if (text.includes(s)) leaks.push(`${p} holds ${s === secrets[0] ? 'the SCRAM/basic-auth' : 'the PostgreSQL'} password`);
+    }
+  };
+  walk(runs);
+  assert.ok(readdirSync(runs).length >= 10, `${readdirSync(runs).length} runs read`);
+  assert.equal(leaks, []);
 });
 
 shape.run();
