@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -24,6 +24,9 @@ import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
+import { apiserverUrl, kubeconfigPath, kubeDir } from './addresses.ts';
+
+export { apiserverUrl, kubeconfigPath, kubeDir };
 import { requirePortFree, run, waitFor } from './proc.ts';
 
 export const KUBE_VERSION = '1.35.4';
@@ -50,11 +53,7 @@ export function kubeBinary(): string { return join(binDir(), 'kube'); }
 function kwokBinary(): string { return join(binDir(), 'kwok'); }
 function stagesFile(): string { return join(kubeHome(), 'kwok-stages.yaml'); }
 function stampFile(): string { return join(kubeHome(), '.installed'); }
-export function kubeDir(ctx: Pick<SandboxContext, 'dir'>): string { return join(ctx.dir, 'kube'); }
 function pkiDir(ctx: SandboxContext): string { return join(kubeDir(ctx), 'pki'); }
-/** The admin kubeconfig (system:masters) for the harness, the bridge, tests and users. */
-export function kubeconfigPath(ctx: Pick<SandboxContext, 'dir'>): string { return join(kubeDir(ctx), 'kubeconfig'); }
-export function apiserverUrl(sb: SandboxConfig): string { return `https://${sb.host}:${sb.ports.kubeApiserver}`; }
 export const nodeName = (i: number) => `kwok-node-${i}`;
 
 // ---------------------------------------------------------------- install (go build, cached)

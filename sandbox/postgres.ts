@@ -9,6 +9,9 @@ import { InfraError } from '../core/errors.ts';
 import type { Part, SandboxContext, PartStatus } from './part.ts';
 import { run, waitFor, portOpen } from './proc.ts';
 import { aptInstall } from './apt.ts';
+import { pgUrl } from './addresses.ts';
+
+export { pgUrl };
 import { ensurePlatformTls, platformCa } from './tls.ts';
 
 const NAME = 'postgres';
@@ -80,10 +83,6 @@ export function pgConnection(sb: SandboxConfig): pg.ClientConfig {
   };
 }
 
-export function pgUrl(sb: SandboxConfig): string {
-  const p = sb.postgres;
-  return `postgres://${p.user}:${encodeURIComponent(p.password)}@${sb.host}:${sb.ports.postgres}/${p.database}`;
-}
 
 /**
  * SQL as the server's superuser, over its socket. The statement goes on psql's stdin, never its

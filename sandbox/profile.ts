@@ -13,10 +13,8 @@ import { projectRoot } from '../core/paths.ts';
 import { parseProfile, type LoadedProfile } from '../profile/load.ts';
 import type { z } from 'zod';
 import type { ProfileSchema } from '../profile/schema.ts';
-import { kubeconfigPath } from './kube.ts';
+import { alertmanagerUrl, kubeconfigPath, pgUrl, prometheusUrl } from './addresses.ts';
 import { REFERENCE_MESSAGE } from '../platform/reference-messages.ts';
-import { pgUrl } from './postgres.ts';
-import { prometheusUrl, alertmanagerUrl } from './prom-api.ts';
 
 export const SANDBOX_PROFILE_NAME = 'sandbox';
 export const profilePath = (cfg: Config) => join(sandboxDir(cfg), 'profile.yaml');

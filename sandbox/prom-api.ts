@@ -6,12 +6,13 @@ import type { SandboxConfig } from '../core/config.ts';
 import { httpClient } from '../platform/http.ts';
 import * as P from '../platform/prometheus.ts';
 import * as A from '../platform/alertmanager.ts';
+import { alertmanagerUrl, prometheusUrl } from './addresses.ts';
+
+export { alertmanagerUrl, prometheusUrl };
 import type { AmAlertFilter } from '../platform/alertmanager.ts';
 
 type Sb = Pick<SandboxConfig, 'host' | 'ports'> & { security?: SandboxConfig['security'] };
 
-export function prometheusUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.prometheus}`; }
-export function alertmanagerUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.alertmanager}`; }
 
 /** The sandbox's Prometheus and Alertmanager as the platform client layer reaches any platform's. */
 const auth = (sb: Sb) => (sb.security?.enabled ? { basicAuth: { username: sb.security.user, password: sb.security.password } } : undefined);

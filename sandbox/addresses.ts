@@ -1,0 +1,21 @@
+/**
+ * Where the sandbox's parts listen and keep their files: plain values from the config, kept apart
+ * from the parts themselves so the sandbox's profile (and every command that reads it) does not
+ * load a Kubernetes, PostgreSQL or HTTP client just to name an address.
+ */
+import { join } from 'node:path';
+import type { SandboxConfig } from '../core/config.ts';
+
+type Sb = Pick<SandboxConfig, 'host' | 'ports'>;
+
+export function kubeDir(ctx: { dir: string }): string { return join(ctx.dir, 'kube'); }
+/** The admin kubeconfig (system:masters) for the harness, the bridge, tests and users. */
+export function kubeconfigPath(ctx: { dir: string }): string { return join(kubeDir(ctx), 'kubeconfig'); }
+export function apiserverUrl(sb: Sb): string { return `https://${sb.host}:${sb.ports.kubeApiserver}`; }
+export function prometheusUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.prometheus}`; }
+export function alertmanagerUrl(sb: Sb): string { return `http://${sb.host}:${sb.ports.alertmanager}`; }
+
+export function pgUrl(sb: Pick<SandboxConfig, 'host' | 'ports' | 'postgres'>): string {
+  const p = sb.postgres;
+  return `postgres://${p.user}:${encodeURIComponent(p.password)}@${sb.host}:${sb.ports.postgres}/${p.database}`;
+}
