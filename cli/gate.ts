@@ -16,12 +16,22 @@ import { findK6, runK6 } from '../scenarios/engines/k6/run.ts';
 import { runK6Operator } from '../scenarios/engines/k6/operator.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { durationFlag } from './options.ts';
+import { storedRun, type StoredRun } from './runs.ts';
+import { baselineChecks, compareFlags, compareOptions } from './compare.ts';
+import { runsDir } from '../core/config.ts';
+import type { CompareOptions } from '../verifiers/baseline.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { gateMarkdown, gateJunit } from '../reports/gate.ts';
 
-interface LoadOpts { engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number }
+interface LoadOpts {
+  engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number;
+  baseline?: string; alpha?: string; minDeltaPct?: string; minDeltaMs?: string; minErrorPts?: string;
+}
+
+/** The run to compare against and how (`--baseline`), resolved before any load. */
+interface Baseline { run: StoredRun; opts: CompareOptions }
 type Engine = 'native' | 'k6' | 'k6-operator';
 
 const engineOption = () => new Option('--engine <engine>', 'load engine: native (built in), k6 (your k6 on PATH or $K6_BIN), k6-operator (a TestRun in the cluster)')
@@ -30,7 +40,7 @@ const parallelismOption = () => new Option('--parallelism <n>', 'k6-operator: ru
 const durationOption = () => new Option('--duration <d>', 'override each scenario\'s duration (k6 syntax: 30s, 1m30s)');
 
 /** Runs scenarios one after another into one record; used by `gate` and `run`. */
-async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, scenarios: Scenario[], o: LoadOpts): Promise<void> {
+async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, scenarios: Scenario[], o: LoadOpts, baseline: Baseline | null): Promise<void> {
   const endpoints = endpointsFor(lp.profile);
   const results: ScenarioResult[] = [];
   const live = process.stderr.isTTY;
@@ -52,6 +62,8 @@ async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, sce
     ctx.rec.setData('scenarios', results);
     for (const c of scenarioChecks(s, r)) ctx.rec.addCheck(c);
   }
+  // Against a baseline run: is any scenario slower, or failing more, than it was (docs/baselines.md)?
+  if (baseline && !ctx.signal.aborted) for (const c of baselineChecks(baseline.run, results, baseline.opts)) ctx.rec.addCheck(c);
   const starved = saturation(ctx.rec.record.checks);
   if (starved) throw starved;
 }
@@ -99,21 +111,24 @@ async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { sce
   const cat = scenarioCatalog(lp);
   const { scenarios, suite } = choose(cat);
   const planned = plan(scenarios, o, lp.profile.platform.kafka.contract);
+  const opts = compareOptions(o);
+  const baseline = o.baseline === undefined ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name), opts };
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);
     // The plan as it runs (targets resolved against the profile): reports read it from here, never from today's files.
     ctx.rec.setData('plan', { files: cat.files, scenarios: planned });
+    if (baseline) ctx.rec.setData('baseline', { runId: baseline.run.record.id, file: baseline.run.file, options: baseline.opts });
     // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
     ctx.rec.noDataFails = true;
-    await runScenarios(ctx, cfg, lp, planned, o);
+    await runScenarios(ctx, cfg, lp, planned, o, baseline);
   }, (r) => process.stdout.write(gateMarkdown(r)));
   return code;
 }
 
 export function registerLoad(program: Command): void {
-  program.command('gate')
-    .description('run an SLO suite and decide: exit 0 pass, 1 a check failed, 2 bad input, 3 could not run')
+  compareFlags(program.command('gate')
+    .description('run an SLO suite and decide: exit 0 pass, 1 a check failed, 2 bad input, 3 could not run'))
     .option('--suite <name>', `suite to run (the profile's scenario files and suites; \`harness scenarios list\`)`, DEFAULT_SUITE)
     .addOption(engineOption())
     .addOption(parallelismOption())
@@ -121,6 +136,7 @@ export function registerLoad(program: Command): void {
     .option('--junit <file>', 'also write JUnit XML here (always written to the run folder)')
     .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--only <scenarios>', 'run only these scenarios of the suite (comma-separated), e.g. to re-check one SLO after a fix')
+    .option('--baseline <run>', 'also fail on a regression against this load run (its id, folder, record.json, or latest-pass): docs/baselines.md')
     .addHelpText('after', '\nThe built-in deploy suite: inference-latency, feature-store-query, consumer-lag, kafka-throughput (scenarios/definitions/deploy.yaml).\nA profile adds its own scenario files and suites (docs/scenarios.md).\n')
     .action(async (o: LoadOpts & { suite: string; only?: string }, cmd: Command) => {
       process.exitCode = await execute(cmd, 'gate', (cat) => {
@@ -137,13 +153,14 @@ export function registerLoad(program: Command): void {
       }, o);
     });
 
-  program.command('run')
-    .description('run one scenario and judge its thresholds')
+  compareFlags(program.command('run')
+    .description('run one scenario and judge its thresholds'))
     .argument('<scenario>', 'a scenario of the profile\'s catalog (`harness scenarios list`)')
     .addOption(engineOption())
     .addOption(parallelismOption())
     .addOption(durationOption())
     .option('--rate <n>', 'override the arrival rate (iterations per timeUnit; ramping: peak)', Number)
+    .option('--baseline <run>', 'also fail on a regression against this load run (its id, folder, record.json, or latest-pass): docs/baselines.md')
     .option('--junit <file>', 'also write JUnit XML here')
     .option('--summary <file>', 'also write the Markdown summary here')
     .action(async (name: string, o: LoadOpts, cmd: Command) => {

@@ -8,6 +8,7 @@ import { registerReport } from './report.ts';
 import { registerDrill } from './drill.ts';
 import { registerK6 } from './k6.ts';
 import { registerScenarios } from './scenarios.ts';
+import { registerCompare } from './compare.ts';
 
 export function buildProgram(): Command {
   const program = new Command('harness')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerScenarios(program);
   registerLoad(program);
+  registerCompare(program);
   registerCheck(program);
   registerReport(program);
   registerDrill(program);

@@ -130,6 +130,17 @@ add('start --profile', ['--profile', join(dir, 'x.yaml'), 'start'], /--profile/)
 add('start --incidents missing', ['start', '--incidents', join(dir, 'nope.csv')], /--incidents/);
 add('start --feedback a folder', ['start', '--feedback', dir], /--feedback/);
 
+// Baselines.
+add('gate --baseline a run that does not exist', ['gate', '--baseline', 'no-such-run'], /--baseline: no run "no-such-run"/);
+add('gate --baseline ""', ['gate', '--baseline', ''], /--baseline: names no run/);
+add('gate --baseline latest-pass with none', ['gate', '--baseline', 'latest-pass'], /--baseline: latest-pass: no passing/);
+add('gate --baseline a file that is not a record', ['gate', '--baseline', f('not-a-record.json', '{"id": 1}')], /--baseline: .*not the record of a load run/);
+for (const [flag, v] of [['--alpha', '2'], ['--alpha', 'x'], ['--min-delta-pct', '-1'], ['--min-delta-ms', 'abc'], ['--min-error-pts', '101']] as const) {
+  add(`run ${flag} ${v}`, ['run', 'inference-latency', '--baseline', 'latest-pass', flag, v], new RegExp(`${flag}: "${v}": expected a number`));
+}
+add('compare without runs', ['compare'], /baseline|argument/);
+add('compare a missing run', ['compare', 'nope-1', 'nope-2'], /<current>: no run "nope-2"/);
+
 // Global options: config and profile files.
 add('-c ""', ['-c', '', 'gate'], /--config/);
 add('-c missing', ['-c', join(dir, 'nope.yaml'), 'gate'], /--config/);

@@ -139,6 +139,35 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
   assert.ok((p95.observed as number) >= 80, `${p95.observed}`);
 });
 
+gate('baselines: against a clean baseline, 25 ms of added latency is a regression in 5 of 5 runs, and 5 clean runs are not', async () => {
+  const load = (extra: string[] = []) => runJson(['run', 'inference-latency', '--duration', '7s', ...extra]);
+  const base = load();
+  assert.is(base.code, 0, base.stderr);
+  const p95 = (rec: RunRecord) => rec.checks.find((c) => /^baseline:inference-latency:http_req_duration:p95$/.test(c.id)) ?? assert.unreachable(rec.checks.map((c) => c.id).join(', ')) as never;
+  for (let i = 0; i < 5; i++) {
+    const clean = load(['--baseline', base.rec.id]);
+    assert.is(p95(clean.rec).status, 'pass', `clean run ${i + 1}: ${p95(clean.rec).evidence.what}`);
+    assert.is(clean.code, 0, clean.rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.evidence.what}`).join('\n'));
+  }
+  await setFault({ 'inference-latency-ms': 25 });
+  const slow: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = load(['--baseline', base.rec.id]);
+    assert.is(p95(r.rec).status, 'fail', `faulted run ${i + 1}: ${p95(r.rec).evidence.what}`);
+    assert.is(r.code, 1);
+    // 25 ms is well under the 100 ms SLO: only the baseline catches it.
+    assert.is(check(r.rec, 'inference-latency:http_req_duration:p(95)<100').status, 'pass');
+    slow.push(r.rec.id);
+  }
+  // The same verdict from the stored records alone: `compare` judges without measuring again.
+  const cmp = cli(['--json', '--quiet', 'compare', base.rec.id, slow[0]!]);
+  assert.is(cmp.code, 1, cmp.stderr);
+  const rec = JSON.parse(cmp.stdout) as RunRecord;
+  assert.is(rec.kind, 'compare');
+  assert.is(p95(rec).status, 'fail');
+  assert.is(cli(['compare', base.rec.id, base.rec.id]).code, 2, 'a run against itself is refused');
+});
+
 gate('an unreachable platform is exit 3 with the record marked error', () => {
   const f = writeProfile((p) => { p.name = 'unreachable'; p.platform.inferenceApi.url = 'http://127.0.0.1:1'; });
   const { code, rec } = runJson(['--profile', f, 'run', 'inference-latency', '--duration', '2s']);

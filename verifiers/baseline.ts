@@ -1,0 +1,94 @@
+/**
+ * Is this run slower, or failing more, than a baseline run of the same scenario? A pure judge over
+ * two stored results (docs/baselines.md). A regression needs both a statistical test that does
+ * not flag noise and a difference worth acting on:
+ * - latency: the per-second p95 series, Mann–Whitney U (current greater), p < alpha; and the run's
+ *   p95 above the baseline's by at least `minDeltaPct` % and `minDeltaMs` ms;
+ * - throughput: the per-second successful iterations, Mann–Whitney U (current less), p < alpha;
+ *   and down by at least `minDeltaPct` %;
+ * - errors: failed over all iterations, one-sided two-proportion z-test, p < alpha; and up by at
+ *   least `minErrorPts` percentage points.
+ */
+import type { Check } from '../core/record.ts';
+import { mannWhitneyGreater, proportionGreater } from '../core/stats.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import { check, round } from './check.ts';
+
+export interface CompareOptions { alpha: number; minDeltaPct: number; minDeltaMs: number; minErrorPts: number }
+export const COMPARE_DEFAULTS: CompareOptions = { alpha: 0.01, minDeltaPct: 10, minDeltaMs: 5, minErrorPts: 0.1 };
+
+/** Seconds a series needs: below this no p-value can reach 0.01, and no verdict is made. */
+export const MIN_SECONDS = 5;
+
+/** The trend the timeline follows, by what the scenario produced (the engines chart these). */
+const TIMELINE_TRENDS = ['http_req_duration', 'feature_store_query_duration', 'kafka_writer_write_seconds'];
+
+export interface BaselineRef { runId: string; startedAt: string }
+
+const fmtP = (p: number) => (p < 1e-4 ? p.toExponential(1) : String(round(p, 4)));
+
+export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: BaselineRef, o: CompareOptions = COMPARE_DEFAULTS): Check[] {
+  const id = (what: string) => `baseline:${cur.scenario}:${what}`;
+  const where = `baseline run ${ref.runId} (${ref.startedAt})`;
+  const out: Check[] = [];
+  const tooShort = (what: string, title: string, unit: string, target: string, nb: number, nc: number) =>
+    check(id(what), title, target, null, unit, 'no-data', {
+      what: `${nb} second(s) of baseline and ${nc} of this run: at least ${MIN_SECONDS} each are needed to compare`, how: 'per-second series from the run timelines', where,
+    });
+
+  const trend = TIMELINE_TRENDS.find((m) => base.metrics[m] && cur.metrics[m]);
+  if (trend) {
+    const b = base.metrics[trend]!.values;
+    const c = cur.metrics[trend]!.values;
+    const bs = base.timeline.map((t) => t.p95).filter((v): v is number => v !== null);
+    const cs = cur.timeline.map((t) => t.p95).filter((v): v is number => v !== null);
+    const floor = Math.max(b['p(95)']! * (1 + o.minDeltaPct / 100), b['p(95)']! + o.minDeltaMs);
+    const title = `${cur.scenario}: ${trend} p95 no slower than the baseline's`;
+    const target = `not significantly above ${round(b['p(95)']!, 2)} ms (p<${o.alpha} and ≥ ${round(floor, 2)} ms)`;
+    if (bs.length < MIN_SECONDS || cs.length < MIN_SECONDS) out.push(tooShort(`${trend}:p95`, title, 'ms', target, bs.length, cs.length));
+    else {
+      const t = mannWhitneyGreater(cs, bs);
+      const regressed = t.p < o.alpha && c['p(95)']! >= floor;
+      out.push(check(id(`${trend}:p95`), title, target, round(c['p(95)']!, 2), 'ms', regressed ? 'fail' : 'pass', {
+        what: `p50/p95/p99 ${round(b.med!, 2)}/${round(b['p(95)']!, 2)}/${round(b['p(99)']!, 2)} ms → ${round(c.med!, 2)}/${round(c['p(95)']!, 2)}/${round(c['p(99)']!, 2)} ms`
+          + ` (p95 ${c['p(95)']! >= b['p(95)']! ? '+' : ''}${round(c['p(95)']! - b['p(95)']!, 2)} ms); per-second p95 one-sided Mann–Whitney U=${t.u}, z=${round(t.z, 2)}, p=${fmtP(t.p)}`
+          + (regressed ? ': a regression' : t.p < o.alpha ? ': significant but smaller than the practical floor' : ': not significant'),
+        how: `Mann–Whitney U (normal approximation, tie and continuity corrected) on ${cs.length} vs ${bs.length} per-second p95 values; the run p95 from each run's HDR histogram`,
+        where, baseline: { runId: ref.runId, p50: b.med, p95: b['p(95)'], p99: b['p(99)'], count: b.count }, current: { p50: c.med, p95: c['p(95)'], p99: c['p(99)'], count: c.count },
+        test: { method: 'mann-whitney-u', u: t.u, z: t.z, p: t.p, alpha: o.alpha, n1: t.n1, n2: t.n2 },
+      }));
+    }
+  }
+
+  // Throughput and errors from the timeline: iterations and failed ones per second, whatever the target.
+  const ok = (r: ScenarioResult) => r.timeline.map((t) => t.iterations - t.failed);
+  const [bo, co] = [ok(base), ok(cur)];
+  const rate = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+  const title = `${cur.scenario}: successful iterations per second no lower than the baseline's`;
+  const target = `not significantly below ${round(rate(bo), 2)}/s (p<${o.alpha} and ≥ ${o.minDeltaPct} % lower)`;
+  if (bo.length < MIN_SECONDS || co.length < MIN_SECONDS) out.push(tooShort('throughput', title, '/s', target, bo.length, co.length));
+  else {
+    const t = mannWhitneyGreater(bo, co); // the baseline greater = this run lower
+    const regressed = t.p < o.alpha && rate(co) <= rate(bo) * (1 - o.minDeltaPct / 100);
+    out.push(check(id('throughput'), title, target, round(rate(co), 2), '/s', regressed ? 'fail' : 'pass', {
+      what: `${round(rate(bo), 2)}/s → ${round(rate(co), 2)}/s; one-sided Mann–Whitney U=${t.u}, p=${fmtP(t.p)}${regressed ? ': a regression' : ''}`,
+      how: `Mann–Whitney U on ${bo.length} vs ${co.length} per-second counts of successful iterations`, where,
+      test: { method: 'mann-whitney-u', u: t.u, z: t.z, p: t.p, alpha: o.alpha },
+    }));
+  }
+
+  const sum = (r: ScenarioResult, k: 'iterations' | 'failed') => r.timeline.reduce((a, t) => a + t[k], 0);
+  const [bn, bk, cn, ck] = [sum(base, 'iterations'), sum(base, 'failed'), sum(cur, 'iterations'), sum(cur, 'failed')];
+  const bRate = bn ? bk / bn : 0;
+  const cRate = cn ? ck / cn : 0;
+  const t = proportionGreater(bk, bn, ck, cn);
+  const regressed = t.p < o.alpha && (cRate - bRate) * 100 >= o.minErrorPts;
+  out.push(check(id('errors'), `${cur.scenario}: failed share no higher than the baseline's`,
+    `not significantly above ${round(bRate * 100, 3)} % (p<${o.alpha} and ≥ +${o.minErrorPts} points)`, round(cRate * 100, 3), '%',
+    !bn || !cn ? 'no-data' : regressed ? 'fail' : 'pass', {
+      what: `${bk}/${bn} failed → ${ck}/${cn} failed; one-sided two-proportion z=${round(t.z, 2)}, p=${fmtP(t.p)}${regressed ? ': a regression' : ''}`,
+      how: 'pooled two-proportion z-test on failed over all iterations of each run', where,
+      test: { method: 'two-proportion-z', z: t.z, p: t.p, alpha: o.alpha },
+    }));
+  return out;
+}
