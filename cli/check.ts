@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
-import { dailyChecks } from '../verifiers/daily.ts';
-import { dailyHtml, dailyMarkdown } from '../reports/daily.ts';
 import { durationFlag } from './options.ts';
 
 export function registerCheck(program: Command): void {
@@ -16,6 +14,8 @@ export function registerCheck(program: Command): void {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
       const windowS = durationFlag('--window', o.window, 5000) / 1000;
+      // Loaded when the command runs: `--help` and the other commands do without these clients.
+      const [{ dailyChecks }, { dailyHtml, dailyMarkdown }] = await Promise.all([import('../verifiers/daily.ts'), import('../reports/daily.ts')]);
       process.exitCode = await runCommand({
         ...runOpts(cmd, 'daily', cfg, lp),
         onFinish: (r, dir) => { writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)); writeFileSync(join(dir, 'daily.html'), dailyHtml(r)); },

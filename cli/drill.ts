@@ -7,21 +7,19 @@ import { UsageError } from '../core/errors.ts';
 import { durationFlag } from './options.ts';
 import { compileMessages } from '../platform/contract.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
-import { withOverrides } from '../scenarios/engines/native/index.ts';
-import { podKillDrill, type PodKillPlan } from '../drills/pod-kill.ts';
-import { checkTarget } from '../drills/safety.ts';
-import { deployments } from '../platform/kube.ts';
+import { withOverrides } from '../scenarios/plan.ts';
+import type { PodKillPlan } from '../drills/pod-kill.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { LoadedProfile } from '../profile/load.ts';
-import { drillHtml, drillMarkdown } from '../reports/drill.ts';
 
 interface PodKillOpts { target: string; namespace?: string; via: 'api' | 'chaos-mesh'; count: string; gracePeriod?: string; recoverySlo?: string; withLoad?: string; loadDuration: string; dryRun?: boolean; yes?: boolean; alertWait: string }
 
 const seconds = (field: string, v: string): number => durationFlag(field, v) / 1000;
 
 /** The plan from the flags, with the profile's targets where a flag is not given; exit 2 before anything runs. */
-export function planFrom(o: PodKillOpts, lp: LoadedProfile): PodKillPlan {
+export async function planFrom(o: PodKillOpts, lp: LoadedProfile): Promise<PodKillPlan> {
   const p = lp.profile;
+  const [{ checkTarget }, { deployments }] = await Promise.all([import('../drills/safety.ts'), import('../platform/kube.ts')]);
   const m = o.target.match(/^(?:deployment|deploy|deployments)\/([a-z0-9][-a-z0-9.]*)$/);
   if (!m) throw new UsageError('--target', `expected deployment/NAME, got "${o.target}"`);
   const deployment = m[1]!;
@@ -53,10 +51,12 @@ export function planFrom(o: PodKillOpts, lp: LoadedProfile): PodKillPlan {
   };
 }
 
-async function execute(cmd: Command, kind: string, opts: PodKillOpts | ((p: Profile) => PodKillOpts)): Promise<number> {
+async function execute(cmd: Command, kind: string, opts: PodKillOpts | ((p: Profile) => Promise<PodKillOpts>)): Promise<number> {
   const cfg = configFrom(cmd);
   const lp = profileFrom(cmd, cfg);
-  const plan = planFrom(typeof opts === 'function' ? opts(lp.profile) : opts, lp);
+  const plan = await planFrom(typeof opts === 'function' ? await opts(lp.profile) : opts, lp);
+  // Loaded when a drill runs: `--help` and the other commands do without the Kubernetes client.
+  const [{ podKillDrill }, { drillHtml, drillMarkdown }] = await Promise.all([import('../drills/pod-kill.ts'), import('../reports/drill.ts')]);
   return runCommand({ ...runOpts(cmd, kind, cfg, lp), failureAborts: (r) => Boolean(r.data.injected) && !r.data.completed, onFinish: (r, dir) => { writeFileSync(join(dir, 'drill.md'), drillMarkdown(r)); writeFileSync(join(dir, 'drill.html'), drillHtml(r)); } },
     (ctx) => podKillDrill(cfg, lp.profile, plan, ctx), (r) => process.stdout.write(drillMarkdown(r)));
 }
@@ -85,7 +85,8 @@ export function registerDrill(program: Command): void {
     .option('--dry-run', 'print what would be killed; change nothing')
     .action(async (o: { yes?: boolean; dryRun?: boolean }, cmd: Command) => {
       // The profile's consumer deployment (drill: true, consumer: true) is the Wednesday drill's target.
-      process.exitCode = await execute(cmd, 'drill', (p) => {
+      process.exitCode = await execute(cmd, 'drill', async (p) => {
+        const { deployments } = await import('../platform/kube.ts');
         const c = p.platform.kubernetes ? deployments(p.platform.kubernetes).find((d) => d.consumer && d.drill) : undefined;
         if (!c) throw new UsageError('platform.kubernetes', `profile "${p.name}" marks no deployment consumer: true and drill: true for the Wednesday drill`);
         return { target: `deployment/${c.name}`, namespace: c.namespace, via: 'api', count: '1', withLoad: 'consumer-lag', loadDuration: '25s', alertWait: '45s', yes: o.yes, dryRun: o.dryRun };

@@ -11,10 +11,7 @@ import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
 import { DEFAULT_SUITE, checkScenario, scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
-import { runNative, withOverrides } from '../scenarios/engines/native/index.ts';
-import { findK6, runK6 } from '../scenarios/engines/k6/run.ts';
-import { runK6Operator } from '../scenarios/engines/k6/operator.ts';
-import { endpointsFor } from '../scenarios/endpoints.ts';
+import { withOverrides } from '../scenarios/plan.ts';
 import { durationFlag } from './options.ts';
 import { storedRun, type StoredRun } from './runs.ts';
 import { baselineChecks, compareFlags, compareOptions } from './compare.ts';
@@ -41,6 +38,8 @@ const durationOption = () => new Option('--duration <d>', 'override each scenari
 
 /** Runs scenarios one after another into one record; used by `gate` and `run`. */
 async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, scenarios: Scenario[], o: LoadOpts, baseline: Baseline | null): Promise<void> {
+  // Only the engine that runs is loaded (the others bring clients of their own).
+  const { endpointsFor } = await import('../scenarios/endpoints.ts');
   const endpoints = endpointsFor(lp.profile);
   const results: ScenarioResult[] = [];
   const live = process.stderr.isTTY;
@@ -48,10 +47,10 @@ async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, sce
     if (ctx.signal.aborted) break;
     ctx.progress(`▶ ${s.name}: ${s.description}`);
     const r = o.engine === 'k6'
-      ? await runK6(s, { endpoints, signal: ctx.signal, outDir: ctx.rec.dir, progress: (line) => ctx.progress(line) })
+      ? await (await import('../scenarios/engines/k6/run.ts')).runK6(s, { endpoints, signal: ctx.signal, outDir: ctx.rec.dir, progress: (line) => ctx.progress(line) })
       : o.engine === 'k6-operator'
-        ? await runK6Operator(s, { cfg, profile: lp.profile, signal: ctx.signal, outDir: ctx.rec.dir, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
-        : await runNative(s, {
+        ? await (await import('../scenarios/engines/k6/operator.ts')).runK6Operator(s, { cfg, profile: lp.profile, signal: ctx.signal, outDir: ctx.rec.dir, parallelism: o.parallelism ?? 2, progress: (line: string) => ctx.progress(line), onCleanup: (fn) => ctx.onCleanup(fn) })
+        : await (await import('../scenarios/engines/native/index.ts')).runNative(s, {
           endpoints, signal: ctx.signal,
           progress: (line, final) => {
             if (live) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
@@ -98,7 +97,6 @@ function plan(scenarios: Scenario[], o: LoadOpts, contract: Contract): Scenario[
       throw new UsageError('--engine', 'the k6 scripts write the reference price message only (k6/lib/platform.ts); this profile\'s platform.kafka.contract.message differs: use --engine native');
     }
   }
-  if (o.engine === 'k6') findK6(); // a missing k6 exits 2 before anything runs
   if (o.engine === 'k6-operator' && !(Number.isInteger(o.parallelism) && o.parallelism! >= 1 && o.parallelism! <= 100)) {
     throw new UsageError('--parallelism', 'must be a whole number from 1 to 100');
   }
@@ -111,6 +109,7 @@ async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { sce
   const cat = scenarioCatalog(lp);
   const { scenarios, suite } = choose(cat);
   const planned = plan(scenarios, o, lp.profile.platform.kafka.contract);
+  if (o.engine === 'k6') (await import('../scenarios/engines/k6/run.ts')).findK6(); // a missing k6 exits 2 before anything runs
   const opts = compareOptions(o);
   const baseline = o.baseline === undefined ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name), opts };
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {

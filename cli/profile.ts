@@ -7,7 +7,6 @@ import { projectRoot } from '../core/paths.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { profileJsonSchema } from '../profile/schema.ts';
-import { reachabilityChecks } from '../verifiers/reachability.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { compileMessages } from '../platform/contract.ts';
 
@@ -33,6 +32,7 @@ export function registerProfile(program: Command): void {
       // Its scenario files and message template are part of the profile: a bad one exits 2 here too.
       scenarioCatalog(lp);
       if (lp.profile.platform.kafka.contract.message) compileMessages(lp.profile.platform.kafka.contract);
+      const { reachabilityChecks } = await import('../verifiers/reachability.ts');
       process.exitCode = await runCommand(runOpts(cmd, 'profile-check', cfg, lp), async ({ rec }) => {
         for (const c of await reachabilityChecks(lp.profile)) rec.addCheck(c);
         // A part that cannot be reached cannot be verified: the run could not complete (exit 3).

@@ -3,10 +3,10 @@ import { configFrom } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import type { Check, RunRecord } from '../core/record.ts';
 import type { PartStatus } from '../sandbox/part.ts';
-import { sandboxContext, sandboxUp, sandboxDown, sandboxStatus, selectParts, PARTS, GROUPS } from '../sandbox/index.ts';
+import { GROUPS, PART_NAMES, selectPartNames } from '../sandbox/parts.ts';
 import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
 import { sandboxProfileRef, sandboxProfileText, writeSandboxProfile } from '../sandbox/profile.ts';
-import { runsDir, type Config } from '../core/config.ts';
+import { runsDir, sandboxDir, type Config } from '../core/config.ts';
 
 /** The embedded sandbox's profile, derived from the config (the same text `sandbox up` writes). */
 
@@ -15,6 +15,9 @@ export const sandboxRunOpts = (cmd: Command, kind: string, cfg: Config) => {
   const g = cmd.optsWithGlobals() as { json?: boolean; quiet?: boolean };
   return { kind, runsDir: runsDir(cfg), platform: 'sandbox', profile: sandboxProfileRef(cfg), json: g.json, quiet: g.quiet };
 };
+
+/** The parts themselves, loaded only when a sandbox command runs (not for help or a bad argument). */
+const loadSandbox = () => import('../sandbox/index.ts');
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -41,9 +44,11 @@ export function registerSandbox(program: Command): void {
 
   sandbox.command('up')
     .description('install (first run, cached) and start every part that is not healthy; idempotent')
-    .option('--only <parts>', `comma-separated parts or groups (${Object.keys(GROUPS).join(', ')}; parts: ${PARTS.map((p) => p.name).join(', ')})`, list)
+    .option('--only <parts>', `comma-separated parts or groups (${Object.keys(GROUPS).join(', ')}; parts: ${PART_NAMES.join(', ')})`, list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
+      selectPartNames(o.only);
+      const { sandboxContext, sandboxUp, selectParts } = await loadSandbox();
       const parts = selectParts(o.only);
       process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
         const statuses = await sandboxUp(sandboxContext(cfg, progress), parts);
@@ -58,6 +63,8 @@ export function registerSandbox(program: Command): void {
     .option('--only <parts>', 'comma-separated parts or groups', list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
+      selectPartNames(o.only);
+      const { sandboxContext, sandboxDown, selectParts } = await loadSandbox();
       const parts = selectParts(o.only);
       process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-down', cfg), async ({ rec, progress }) => {
         rec.setData('stopped', await sandboxDown(sandboxContext(cfg, progress), parts));
@@ -69,6 +76,8 @@ export function registerSandbox(program: Command): void {
     .option('--only <parts>', 'comma-separated parts or groups', list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
       const cfg = configFrom(cmd);
+      selectPartNames(o.only);
+      const { sandboxContext, sandboxStatus, selectParts } = await loadSandbox();
       const parts = selectParts(o.only);
       process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-status', cfg), async ({ rec }) => {
         const statuses = await sandboxStatus(sandboxContext(cfg), parts);
@@ -91,10 +100,10 @@ export function registerSandbox(program: Command): void {
     .action(async (knobs: string[], o: { clear?: boolean }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const set = parseFaultArgs(knobs); // exits 2 naming the knob before anything changes
-      const ctx = sandboxContext(cfg);
+      const dir = sandboxDir(cfg);
       process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-fault', cfg), async ({ rec }) => {
-        const next = { ...(o.clear ? {} : readFaults(ctx.dir)), ...set };
-        if (o.clear || knobs.length) writeFaults(ctx.dir, next);
+        const next = { ...(o.clear ? {} : readFaults(dir)), ...set };
+        if (o.clear || knobs.length) writeFaults(dir, next);
         rec.setData('faults', next);
       }, (r) => {
         const f = r.data.faults as Record<string, number>;

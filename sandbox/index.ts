@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.ts';
 import { sandboxDir } from '../core/config.ts';
 import { UsageError } from '../core/errors.ts';
+import { GROUPS, PART_NAMES, selectPartNames } from './parts.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
 import { ProcessTable, portFree, waitFor } from './proc.ts';
 import { promTargets } from './prom-api.ts';
@@ -16,11 +17,9 @@ export const PARTS: Part[] = [
   inferenceApiPart, kubePart, consumersPart, priceFeedPart, batchWorkflowPart, userTrafficPart,
 ];
 
-export const GROUPS: Record<string, string[]> = {
-  data: ['postgres', 'kafka'],
-  monitoring: ['alert-sink', 'alertmanager', 'blackbox-exporter', 'prometheus'],
-  services: ['inference-api', 'prediction-consumer', 'price-feed', 'batch-workflow', 'user-traffic'],
-};
+if (PARTS.map((p) => p.name).join() !== PART_NAMES.join()) throw new Error(`sandbox/parts.ts lists ${PART_NAMES.join(', ')}; the parts are ${PARTS.map((p) => p.name).join(', ')}`);
+
+export { GROUPS };
 
 export function sandboxContext(cfg: Config, progress: (m: string) => void = () => {}): SandboxContext {
   const dir = sandboxDir(cfg);
@@ -29,14 +28,7 @@ export function sandboxContext(cfg: Config, progress: (m: string) => void = () =
 
 /** Resolves `--only` names (parts or groups) to parts, in start order. */
 export function selectParts(only?: string[]): Part[] {
-  if (only === undefined) return PARTS;
-  if (only.length === 0) throw new UsageError('--only', `names no part; parts: ${PARTS.map((p) => p.name).join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
-  const names = new Set<string>();
-  for (const n of only) {
-    if (GROUPS[n]) GROUPS[n]!.forEach((g) => names.add(g));
-    else if (PARTS.some((p) => p.name === n)) names.add(n);
-    else throw new UsageError('--only', `unknown part "${n}"; parts: ${PARTS.map((p) => p.name).join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
-  }
+  const names = new Set(selectPartNames(only));
   return PARTS.filter((p) => names.has(p.name));
 }
 

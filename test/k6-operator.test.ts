@@ -13,7 +13,7 @@ import { cfg, cli, profile, scenarios } from './support.ts';
 import { projectRoot } from '../core/paths.ts';
 import { TESTRUN } from '../sandbox/crds.ts';
 import { operatorKubeConfig, runK6Operator, type RunnerCollector } from '../scenarios/engines/k6/operator.ts';
-import { withOverrides } from '../scenarios/engines/native/index.ts';
+import { withOverrides } from '../scenarios/plan.ts';
 import { percentileOf } from '../scenarios/thresholds.ts';
 import { K6OperatorEmulator } from './k6-operator-emulator.ts';
 import type { RunRecord } from '../core/record.ts';
