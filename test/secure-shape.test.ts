@@ -145,7 +145,7 @@ shape('drill pod-kill: the profile\'s deployment recovers, its alert fires, noth
   assert.ok(took >= 20 && took < 30, `recovered in ${took} s`);
 });
 
-shape('report week1: the shape\'s own records pass; a faulted day fails it', () => {
+shape('report week1: the shape\'s own records pass; a faulted day fails it', async () => {
   const fx = (f: string) => join(projectRoot, 'test', 'fixtures', f);
   const healthyRuns = mkdtempSync(join(tmpdir(), 'secure-week-'));
   const daily = run(['--profile', healthy, 'check', 'daily', '--window', '6s']);
@@ -161,6 +161,8 @@ shape('report week1: the shape\'s own records pass; a faulted day fails it', () 
     assert.is(r!.status, 'pass', `${slug}: ${r!.evidence.what}`);
   }
   fault('inference-error-rate=0.2');
+  // The error rate looks back over the window before the check starts: let the faulted traffic fill it.
+  await sleep(7_000);
   const bad = run(['--profile', healthy, 'check', 'daily', '--window', '6s']);
   assert.is(bad.byId('daily.error-rate').status, 'fail');
   cpSync(join(runs, bad.rec!.id), join(healthyRuns, bad.rec!.id), { recursive: true });
