@@ -43,3 +43,20 @@ export async function describeGroup(sb: SandboxConfig, group: string): Promise<{
   }));
   return { rows, startedAt, endedAt };
 }
+
+/**
+ * `kafka-broker-api-versions` (org.apache.kafka.tools.BrokerApiVersionsCommand) with a client
+ * config file, as an operator would check a login by hand: exit 0 and one `host:port (id: …) -> (`
+ * block per broker when the brokers let it in; a non-zero exit with Kafka's own reason when not.
+ */
+export function brokerApiVersions(sb: SandboxConfig, bootstrap: string, configFile: string, timeoutMs = 90_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('java', ['-Xms64m', '-Xmx256m', '-cp', kafkaClasspath(sb), 'org.apache.kafka.tools.BrokerApiVersionsCommand',
+      '--bootstrap-server', bootstrap, '--command-config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+  });
+}

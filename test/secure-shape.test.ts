@@ -15,6 +15,7 @@ import { loadConfig, sandboxDir } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import type { Check, RunRecord } from '../core/record.ts';
 import { cli } from './support.ts';
+import { brokerApiVersions } from './kafka-tools.ts';
 
 const CONFIG = join(projectRoot, 'test', 'shapes', 'secure.yaml');
 const cfg = loadConfig(CONFIG);
@@ -65,7 +66,7 @@ shape('its profile names its own names and secured connections, not the defaults
   assert.equal(Object.keys(p.platform.kubernetes.namespaces.risk.deployments), ['scorer']);
 });
 
-shape('profile check: every part reachable with the profile\'s credentials (0); wrong SASL password, no TLS, no basic auth: exit 3 naming the cause', () => {
+shape('profile check: every part reachable with the profile\'s credentials (0); wrong SASL password, no TLS, no basic auth: exit 3 naming the cause; Kafka\'s own tool agrees on both logins', async () => {
   const ok = run(['--profile', healthy, 'profile', 'check'], 120_000);
   assert.is(ok.code, 0, notPassing(ok.rec));
   for (const c of ok.rec!.checks) assert.is(c.status, 'pass', `${c.id}: ${c.evidence.what}`);
@@ -89,6 +90,22 @@ shape('profile check: every part reachable with the profile\'s credentials (0); 
   assert.is(plain.byId('profile.kafka').status, 'error');
   assert.is(plain.byId('profile.feature-store').status, 'error');
   assert.match(plain.byId('profile.feature-store').evidence.what, /no encryption|pg_hba|SSL/i);
+
+  // Kafka's own tool, given the same credentials as a client config, agrees on both logins.
+  const clientConfig = (password: string) => {
+    const f = join(dir, `client-${password.length}.properties`);
+    writeFileSync(f, ['security.protocol=SASL_SSL', 'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${cfg.sandbox.security.user}" password="${password}";`,
+      'ssl.truststore.type=PEM', `ssl.truststore.location=${join(dir, 'tls', 'ca.crt')}`, 'request.timeout.ms=15000', 'default.api.timeout.ms=30000', ''].join('\n'), { mode: 0o600 });
+    return f;
+  };
+  const broker = `${cfg.sandbox.host}:${cfg.sandbox.ports.kafka}`;
+  const [toolOk, toolBad] = await Promise.all([brokerApiVersions(cfg.sandbox, broker, clientConfig(cfg.sandbox.security.password)), brokerApiVersions(cfg.sandbox, broker, clientConfig('not-the-password'))]);
+  assert.is(toolOk.code, 0, `kafka-broker-api-versions with the profile's credentials: ${toolOk.out.slice(-1500)}`);
+  assert.match(toolOk.out, new RegExp(`${broker.replace(/\./g, '\\.')} \\(id: \\d+`));
+  // The same broker let the tool in a moment ago with the right password: this refusal is the login's.
+  assert.is.not(toolBad.code, 0, 'the tool is refused the wrong password too');
+  assert.match(toolBad.out, /SaslAuthenticationException|Authentication failed|failed on brokers/);
 
   const noAuth = run(['--profile', profileVariant('no-auth', (p) => { delete p.platform.prometheus.auth; delete p.platform.alertmanager.auth; }), 'profile', 'check'], 120_000);
   assert.is(noAuth.code, 3);
