@@ -10,6 +10,7 @@ import type { Check } from '../core/record.ts';
 import type { RunContext } from '../core/run.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
+import { drillChecks, lagPeak, type DrillObservation, type DrillTargets, type LagSample } from './judge.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { sampleLag, totalEnds, type GroupLag } from '../platform/kafka-offsets.ts';
@@ -48,9 +49,6 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const target = checkTarget(p, plan.namespace, plan.deployment);
   const { kc, path } = drillKubeConfig(p);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
-  // Seed severity targets for detection (a critical alert is Sev1: 1 min; a warning Sev2: 5 min), the profile's.
-  // An alert of a severity the profile gives no target for is held to the strictest one, never the loosest.
-  const detectTargetS = (severity: string) => p.slos.alertDetectS[severity] ?? Math.min(...Object.values(p.slos.alertDetectS));
   // Refuse early on the target and context, before any API call reveals anything about them.
   const guard = { namespace: plan.namespace, deployment: plan.deployment, count: plan.count, yes: plan.yes };
   checkSafety(cfg, p, kc, { ...guard, desired: Number.MAX_SAFE_INTEGER });
@@ -152,53 +150,29 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
 
   progress('drill: waiting for the alert notification…');
   const alertSpec = p.drill.alert;
-  const { alert, others: otherAlerts, where: alertWhere, how: alertHow } = await alerts.wait(plan.alertWaitS, plan.deployment, signal);
+  const alert = await alerts.wait(plan.alertWaitS, plan.deployment, signal);
   alerts.stop();
-  if (alert) timeline.mark('alert-notified', `${alert.name} (${alert.severity})`);
+  if (alert.alert) timeline.mark('alert-notified', `${alert.alert.name} (${alert.alert.severity})`);
 
   let loadResult: ScenarioResult | null = null;
   if (load) { loadResult = await load; rec.setData('scenarios', [loadResult]); }
 
   rec.setData('timeline', timeline.events);
   rec.setData('victims', victims.map((v) => v.metadata!.name));
-  const restoredS = timeline.at('replicas-restored');
-  const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
-  rec.addCheck(check('drill.recovery', 'auto-recovery: desired replicas Ready again', `<${plan.recoverySloS}s`, seconds(restoredS), 's',
-    restoredS === null ? 'fail' : passIf(restoredS / 1000 < plan.recoverySloS), {
-      what: timeline.events.map((e) => `${e.event} +${(e.atMs / 1000).toFixed(2)} s${e.pod ? ` (${e.pod})` : ''}`).join(' → '),
-      how: 'LIST then WATCH pods from the list\'s resourceVersion; monotonic client clock from the kill', where, relists: timeline.relists,
-    }));
-  const sched = timeline.at('scheduled');
-  const rdy = timeline.at('ready');
-  rec.addCheck(check('drill.replacement-ready', 'replacement pod: scheduled → Ready', 'Ready', seconds(rdy !== null && sched !== null ? rdy - sched : null), 's',
-    rdy === null ? 'fail' : 'pass', { what: `created +${seconds(timeline.at('replacement-created'))} s, scheduled +${seconds(sched)} s, Ready +${seconds(rdy)} s after the kill`, how: 'pod watch events', where }));
-  if (chaosName) {
-    // Applied means both: the controller reports the injection, and the pods it names are gone.
-    const gone = new Set(timeline.events.filter((e) => e.event === 'pod-gone').map((e) => `${plan.namespace}/${e.pod}`));
-    const confirmed = injected.filter((id) => gone.has(id));
-    rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', `${plan.count} pod(s) injected and gone`, confirmed.length, 'pods',
-      passIf(confirmed.length >= plan.count && injected.length === confirmed.length), {
-        what: `injected per status: ${injected.join(', ') || 'none'}; of those gone: ${confirmed.join(', ') || 'none'}; status ${JSON.stringify(chaosStatus ?? {}).slice(0, 300)}`,
-        how: 'WATCH of the PodChaos status (containerRecords phase Injected, written by the controller) against the pod watch\'s deletions', where: `${plan.namespace}/${chaosName}`,
-      }));
-  }
-  if (lag) {
-    const lagAt = timeline.at('lag-recovered');
-    const peak = lag.peak();
-    // Observed is when the platform had caught up; the peak (which may exceed the target while a
-    // member is missing) is in the evidence and on the timeline.
-    rec.addCheck(check('drill.lag-recovered', `consumer lag back under ${plan.lagTargetS} s and caught up`, `lag <${plan.lagTargetS}s again`, seconds(lagAt), 's after the kill',
-      lagAt === null ? 'fail' : 'pass', {
-        what: `before the kill ${lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
-          + (lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
-        how: `committed group offsets vs end offsets (Kafka admin) every ${LAG_SAMPLE_MS} ms; seconds = messages behind / produce rate`,
-        where: ep.kafkaBrokers.join(','), samples: lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
-      }));
-  }
-  rec.addCheck(alert
-    ? check('drill.alert', `alert notified: ${alert.name}`, `<=${detectTargetS(alert.severity)}s`, round(alert.afterS, 2), 's',
-      passIf(alert.afterS <= detectTargetS(alert.severity)), { what: `${alert.name} (${alert.severity}) about ${plan.deployment} ${alertSpec.source === 'alertmanager' ? 'was active in Alertmanager' : 'reached the on-call receiver'} ${alert.afterS.toFixed(2)} s after the kill${otherAlerts.length ? `; also firing, not about it: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere })
-    : check('drill.alert', `alert notified about ${plan.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${plan.deployment} within ${plan.alertWaitS} s of the kill${otherAlerts.length ? `; firing but about something else: ${otherAlerts.join(', ')}` : ''}`, how: `${alertHow}; an alert counts when it started after the kill and a ${alertSpec.workloadLabels.join('/')} label names ${plan.deployment}`, where: alertWhere }));
+  // What was seen, stored before it is judged: the verdicts below are a function of this and the targets.
+  const observation: DrillObservation = {
+    timeline: timeline.events, relists: timeline.relists,
+    chaos: chaosName ? { name: chaosName, injected, status: chaosStatus } : null,
+    lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(',') } : null,
+    alert: { hit: alert.alert, others: alert.others, where: alert.where, how: alert.how },
+  };
+  const targets: DrillTargets = {
+    namespace: plan.namespace, deployment: plan.deployment, count: plan.count, recoverySloS: plan.recoverySloS, lagTargetS: plan.lagTargetS,
+    alertDetectS: p.slos.alertDetectS, alertWaitS: plan.alertWaitS, alert: { workloadLabels: alertSpec.workloadLabels, source: alertSpec.source }, where,
+  };
+  rec.setData('observation', observation);
+  rec.setData('targets', targets);
+  for (const c of drillChecks(targets, observation)) rec.addCheck(c);
   if (loadResult && plan.withLoad) for (const c of scenarioChecks(plan.withLoad, loadResult)) rec.addCheck({ ...c, id: `drill.load.${c.id}` });
   // As in the gate: a starved load generator beside a failing load check cannot blame the platform.
   const starved = saturation(rec.record.checks);
@@ -224,7 +198,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   if (starved) throw starved;
 }
 
-export interface LagSample { atMs: number; lagMessages: number; lagS: number }
+export type { LagSample };
 
 const LAG_SAMPLE_MS = 250;
 
@@ -267,16 +241,12 @@ class LagFollower {
       const slack = Math.max(250, rate * 0.05);
       if (!rising && behind > this.before + slack) { rising = true; this.timeline.mark('lag-rising', `${behind} messages behind (${lagS.toFixed(2)} s)`); }
       if (this.timeline.has('replicas-restored') && lagS < this.targetS && behind <= this.before + slack) {
-        const peak = this.peak();
+        const peak = lagPeak(this);
         if (rising) this.timeline.markAt('lag-peak', peak.atMs, `${peak.lagMessages} messages behind (${peak.lagS.toFixed(2)} s)`);
         this.timeline.mark('lag-recovered', `${behind} messages behind (${lagS.toFixed(2)} s)`);
         return;
       }
     }
-  }
-
-  peak(): LagSample {
-    return this.samples.reduce((a, b) => (b.lagMessages > a.lagMessages ? b : a), { atMs: 0, lagMessages: this.before, lagS: 0 });
   }
 }
 

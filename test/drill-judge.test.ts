@@ -59,4 +59,32 @@ test('consumer lag: a sample series cut short never passes on what it saw, a fai
   assert.is(lagChecks([], a, b, 'g', 5, 'k', 'no broker')[0]!.status, 'error');
 });
 
+
+test('drill verdicts are a function of the stored observation: other targets flip exactly the checks they govern', async () => {
+  const { drillChecks } = await import('../drills/judge.ts');
+  const observation = {
+    timeline: [
+      { event: 'kill', atMs: 0, pod: 'pc-1' }, { event: 'pod-gone', atMs: 400, pod: 'pc-1' }, { event: 'replacement-created', atMs: 450, pod: 'pc-4' },
+      { event: 'scheduled', atMs: 500, pod: 'pc-4' }, { event: 'ready', atMs: 11_800, pod: 'pc-4' }, { event: 'replicas-restored', atMs: 12_000 },
+      { event: 'lag-recovered', atMs: 15_000 },
+    ],
+    relists: 0, chaos: null,
+    lag: { before: 10, samples: [{ atMs: 1000, lagMessages: 9000, lagS: 1.2 }, { atMs: 15_000, lagMessages: 12, lagS: 0 }], everyMs: 250, where: 'broker:9092' },
+    alert: { hit: { name: 'ConsumerGroupRebalancing', severity: 'warning', afterS: 70 }, others: [], where: 'http://am', how: 'polled' },
+  };
+  const targets = {
+    namespace: 'ml', deployment: 'prediction-consumer', count: 1, recoverySloS: 30, lagTargetS: 5, alertDetectS: { critical: 60, warning: 300 },
+    alertWaitS: 45, alert: { workloadLabels: ['workload'], source: 'alertmanager' }, where: 'ml/prediction-consumer @ test',
+  };
+  const status = (t: typeof targets) => Object.fromEntries(drillChecks(t, observation).map((c) => [c.id, c.status]));
+  assert.equal(status(targets), { 'drill.recovery': 'pass', 'drill.replacement-ready': 'pass', 'drill.lag-recovered': 'pass', 'drill.alert': 'pass' });
+  // A 10 s recovery target fails the 12 s recovery, and nothing else.
+  assert.equal(status({ ...targets, recoverySloS: 10 }), { 'drill.recovery': 'fail', 'drill.replacement-ready': 'pass', 'drill.lag-recovered': 'pass', 'drill.alert': 'pass' });
+  // A warning must now be seen within 60 s: the 70 s alert fails, and nothing else.
+  assert.equal(status({ ...targets, alertDetectS: { critical: 30, warning: 60 } }), { 'drill.recovery': 'pass', 'drill.replacement-ready': 'pass', 'drill.lag-recovered': 'pass', 'drill.alert': 'fail' });
+  // A severity the profile has no target for is held to the strictest one.
+  assert.is(drillChecks({ ...targets, alertDetectS: { critical: 60 } }, { ...observation, alert: { ...observation.alert, hit: { ...observation.alert.hit, severity: 'page' } } })
+    .find((c) => c.id === 'drill.alert')!.target, '<=60s');
+});
+
 test.run();

@@ -1,0 +1,90 @@
+/**
+ * The drill's verdicts as a pure function of what it observed (`data.observation` in its record)
+ * and its targets: recovery, the replacement pod, the PodChaos, the consumer lag and the alert. A
+ * stored drill can be judged again against other targets without touching the platform.
+ */
+import type { Check } from '../core/record.ts';
+import { check, passIf, round } from '../verifiers/check.ts';
+import type { TimelineEvent } from './timeline.ts';
+
+export interface LagSample { atMs: number; lagMessages: number; lagS: number }
+
+/** What the drill saw, stored in its record before it is judged. */
+export interface DrillObservation {
+  timeline: TimelineEvent[];
+  /** Re-lists of the pod watch (410 Gone or a dropped watch). */
+  relists: number;
+  /** With --via chaos-mesh: the PodChaos, the pods its status reported injected, its final status. */
+  chaos: null | { name: string; injected: string[]; status: unknown };
+  /** For a consumer: messages behind before the kill, then a sample every `everyMs`. */
+  lag: null | { before: number; samples: LagSample[]; everyMs: number; where: string };
+  alert: { hit: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string };
+}
+
+/** What a drill is judged against: its plan and the profile's targets. */
+export interface DrillTargets {
+  namespace: string;
+  deployment: string;
+  count: number;
+  recoverySloS: number;
+  lagTargetS: number;
+  /** Seconds from the kill to the alert, by severity (the profile's slos.alertDetectS). */
+  alertDetectS: Record<string, number>;
+  alertWaitS: number;
+  alert: { workloadLabels: string[]; source: string };
+  /** `namespace/deployment @ context`, for evidence. */
+  where: string;
+}
+
+/** The worst lag sample (the baseline when nothing rose above it). */
+export function lagPeak(lag: { before: number; samples: LagSample[] }): LagSample {
+  return lag.samples.reduce((a, b) => (b.lagMessages > a.lagMessages ? b : a), { atMs: 0, lagMessages: lag.before, lagS: 0 });
+}
+
+export function drillChecks(t: DrillTargets, obs: DrillObservation): Check[] {
+  const at = (event: string) => obs.timeline.find((e) => e.event === event)?.atMs ?? null;
+  const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
+  // An alert of a severity the profile gives no target for is held to the strictest one, never the loosest.
+  const detectTargetS = (severity: string) => t.alertDetectS[severity] ?? Math.min(...Object.values(t.alertDetectS));
+  const out: Check[] = [];
+  const restoredS = at('replicas-restored');
+  out.push(check('drill.recovery', 'auto-recovery: desired replicas Ready again', `<${t.recoverySloS}s`, seconds(restoredS), 's',
+    restoredS === null ? 'fail' : passIf(restoredS / 1000 < t.recoverySloS), {
+      what: obs.timeline.map((e) => `${e.event} +${(e.atMs / 1000).toFixed(2)} s${e.pod ? ` (${e.pod})` : ''}`).join(' → '),
+      how: 'LIST then WATCH pods from the list\'s resourceVersion; monotonic client clock from the kill', where: t.where, relists: obs.relists,
+    }));
+  const sched = at('scheduled');
+  const rdy = at('ready');
+  out.push(check('drill.replacement-ready', 'replacement pod: scheduled → Ready', 'Ready', seconds(rdy !== null && sched !== null ? rdy - sched : null), 's',
+    rdy === null ? 'fail' : 'pass', { what: `created +${seconds(at('replacement-created'))} s, scheduled +${seconds(sched)} s, Ready +${seconds(rdy)} s after the kill`, how: 'pod watch events', where: t.where }));
+  if (obs.chaos) {
+    // Applied means both: the controller reports the injection, and the pods it names are gone.
+    const gone = new Set(obs.timeline.filter((e) => e.event === 'pod-gone').map((e) => `${t.namespace}/${e.pod}`));
+    const confirmed = obs.chaos.injected.filter((id) => gone.has(id));
+    out.push(check('drill.chaos-mesh', 'PodChaos applied', `${t.count} pod(s) injected and gone`, confirmed.length, 'pods',
+      passIf(confirmed.length >= t.count && obs.chaos.injected.length === confirmed.length), {
+        what: `injected per status: ${obs.chaos.injected.join(', ') || 'none'}; of those gone: ${confirmed.join(', ') || 'none'}; status ${JSON.stringify(obs.chaos.status ?? {}).slice(0, 300)}`,
+        how: 'WATCH of the PodChaos status (containerRecords phase Injected, written by the controller) against the pod watch\'s deletions', where: `${t.namespace}/${obs.chaos.name}`,
+      }));
+  }
+  if (obs.lag) {
+    const lagAt = at('lag-recovered');
+    const peak = lagPeak(obs.lag);
+    // Observed is when the platform had caught up; the peak (which may exceed the target while a
+    // member is missing) is in the evidence and on the timeline.
+    out.push(check('drill.lag-recovered', `consumer lag back under ${t.lagTargetS} s and caught up`, `lag <${t.lagTargetS}s again`, seconds(lagAt), 's after the kill',
+      lagAt === null ? 'fail' : 'pass', {
+        what: `before the kill ${obs.lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
+          + (lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
+        how: `committed group offsets vs end offsets (Kafka admin) every ${obs.lag.everyMs} ms; seconds = messages behind / produce rate`,
+        where: obs.lag.where, samples: obs.lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
+      }));
+  }
+  const { hit, others, where, how } = obs.alert;
+  const rule = `${how}; an alert counts when it started after the kill and a ${t.alert.workloadLabels.join('/')} label names ${t.deployment}`;
+  out.push(hit
+    ? check('drill.alert', `alert notified: ${hit.name}`, `<=${detectTargetS(hit.severity)}s`, round(hit.afterS, 2), 's',
+      passIf(hit.afterS <= detectTargetS(hit.severity)), { what: `${hit.name} (${hit.severity}) about ${t.deployment} ${t.alert.source === 'alertmanager' ? 'was active in Alertmanager' : 'reached the on-call receiver'} ${hit.afterS.toFixed(2)} s after the kill${others.length ? `; also firing, not about it: ${others.join(', ')}` : ''}`, how: rule, where })
+    : check('drill.alert', `alert notified about ${t.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${t.deployment} within ${t.alertWaitS} s of the kill${others.length ? `; firing but about something else: ${others.join(', ')}` : ''}`, how: rule, where }));
+  return out;
+}
