@@ -9,6 +9,7 @@ import { registerDrill } from './drill.ts';
 import { registerK6 } from './k6.ts';
 import { registerScenarios } from './scenarios.ts';
 import { registerCompare } from './compare.ts';
+import { registerJudge } from './judge.ts';
 
 export function buildProgram(): Command {
   const program = new Command('harness')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerScenarios(program);
   registerLoad(program);
   registerCompare(program);
+  registerJudge(program);
   registerCheck(program);
   registerReport(program);
   registerDrill(program);

@@ -185,7 +185,8 @@ export interface RecordScan {
   otherPlatform: number;
 }
 
-const REPORT_KINDS = new Set(['report-week1']);
+/** Records that measured nothing themselves: a report, a comparison, a re-judgement of another record. */
+const REPORT_KINDS = new Set(['report-week1', 'compare', 'judge']);
 
 /** What the table reads of a record; anything else a record carries is left alone. A record that fails this is skipped, named. */
 const RecordShape = z.looseObject({

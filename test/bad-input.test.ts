@@ -141,6 +141,12 @@ for (const [flag, v] of [['--alpha', '2'], ['--alpha', 'x'], ['--min-delta-pct',
 add('compare without runs', ['compare'], /baseline|argument/);
 add('compare a missing run', ['compare', 'nope-1', 'nope-2'], /<current>: no run "nope-2"/);
 
+// Judging a stored run again.
+add('judge without a run', ['judge'], /run|argument/);
+add('judge a missing run', ['judge', 'no-such-run'], /<run>: no run "no-such-run"/);
+add('judge a file that is not a record', ['judge', f('not-a-record-2.json', '[1, 2]')], /<run>: .*not a run record/);
+add('judge another platform\'s run', ['judge', f('other-platform.json', JSON.stringify({ id: 'x', kind: 'gate', platform: 'prod', checks: [], data: {} }))], /<run>: x measured platform "prod"/);
+
 // Global options: config and profile files.
 add('-c ""', ['-c', '', 'gate'], /--config/);
 add('-c missing', ['-c', join(dir, 'nope.yaml'), 'gate'], /--config/);

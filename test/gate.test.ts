@@ -137,6 +137,23 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
   const p95 = check(slow.rec, 'predict-trickle:http_req_duration:p(95)<60');
   assert.is(p95.status, 'fail');
   assert.ok((p95.observed as number) >= 80, `${p95.observed}`);
+
+  // Judged again from the stored records, without a request: the same targets give the same verdicts...
+  const statuses = (rec: RunRecord) => rec.checks.map((c) => `${c.id}=${c.status}`);
+  for (const rec of [ok.rec, slow.rec]) {
+    const again = runJson(['--profile', f, 'judge', rec.id]);
+    assert.is(again.rec.kind, 'judge');
+    assert.equal(statuses(again.rec), statuses(rec), `re-judging ${rec.id}`);
+    assert.is((again.rec.data.source as { runId: string }).runId, rec.id);
+  }
+  // ...and a looser p95 target (the same platform's profile, 100 ms) flips exactly the p95 check.
+  const looser = join(dirname(f), 'looser.yaml');
+  writeFileSync(looser, readFileSync(f, 'utf8').replace(/inferenceP95Ms: 60/, 'inferenceP95Ms: 100'));
+  const relaxed = runJson(['--profile', looser, 'judge', slow.rec.id]);
+  assert.equal(relaxed.rec.checks.filter((c) => c.status !== 'pass').map((c) => c.id), [], statuses(relaxed.rec).join('\n'));
+  assert.is(check(relaxed.rec, 'predict-trickle:http_req_duration:p(95)<100').observed, p95.observed, 'the same stored p95, judged against 100 ms');
+  assert.equal(statuses(relaxed.rec).filter((x) => !x.includes('http_req_duration')), statuses(slow.rec).filter((x) => !x.includes('http_req_duration')));
+  assert.is(relaxed.code, 0);
 });
 
 gate('baselines: against a clean baseline, 25 ms of added latency is a regression in 5 of 5 runs, and 5 clean runs are not', async () => {

@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { configFrom, profileFrom, runOpts } from './context.ts';
+import { runsDir } from '../core/config.ts';
+import { runCommand } from '../core/run.ts';
+import { UsageError } from '../core/errors.ts';
+import type { Check, RunRecord } from '../core/record.ts';
+import type { LoadedProfile } from '../profile/load.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { DrillObservation, DrillTargets } from '../drills/judge.ts';
+
+/** A stored run: its id in the runs folder, its folder, or its record.json. */
+function readRun(ref: string, runs: string): { record: RunRecord; file: string } {
+  if (ref.trim() === '') throw new UsageError('<run>', 'names no run');
+  const at = [isAbsolute(ref) ? ref : resolve(process.cwd(), ref), join(runs, ref)].find((p) => existsSync(p));
+  if (!at) throw new UsageError('<run>', `no run "${ref}" here or in ${runs}`);
+  const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
+  let record: RunRecord;
+  try { record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
+  if (!record || typeof record.kind !== 'string' || !Array.isArray(record.checks) || !record.data || typeof record.data !== 'object') throw new UsageError('<run>', `${file}: not a run record`);
+  return { record, file };
+}
+
+const copied = (c: Check): Check => ({ ...c, evidence: { ...c.evidence, judged: 'copied from the source record: this check is not re-judged from stored evidence yet' } });
+
+/** A load run's checks again: each scenario's thresholds under the profile's targets, from the stored summary and histograms. */
+async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
+  const [{ scenarioCatalog }, { rejudge, unreplayable }, { scenarioChecks }] = await Promise.all([
+    import('../scenarios/catalog.ts'), import('../scenarios/replay.ts'), import('../verifiers/load.ts')]);
+  const catalog = scenarioCatalog(lp).scenarios;
+  const planned = ((r.data.plan as { scenarios?: Scenario[] } | undefined)?.scenarios ?? []);
+  const out: Check[] = [];
+  const rejudged: string[] = [];
+  for (const result of (r.data.scenarios ?? []) as ScenarioResult[]) {
+    const plan = planned.find((s) => s.name === result.scenario);
+    const today = catalog[result.scenario];
+    // Today's thresholds for this profile, on the scenario as it ran (its executor, its target).
+    const s = plan ? { ...plan, thresholds: today?.thresholds ?? plan.thresholds } : today;
+    if (!s) {
+      out.push(...r.checks.filter((c) => c.id.startsWith(`${result.scenario}:`)).map(copied));
+      continue;
+    }
+    const cannot = new Set(unreplayable(s));
+    const again = rejudge(s, result);
+    // scenarioChecks gives one check per threshold first, in the thresholds' order.
+    scenarioChecks(s, again).forEach((c, i) => {
+      const t = again.thresholds[i];
+      out.push(t && cannot.has(`${t.key} ${t.expr}`)
+        ? { ...c, status: 'error', observed: null, evidence: { ...c.evidence, what: `cannot be re-judged from the stored summary (it filters on a tag other than the scenario): ${c.evidence.what}` } }
+        : c);
+      rejudged.push(c.id);
+    });
+  }
+  // Baseline comparisons read another record: kept as they were judged.
+  out.push(...r.checks.filter((c) => c.id.startsWith('baseline:')).map(copied));
+  return { checks: out, rejudged };
+}
+
+/** A drill's checks again: its stored observation against the profile's recovery, lag and alert targets. */
+async function drillChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
+  const { drillChecks } = await import('../drills/judge.ts');
+  const obs = r.data.observation as DrillObservation | undefined;
+  const stored = r.data.targets as DrillTargets | undefined;
+  if (!obs || !stored) return { checks: r.checks.map(copied), rejudged: [] };
+  const slos = lp.profile.slos;
+  const judged = drillChecks({ ...stored, recoverySloS: slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS }, obs);
+  const ids = new Set(judged.map((c) => c.id));
+  // In the source's order: the re-judged checks where they stood, the others as they were.
+  const out = r.checks.map((c) => (ids.has(c.id) ? judged.find((j) => j.id === c.id)! : copied(c)));
+  return { checks: out, rejudged: [...ids] };
+}
+
+export function registerJudge(program: Command): void {
+  program.command('judge')
+    .description('judge a stored run again, without touching the platform: its evidence against the profile\'s targets (load runs: every threshold; drills: recovery, lag, alert); writes a new record naming its source')
+    .argument('<run>', 'a run: its id in the runs folder, its folder, or its record.json')
+    .action(async (ref: string, _o: unknown, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const lp = profileFrom(cmd, cfg);
+      const { record, file } = readRun(ref, runsDir(cfg));
+      if (record.platform !== lp.profile.name) throw new UsageError('<run>', `${record.id} measured platform "${record.platform}"; judge it with that platform's profile, not "${lp.profile.name}"`);
+      const again = record.kind === 'gate' || record.kind === 'run' ? await loadChecks(record, lp)
+        : record.kind === 'drill' ? await drillChecksAgain(record, lp)
+          : { checks: record.checks.map(copied), rejudged: [] as string[] };
+      process.exitCode = await runCommand(runOpts(cmd, 'judge', cfg, lp), async ({ rec }) => {
+        rec.setData('source', { runId: record.id, kind: record.kind, file, status: record.status, profile: record.profile });
+        rec.setData('rejudged', again.rejudged);
+        for (const c of again.checks) rec.addCheck(c);
+      });
+    });
+}
