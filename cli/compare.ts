@@ -32,6 +32,10 @@ export function compareOptions(o: Partial<CompareFlags>): CompareOptions {
 export function baselineChecks(base: StoredRun, current: ScenarioResult[], o: CompareOptions): Check[] {
   const theirs = base.record.data.scenarios as ScenarioResult[];
   const ref = { runId: base.record.id, startedAt: base.record.startedAt };
+  if (!current.length) {
+    return [check('baseline:results', 'results to compare with the baseline', 'at least one scenario', 0, 'scenarios', 'no-data',
+      { what: `no scenario finished to compare with ${ref.runId}`, how: 'scenario results by name', where: base.file })];
+  }
   return current.flatMap((c) => {
     const b = theirs.find((x) => x.scenario === c.scenario);
     if (!b) return [check(`baseline:${c.scenario}:present`, `${c.scenario}: in the baseline run`, 'present', null, '', 'no-data',
@@ -57,7 +61,8 @@ export function registerCompare(program: Command): void {
       const opts = compareOptions(o);
       const runs = runsDir(cfg);
       const current = storedRun(currentRef, '<current>', runs, lp.profile.name);
-      const base = storedRun(baselineRef, '<baseline>', runs, lp.profile.name, current.record.id);
+      const mine = (current.record.data.scenarios as ScenarioResult[]).map((s) => s.scenario);
+      const base = storedRun(baselineRef, '<baseline>', runs, lp.profile.name, current.record.id, mine);
       if (base.record.id === current.record.id) throw new UsageError('<baseline>', `is the same run as <current> (${base.record.id})`);
       process.exitCode = await runCommand(runOpts(cmd, 'compare', cfg, lp), async ({ rec }) => {
         rec.setData('baseline', { runId: base.record.id, file: base.file, startedAt: base.record.startedAt });
@@ -65,6 +70,11 @@ export function registerCompare(program: Command): void {
         rec.setData('alpha', opts.alpha);
         rec.setData('options', opts);
         for (const c of baselineChecks(base, current.record.data.scenarios as ScenarioResult[], opts)) rec.addCheck(c);
+        // A run that did not complete is compared on what it ran, which is never all of it.
+        if (current.record.status === 'aborted' || current.record.status === 'error') {
+          rec.addCheck(check('baseline:current-complete', 'the current run completed', 'completed', current.record.status, '', 'no-data',
+            { what: `${current.record.id} ${current.record.status === 'aborted' ? 'was aborted' : 'ended in an error'}${current.record.error ? `: ${current.record.error}` : ''}`, how: 'the record\'s status', where: current.file }));
+        }
       }, (r) => process.stdout.write(compareMarkdown(r)));
     });
 }

@@ -111,7 +111,7 @@ async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { sce
   const planned = plan(scenarios, o, lp.profile.platform.kafka.contract);
   if (o.engine === 'k6') (await import('../scenarios/engines/k6/run.ts')).findK6(); // a missing k6 exits 2 before anything runs
   const opts = compareOptions(o);
-  const baseline = o.baseline === undefined ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name), opts };
+  const baseline = o.baseline === undefined ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name, undefined, planned.map((s) => s.name)), opts };
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);

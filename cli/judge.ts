@@ -10,6 +10,8 @@ import type { LoadedProfile } from '../profile/load.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { DrillObservation, DrillTargets } from '../drills/judge.ts';
+import { check } from '../verifiers/check.ts';
+import { z } from 'zod';
 
 /** A stored run: its id in the runs folder, its folder, or its record.json. */
 function readRun(ref: string, runs: string): { record: RunRecord; file: string } {
@@ -19,9 +21,25 @@ function readRun(ref: string, runs: string): { record: RunRecord; file: string }
   const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
   let record: RunRecord;
   try { record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
-  if (!record || typeof record.kind !== 'string' || !Array.isArray(record.checks) || !record.data || typeof record.data !== 'object') throw new UsageError('<run>', `${file}: not a run record`);
+  const shape = RecordShape.safeParse(record);
+  if (!shape.success) {
+    const i = shape.error.issues[0]!;
+    throw new UsageError('<run>', `${file}: not a run record this harness wrote: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
   return { record, file };
 }
+
+/** What re-judging reads of a record; a record that fails this is refused, never half-read. */
+const RecordShape = z.looseObject({
+  id: z.string(), kind: z.string(), platform: z.string(), status: z.string(),
+  checks: z.array(z.looseObject({ id: z.string(), status: z.string(), evidence: z.looseObject({}) })),
+  data: z.looseObject({
+    scenarios: z.array(z.looseObject({
+      scenario: z.string(), metrics: z.record(z.string(), z.looseObject({ type: z.enum(['counter', 'gauge', 'rate', 'trend']), values: z.record(z.string(), z.number()) })),
+      histograms: z.record(z.string(), z.string()), timeline: z.array(z.looseObject({})), crossChecks: z.record(z.string(), z.number()),
+    })).optional(),
+  }),
+});
 
 const copied = (c: Check): Check => ({ ...c, evidence: { ...c.evidence, judged: 'copied from the source record: this check is not re-judged from stored evidence yet' } });
 
@@ -33,7 +51,13 @@ async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Ch
   const planned = ((r.data.plan as { scenarios?: Scenario[] } | undefined)?.scenarios ?? []);
   const out: Check[] = [];
   const rejudged: string[] = [];
-  for (const result of (r.data.scenarios ?? []) as ScenarioResult[]) {
+  const results = (r.data.scenarios ?? []) as ScenarioResult[];
+  // A planned scenario that never ran has nothing to judge: no data, never a pass.
+  for (const s of planned.filter((x) => !results.some((res) => res.scenario === x.name))) {
+    out.push(check(`${s.name}:result`, `${s.name}: a result to judge`, 'stored', null, '', 'no-data',
+      { what: `${r.id} planned ${s.name} but holds no result for it (${r.status}${r.error ? `: ${r.error}` : ''})`, how: 'the record\'s data.scenarios', where: r.id }));
+  }
+  for (const result of results) {
     const plan = planned.find((s) => s.name === result.scenario);
     const today = catalog[result.scenario];
     // Today's thresholds for this profile, on the scenario as it ran (its executor, its target).
@@ -63,7 +87,10 @@ async function drillChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ chec
   const { drillChecks } = await import('../drills/judge.ts');
   const obs = r.data.observation as DrillObservation | undefined;
   const stored = r.data.targets as DrillTargets | undefined;
-  if (!obs || !stored) return { checks: r.checks.map(copied), rejudged: [] };
+  if (!obs || !stored) {
+    return { checks: [...r.checks.map(copied), check('drill.observation', 'a stored observation to judge', 'stored', null, '', 'no-data',
+      { what: `${r.id} stored no observation (${r.status}${r.error ? `: ${r.error}` : ''}; drills record one since the judge was split out)`, how: 'the record\'s data.observation', where: r.id })], rejudged: [] };
+  }
   const slos = lp.profile.slos;
   const judged = drillChecks({ ...stored, recoverySloS: slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS }, obs);
   const ids = new Set(judged.map((c) => c.id));
@@ -87,7 +114,15 @@ export function registerJudge(program: Command): void {
       process.exitCode = await runCommand(runOpts(cmd, 'judge', cfg, lp), async ({ rec }) => {
         rec.setData('source', { runId: record.id, kind: record.kind, file, status: record.status, profile: record.profile });
         rec.setData('rejudged', again.rejudged);
+        // Judged as its kind is: a gate fails on no data, as the gate did.
+        if (record.kind === 'gate') rec.noDataFails = true;
         for (const c of again.checks) rec.addCheck(c);
+        if (!again.checks.length) rec.addCheck(check('judge.evidence', 'evidence to judge', 'stored', null, '', 'no-data', { what: `${record.id} (${record.status}) holds no checks and no evidence`, how: 'the record', where: file }));
+        // A run that did not complete is judged on what it gathered, which is never all of it.
+        if (record.status === 'aborted' || record.status === 'error') {
+          rec.addCheck(check('judge.source-complete', 'the source run completed', 'completed', record.status, '', 'no-data',
+            { what: `${record.id} ${record.status === 'aborted' ? 'was aborted' : 'ended in an error'}${record.error ? `: ${record.error}` : ''}; what it did not gather cannot be judged`, how: 'the record\'s status', where: file }));
+        }
       });
     });
 }

@@ -19,19 +19,20 @@ function read(file: string, field: string): RunRecord {
   return r;
 }
 
-/** The newest passing load run of `platform` in `runs` (other than `exclude`). */
-function latestPass(runs: string, platform: string, field: string, exclude?: string): StoredRun {
+/** The newest passing load run of `platform` in `runs` (other than `exclude`) that ran every scenario `needs`. */
+function latestPass(runs: string, platform: string, field: string, exclude?: string, needs: string[] = []): StoredRun {
   const found: StoredRun[] = [];
   for (const name of existsSync(runs) ? readdirSync(runs) : []) {
     const file = join(runs, name, 'record.json');
     if (name === exclude || !existsSync(file)) continue;
     try {
       const r = read(file, field);
-      if (r.status === 'pass' && r.platform === platform) found.push({ record: r, file });
+      const ran = new Set((r.data.scenarios as Array<{ scenario: string }>).map((s) => s.scenario));
+      if (r.status === 'pass' && r.platform === platform && needs.every((n) => ran.has(n))) found.push({ record: r, file });
     } catch { /* not a load run */ }
   }
   const newest = found.sort((a, b) => Date.parse(b.record.startedAt) - Date.parse(a.record.startedAt))[0];
-  if (!newest) throw new UsageError(field, `latest-pass: no passing gate or run of platform "${platform}" in ${runs}`);
+  if (!newest) throw new UsageError(field, `latest-pass: no passing gate or run of platform "${platform}"${needs.length ? ` with ${needs.join(', ')}` : ''} in ${runs}`);
   return newest;
 }
 
@@ -39,9 +40,9 @@ function latestPass(runs: string, platform: string, field: string, exclude?: str
  * `latest-pass`, a run id in the runs folder, a run folder, or a record.json. It must be a load run
  * of the same platform: a baseline from another platform compares nothing.
  */
-export function storedRun(ref: string, field: string, runs: string, platform: string, exclude?: string): StoredRun {
+export function storedRun(ref: string, field: string, runs: string, platform: string, exclude?: string, needs: string[] = []): StoredRun {
   if (ref.trim() === '') throw new UsageError(field, 'names no run');
-  if (ref === 'latest-pass') return latestPass(runs, platform, field, exclude);
+  if (ref === 'latest-pass') return latestPass(runs, platform, field, exclude, needs);
   const candidates = [isAbsolute(ref) ? ref : resolve(process.cwd(), ref), join(runs, ref)];
   const at = candidates.find((p) => existsSync(p));
   if (!at) throw new UsageError(field, `no run "${ref}" (looked for ${candidates.join(' and ')})`);

@@ -57,17 +57,21 @@ interface Step { name: string; args: string[]; optional?: boolean }
  * Ctrl-C or a CI cancel reaches the step at once (SIGINT: it ends and writes its record as aborted,
  * undoing what it started), and a step that does not end within 15 s of it is killed.
  */
-function runStep(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<{ status: number | null; stdout: string }> {
+function runStep(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, onCleanup: (fn: () => Promise<void>) => void): Promise<{ status: number | null; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     let killer: NodeJS.Timeout | undefined;
-    const onAbort = () => { child.kill('SIGINT'); killer = setTimeout(() => child.kill('SIGKILL'), 15_000); };
+    const closed = new Promise<void>((r) => child.on('close', () => r()));
+    const onAbort = () => { child.kill('SIGINT'); killer = setTimeout(() => child.kill('SIGKILL'), STEP_GRACE_MS); };
     // However this process ends, the step does not outlive it.
     const onExit = () => child.kill('SIGKILL');
     if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
     process.once('exit', onExit);
+    // The main job's record waits for the step to finish its own cleanup (a drill undoing its kill).
+    onCleanup(() => Promise.race([closed, new Promise<void>((r) => setTimeout(r, STEP_GRACE_MS + 1000).unref())]));
+    child.on('error', (e) => { process.stderr.write(`could not start the step: ${e.message}\n`); });
     child.on('close', (code) => {
       clearTimeout(killer);
       signal.removeEventListener('abort', onAbort);
@@ -76,6 +80,9 @@ function runStep(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): P
     });
   });
 }
+
+/** How long an interrupted step gets to clean up and write its record before it is killed. */
+const STEP_GRACE_MS = 15_000;
 
 export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
   // Every argument is checked before anything is installed or started: exit 2 names it.
@@ -107,7 +114,7 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
     for (const [i, s] of steps.entries()) {
       if (ctx.signal.aborted) break;
       ctx.progress(`\n━━ ${i + 1}/${steps.length} ${s.name}: harness ${s.args.join(' ')}`);
-      const r = await runStep([...cfgArgs, '--json', ...s.args], childEnv, ctx.signal);
+      const r = await runStep([...cfgArgs, '--json', ...s.args], childEnv, ctx.signal, ctx.onCleanup);
       let rec: RunRecord | undefined;
       try { rec = JSON.parse(r.stdout) as RunRecord; } catch { /* the step printed its error on stderr */ }
       done.push({ step: s.name, exit: r.status, runId: rec?.id, status: rec?.status });

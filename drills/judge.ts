@@ -7,7 +7,11 @@ import type { Check } from '../core/record.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import type { TimelineEvent } from './timeline.ts';
 
-export interface LagSample { atMs: number; lagMessages: number; lagS: number }
+/** One lag reading after the kill; `rate` is the topic's produce rate then (messages/s). */
+export interface LagSample { atMs: number; lagMessages: number; lagS: number; rate?: number }
+
+/** Behind by no more than this over the baseline counts as caught up: a twentieth of a second of traffic, at least 250 messages. */
+export const lagSlack = (rate: number) => Math.max(250, rate * 0.05);
 
 /** What the drill saw, stored in its record before it is judged. */
 export interface DrillObservation {
@@ -16,8 +20,11 @@ export interface DrillObservation {
   relists: number;
   /** With --via chaos-mesh: the PodChaos, the pods its status reported injected, its final status. */
   chaos: null | { name: string; injected: string[]; status: unknown };
-  /** For a consumer: messages behind before the kill, then a sample every `everyMs`. */
-  lag: null | { before: number; samples: LagSample[]; everyMs: number; where: string };
+  /**
+   * For a consumer: messages behind before the kill, then a sample every `everyMs` until the lag
+   * was back under the run's own target (`targetS`).
+   */
+  lag: null | { before: number; samples: LagSample[]; everyMs: number; where: string; targetS?: number };
   alert: { hit: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string };
 }
 
@@ -68,16 +75,25 @@ export function drillChecks(t: DrillTargets, obs: DrillObservation): Check[] {
       }));
   }
   if (obs.lag) {
-    const lagAt = at('lag-recovered');
-    const peak = lagPeak(obs.lag);
+    const lag = obs.lag;
+    const restored = at('replicas-restored');
+    // Against the run's own target the timeline says when; against another, the samples do.
+    const sameTarget = lag.targetS === undefined || lag.targetS === t.lagTargetS;
+    const lagAt = sameTarget ? at('lag-recovered')
+      : restored === null ? null
+        : lag.samples.find((x) => x.rate !== undefined && x.atMs >= restored && x.lagS < t.lagTargetS && x.lagMessages <= lag.before + lagSlack(x.rate))?.atMs ?? null;
+    // The drill stopped sampling once lag was under its own target: a stricter one may have been met later, unseen.
+    const unseen = !sameTarget && lagAt === null && lag.targetS !== undefined && t.lagTargetS < lag.targetS && at('lag-recovered') !== null;
+    const peak = lagPeak(lag);
     // Observed is when the platform had caught up; the peak (which may exceed the target while a
     // member is missing) is in the evidence and on the timeline.
     out.push(check('drill.lag-recovered', `consumer lag back under ${t.lagTargetS} s and caught up`, `lag <${t.lagTargetS}s again`, seconds(lagAt), 's after the kill',
-      lagAt === null ? 'fail' : 'pass', {
-        what: `before the kill ${obs.lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
-          + (lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
-        how: `committed group offsets vs end offsets (Kafka admin) every ${obs.lag.everyMs} ms; seconds = messages behind / produce rate`,
-        where: obs.lag.where, samples: obs.lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
+      unseen ? 'no-data' : lagAt === null ? 'fail' : 'pass', {
+        what: `before the kill ${lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
+          + (unseen ? `sampling ended once under the run's own ${lag.targetS} s target, before any sample under ${t.lagTargetS} s`
+            : lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
+        how: `committed group offsets vs end offsets (Kafka admin) every ${lag.everyMs} ms; seconds = messages behind / produce rate`,
+        where: lag.where, samples: lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
       }));
   }
   const { hit, others, where, how } = obs.alert;

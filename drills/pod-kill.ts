@@ -10,7 +10,7 @@ import type { Check } from '../core/record.ts';
 import type { RunContext } from '../core/run.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
-import { drillChecks, lagPeak, type DrillObservation, type DrillTargets, type LagSample } from './judge.ts';
+import { drillChecks, lagPeak, lagSlack, type DrillObservation, type DrillTargets, type LagSample } from './judge.ts';
 import { integrityChecks } from '../verifiers/integrity.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { sampleLag, totalEnds, type GroupLag } from '../platform/kafka-offsets.ts';
@@ -163,7 +163,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const observation: DrillObservation = {
     timeline: timeline.events, relists: timeline.relists,
     chaos: chaosName ? { name: chaosName, injected, status: chaosStatus } : null,
-    lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(',') } : null,
+    lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(','), targetS: plan.lagTargetS } : null,
     alert: { hit: alert.alert, others: alert.others, where: alert.where, how: alert.how },
   };
   const targets: DrillTargets = {
@@ -235,10 +235,10 @@ class LagFollower {
       await sleep(LAG_SAMPLE_MS);
       const { behind, rate } = await this.sample();
       const lagS = rate > 0 ? behind / rate : 0;
-      this.samples.push({ atMs: this.timeline.elapsedMs(), lagMessages: behind, lagS: round(lagS, 3) });
+      this.samples.push({ atMs: this.timeline.elapsedMs(), lagMessages: behind, lagS: round(lagS, 3), rate: round(rate, 1) });
       // A twentieth of a second of traffic (at least 250 messages): above commit-interval noise, below
       // what a rebalance's pause in consumption adds.
-      const slack = Math.max(250, rate * 0.05);
+      const slack = lagSlack(rate);
       if (!rising && behind > this.before + slack) { rising = true; this.timeline.mark('lag-rising', `${behind} messages behind (${lagS.toFixed(2)} s)`); }
       if (this.timeline.has('replicas-restored') && lagS < this.targetS && behind <= this.before + slack) {
         const peak = lagPeak(this);

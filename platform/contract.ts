@@ -87,7 +87,8 @@ export interface MessageCodec {
 type Values = MessageFields & { checksum: string };
 type Piece = string | ((v: Values) => string);
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+/** Any `{{…}}`: a name that is not a field is an error, never text left in the message. */
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 const KEY = 'platform.kafka.contract.message';
 
 function fieldName(name: string, where: string): Field {
@@ -114,7 +115,7 @@ const jsonText = (s: string) => JSON.stringify(s).slice(1, -1);
 /** The JSON template as pieces of JSON text. */
 function jsonPieces(v: unknown, where: string): Piece[] {
   if (typeof v === 'string') {
-    const exact = /^\{\{\s*([A-Za-z]+)\s*\}\}$/.exec(v);
+    const exact = /^\{\{\s*([^}]*?)\s*\}\}$/.exec(v);
     if (exact) {
       const f = fieldName(exact[1]!, where);
       return [NUMERIC.has(f) ? (x) => String(x[f]) : (x) => JSON.stringify(String(x[f]))];
@@ -167,6 +168,10 @@ function templateField(t: NonNullable<Contract['message']>, ref: string): ((v: V
 export function compileMessages(c: Contract): MessageCodec {
   const t = c.message;
   if (!t) throw new UsageError(KEY, 'the Kafka scenarios write price messages to the platform: the profile must say what one looks like (docs/profile.md)');
+  const names = Object.keys(t.headers).map((n) => n.toLowerCase());
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new UsageError(`${KEY}.headers`, `names header ${twice} twice (header names are matched without case)`);
+  if (!c.checksum && JSON.stringify(t).includes('checksum}}')) throw new UsageError(KEY, 'uses {{checksum}}, but the contract names no checksum (platform.kafka.contract.checksum)');
   const value = joinPieces(jsonPieces(t.value, 'value'));
   const key = joinPieces(textPieces(t.key, 'key', (s) => s));
   // Sent as the profile names them (Kafka headers are case-sensitive); read back lower-cased, as headersOf does.

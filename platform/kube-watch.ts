@@ -46,6 +46,7 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
   let relists = 0;
   let stopped = false;
   let ctrl: { abort(): void } | null = null;
+  let failures = 0;
   const keyOf = (x: T) => x.metadata?.uid ?? `${x.metadata?.namespace ?? ''}/${x.metadata?.name ?? ''}`;
 
   const deliver = (items: T[]) => {
@@ -62,6 +63,7 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
 
   const watch = async (rv: string): Promise<void> => {
     const g = ++gen;
+    const started = performance.now();
     try {
       const c = await new k8s.Watch(o.kc).watch(o.path, { ...o.query, resourceVersion: rv, allowWatchBookmarks: true },
         (type: string, obj: T & { code?: number }) => {
@@ -71,7 +73,15 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
           if (type === 'DELETED') objects.delete(keyOf(obj)); else objects.set(keyOf(obj), obj);
           o.onEvent(type, obj);
         },
-        () => { if (!stopped) void relist(g); });
+        (err: unknown) => {
+          if (stopped || g !== gen) return;
+          // A dropped watch re-lists at once (events in between arrive as the re-list's difference);
+          // one the server keeps refusing or cutting at once (no watch permission, a proxy) re-lists
+          // after a pause from the second time on, never in a tight loop.
+          failures = err || performance.now() - started < 1000 ? failures + 1 : 0;
+          if (failures > 1) setTimeout(() => void relist(g), retryMs);
+          else void relist(g);
+        });
       if (stopped || g !== gen) c.abort(); else ctrl = c;
     } catch {
       if (!stopped && g === gen) setTimeout(() => void relist(g), retryMs);

@@ -160,7 +160,7 @@ const SlosSchema = z.strictObject({
   podRecoveryS: z.number().positive().default(30),
   podCrashes5m: z.number().int().min(0).default(3),
   /** Seconds from a failure to its alert, by alert severity (Sev1 critical: 1 min; Sev2 warning: 5 min). */
-  alertDetectS: z.record(nonEmpty, z.number().positive()).default({ critical: 60, warning: 300 }),
+  alertDetectS: z.record(nonEmpty, z.number().positive()).refine((m) => Object.keys(m).length > 0, 'name at least one severity (e.g. critical: 60)').default({ critical: 60, warning: 300 }),
   criticalIncidents: z.number().int().min(0).default(0).describe('Sev1 incidents (and critical alerts at daily checks) the week may have'),
   incidentMttrMin: z.number().positive().default(60).describe('mean time to repair of the week\'s incidents, below this (minutes)'),
   userSatisfaction: z.number().min(1).max(5).default(4).describe('mean feedback score, above this (1–5)'),

@@ -350,7 +350,9 @@ function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: R
   const samples: EvidenceItem[] = [];
   const notes: string[] = [];
   const reads = matcher(src, row);
-  for (const { record: r, file } of recs) {
+  // Load checks count from load runs only: a drill's load ran through a pod kill, not the platform's usual week.
+  const from = src.from === 'scenario' ? recs.filter((x) => x.record.kind === 'gate' || x.record.kind === 'run') : recs;
+  for (const { record: r, file } of from) {
     const hits = r.checks.filter(reads);
     for (const c of hits) {
       if (typeof c.observed !== 'number' || !Number.isFinite(c.observed) || c.status === 'error' || c.status === 'no-data') {

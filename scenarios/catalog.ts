@@ -36,6 +36,7 @@ export function checkScenario(s: Scenario): Scenario {
   }
   // A typo such as 1e12 is refused, not attempted: the engine would spin on it and starve everything else.
   const perS = peakIterationsPerS(s);
+  if (!(perS > 0)) throw new UsageError(`scenario ${s.name}: rate`, 'offers no load: every rate of its schedule is 0');
   if (!(perS <= MAX_ARRIVALS_PER_S)) throw new UsageError(`scenario ${s.name}: rate`, `${perS} iterations/s is above the ${MAX_ARRIVALS_PER_S} one generator is asked for (raise batchSize for more messages per iteration)`);
   const parsed = parseScenarioThresholds(s);
   // A floor on the sending rate that the schedule itself cannot reach fails every run, healthy
@@ -116,7 +117,12 @@ export function scenarioCatalog(lp: LoadedProfile, env: NodeJS.ProcessEnv = proc
       }
       out.scenarios[s.name] = s;
     }
-    Object.assign(out.suites, file.suites);
+    for (const [name, suite] of Object.entries(file.suites)) {
+      const before = out.suites[name];
+      // As for scenarios: two files defining one suite is a conflict; the profile's own suites may replace a file's.
+      if (before) throw new UsageError(suite.source, `already defined at ${before.source}; a suite is defined once across the scenario files (the profile's suites may replace it)`);
+      out.suites[name] = suite;
+    }
   });
   for (const [name, scenarios] of Object.entries(lp.profile.suites)) out.suites[name] = { scenarios, source: `${lp.lineOf?.(['suites', name]) ?? lp.source}: suites.${name}` };
   for (const suite of Object.values(out.suites)) {

@@ -145,7 +145,7 @@ add('compare a missing run', ['compare', 'nope-1', 'nope-2'], /<current>: no run
 add('judge without a run', ['judge'], /run|argument/);
 add('judge a missing run', ['judge', 'no-such-run'], /<run>: no run "no-such-run"/);
 add('judge a file that is not a record', ['judge', f('not-a-record-2.json', '[1, 2]')], /<run>: .*not a run record/);
-add('judge another platform\'s run', ['judge', f('other-platform.json', JSON.stringify({ id: 'x', kind: 'gate', platform: 'prod', checks: [], data: {} }))], /<run>: x measured platform "prod"/);
+add('judge another platform\'s run', ['judge', f('other-platform.json', JSON.stringify({ id: 'x', kind: 'gate', platform: 'prod', status: 'pass', checks: [], data: {} }))], /<run>: x measured platform "prod"/);
 
 // Global options: config and profile files.
 add('-c ""', ['-c', '', 'gate'], /--config/);
@@ -204,6 +204,7 @@ const PROFILES: Array<[string, (p: Record<string, any>) => void, RegExp]> = [
   ['slos negative target', (p) => { p.slos = { inferenceP95Ms: -1 }; }, /slos\.inferenceP95Ms/],
   ['slos unknown target', (p) => { p.slos = { p95: 100 }; }, /slos\.p95/],
   ['slos error rate above 1', (p) => { p.slos = { errorRate: 2 }; }, /slos\.errorRate/],
+  ['slos alert detection for no severity', (p) => { p.slos = { alertDetectS: {} }; }, /slos\.alertDetectS/],
   ['slos severity missing a level', (p) => { p.slos = { severities: { 1: { detectMin: 1, respondMin: 5, mttrMin: 30 } } }; }, /slos\.severities/],
   ['alert source not a URL', (p) => { p.drill = { alert: { source: 'pager' } }; }, /drill\.alert\.source/],
   ['a missing variable', (p) => { p.platform.kafka.brokers = ['${NO_SUCH_BROKER_VAR}']; }, /platform\.kafka\.brokers\.0/],
@@ -234,6 +235,7 @@ const SCENARIO_FILES: Array<[string, string, RegExp]> = [
   ['unknown slo target', scenario(probeOk + "      http_req_duration{scenario:probe}: ['p(95)<${slo:p95}']\n"), /slos\.p95|slo:p95/],
   ['an SLO id that is not one', scenario(probeOk + '    slo: [latency]\n'), /scenarios\.probe\.slo/],
   ['suite of an unknown scenario', scenario(probeOk) + 'suites:\n  smoke: [nope]\n', /suites\.smoke/],
+  ['a suite the built-in file defines too', scenario(probeOk) + 'suites:\n  deploy: [probe]\n', /suites\.deploy: already defined at .*deploy\.yaml/],
   ['not YAML', 'scenarios: [\n', /not valid YAML/],
   ['a name in capitals', scenario(probeOk).replace('  probe:', '  Probe:'), /scenarios/],
 ];

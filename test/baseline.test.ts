@@ -36,12 +36,12 @@ test('the two-proportion z-test agrees with SciPy\'s 2×2 chi-square (z² = χ²
 });
 
 /** A synthetic result: per-second p95s, and per-second iterations and failures. */
-function result(p95s: number[], failed = 0, iterations = 100): ScenarioResult {
+function result(p95s: number[], failed = 0, iterations = 100, offered = 100): ScenarioResult {
   const sorted = [...p95s].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return {
     scenario: 'inference-latency', engine: 'native', startedAt: '', endedAt: '', durationS: p95s.length, where: 'synthetic', aborted: null,
-    executor: { executor: 'constant-arrival-rate', rate: iterations, timeUnit: '1s', duration: `${p95s.length}s`, preAllocatedVUs: 1, maxVUs: 1 },
+    executor: { executor: 'constant-arrival-rate', rate: offered, timeUnit: '1s', duration: `${p95s.length}s`, preAllocatedVUs: 1, maxVUs: 1 },
     thresholds: [], histograms: {}, crossChecks: {},
     metrics: { http_req_duration: { type: 'trend', unit: 'ms', values: { count: p95s.length * iterations, med: at(0.5) * 0.6, 'p(95)': at(0.95), 'p(99)': at(0.99) * 1.1 } } },
     timeline: p95s.map((p95, i) => ({ t: i + 1, iterations, failed: i < failed ? 1 : 0, p95 })),
@@ -80,9 +80,20 @@ test('failures: 8 of 800 failed against none is a regression; 1 of 800 is not (b
   assert.is(byId(compareScenario(result(noisy(8, 0)), result(noisy(8, 0), 1), ref), 'errors').status, 'pass');
 });
 
-test('throughput: a third fewer successful iterations each second is a regression', () => {
-  const cs = compareScenario(result(noisy(8, 0), 0, 90), { ...result(noisy(8, 0), 0, 60) }, ref);
+test('throughput: a third fewer successful iterations each second at the same offered load is a regression', () => {
+  const cs = compareScenario(result(noisy(8, 0), 0, 90), result(noisy(8, 0), 0, 60), ref);
   assert.is(byId(cs, 'throughput').status, 'fail');
+});
+
+test('another offered load is not compared: one no-data check says why', () => {
+  const cs = compareScenario(result(noisy(8, 0), 0, 100, 100), result(noisy(30, 0), 0, 200, 200), ref);
+  assert.equal(cs.map((c) => [c.id, c.status]), [['baseline:inference-latency:load', 'no-data']]);
+  assert.match(cs[0]!.evidence.what, /not comparable/);
+});
+
+test('a series too short for the chosen alpha is no data: 8 seconds a side cannot reach p<1e-6', () => {
+  const cs = compareScenario(result(noisy(8, 1)), result(noisy(33, 2)), ref, { ...COMPARE_DEFAULTS, alpha: 1e-6 });
+  assert.is(byId(cs, 'http_req_duration:p95').status, 'no-data');
 });
 
 test('too short to compare: fewer than 5 seconds on either side is no data, never a pass', () => {

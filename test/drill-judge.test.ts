@@ -69,7 +69,7 @@ test('drill verdicts are a function of the stored observation: other targets fli
       { event: 'lag-recovered', atMs: 15_000 },
     ],
     relists: 0, chaos: null,
-    lag: { before: 10, samples: [{ atMs: 1000, lagMessages: 9000, lagS: 1.2 }, { atMs: 15_000, lagMessages: 12, lagS: 0 }], everyMs: 250, where: 'broker:9092' },
+    lag: { before: 10, samples: [{ atMs: 1000, lagMessages: 9000, lagS: 1.2, rate: 7500 }, { atMs: 15_000, lagMessages: 12, lagS: 0.4, rate: 7500 }], everyMs: 250, where: 'broker:9092', targetS: 5 },
     alert: { hit: { name: 'ConsumerGroupRebalancing', severity: 'warning', afterS: 70 }, others: [], where: 'http://am', how: 'polled' },
   };
   const targets = {
@@ -82,6 +82,12 @@ test('drill verdicts are a function of the stored observation: other targets fli
   assert.equal(status({ ...targets, recoverySloS: 10 }), { 'drill.recovery': 'fail', 'drill.replacement-ready': 'pass', 'drill.lag-recovered': 'pass', 'drill.alert': 'pass' });
   // A warning must now be seen within 60 s: the 70 s alert fails, and nothing else.
   assert.equal(status({ ...targets, alertDetectS: { critical: 30, warning: 60 } }), { 'drill.recovery': 'pass', 'drill.replacement-ready': 'pass', 'drill.lag-recovered': 'pass', 'drill.alert': 'fail' });
+  // Another lag target is judged from the samples: 1 s is met by the 0.4 s sample at +15 s; 0.2 s was
+  // never seen, because the drill stopped sampling once under its own 5 s: no data, not a pass or a fail.
+  const lag = (lagTargetS: number) => drillChecks({ ...targets, lagTargetS }, observation).find((c) => c.id === 'drill.lag-recovered')!;
+  assert.equal([lag(1).status, lag(1).observed], ['pass', 15]);
+  assert.is(lag(0.2).status, 'no-data');
+  assert.match(lag(0.2).evidence.what, /sampling ended once under the run's own 5 s target/);
   // A severity the profile has no target for is held to the strictest one.
   assert.is(drillChecks({ ...targets, alertDetectS: { critical: 60 } }, { ...observation, alert: { ...observation.alert, hit: { ...observation.alert.hit, severity: 'page' } } })
     .find((c) => c.id === 'drill.alert')!.target, '<=60s');

@@ -173,6 +173,9 @@ test('the generator\'s message: another platform\'s template (nested value, run 
   refused({ ...other, message: { ...msg, headers: { 'X-Run': '{{run}}' } } }, /must carry \{\{checksum\}\} where the contract reads it/);
   refused({ ...other, message: { ...msg, key: '{{symbol}}' } }, /message\.key: unknown field \{\{symbol\}\}/);
   refused({ ...other, message: undefined }, /platform\.kafka\.contract\.message: the Kafka scenarios write price messages/);
+  refused({ ...other, message: { ...msg, value: { ...msg.value, note: 'at {{sent_at}}' } } }, /message\.value\.note: unknown field \{\{sent_at\}\}/);
+  refused({ ...other, message: { ...msg, headers: { ...msg.headers, 'x-RUN': '{{run}}' } } }, /message\.headers: names header x-run twice/);
+  refused({ ...other, checksum: undefined, message: msg }, /uses \{\{checksum\}\}, but the contract names no checksum/);
   refused({ ...other, predictionId: ['$.source.n'] }, /predictionId: names 1 fields; id names 2/);
 });
 

@@ -28,7 +28,9 @@ function sources(): string[] {
   return out;
 }
 
-const graph = new Map(sources().map((f) => [f, [...readFileSync(f, 'utf8').matchAll(/^(?:import|export)\b[^'"]*?from '(\.[^']+\.ts)'/gm)].map((m) => resolve(dirname(f), m[1]!))]));
+// Static imports and re-exports, and dynamic import('…') (commands load their clients lazily).
+const IMPORTS = /^(?:import|export)\b[^'"]*?from '(\.[^']+\.ts)'|\bimport\('(\.[^']+\.ts)'\)/gm;
+const graph = new Map(sources().map((f) => [f, [...readFileSync(f, 'utf8').matchAll(IMPORTS)].map((m) => resolve(dirname(f), (m[1] ?? m[2])!))]));
 const folderOf = (f: string) => relative(projectRoot, f).split('/')[0]!;
 const rel = (f: string) => relative(projectRoot, f);
 

@@ -17,8 +17,20 @@ import { check, round } from './check.ts';
 export interface CompareOptions { alpha: number; minDeltaPct: number; minDeltaMs: number; minErrorPts: number }
 export const COMPARE_DEFAULTS: CompareOptions = { alpha: 0.01, minDeltaPct: 10, minDeltaMs: 5, minErrorPts: 0.1 };
 
-/** Seconds a series needs: below this no p-value can reach 0.01, and no verdict is made. */
+/** Seconds a series needs at least, whatever alpha. */
 export const MIN_SECONDS = 5;
+
+/**
+ * Whether series of these lengths can reach p < alpha at all: the smallest p the test can give is
+ * for complete separation (every value of one above every value of the other). Below that, a
+ * regression could never be flagged, so there is no verdict.
+ */
+export function canReach(n1: number, n2: number, alpha: number): boolean {
+  if (n1 < MIN_SECONDS || n2 < MIN_SECONDS) return false;
+  const high = Array.from({ length: n1 }, (_, i) => n2 + 1 + i);
+  const low = Array.from({ length: n2 }, (_, i) => 1 + i);
+  return mannWhitneyGreater(high, low).p < alpha;
+}
 
 /** The trend the timeline follows, by what the scenario produced (the engines chart these). */
 const TIMELINE_TRENDS = ['http_req_duration', 'feature_store_query_duration', 'kafka_writer_write_seconds'];
@@ -33,11 +45,22 @@ export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: 
   const out: Check[] = [];
   const tooShort = (what: string, title: string, unit: string, target: string, nb: number, nc: number) =>
     check(id(what), title, target, null, unit, 'no-data', {
-      what: `${nb} second(s) of baseline and ${nc} of this run: at least ${MIN_SECONDS} each are needed to compare`, how: 'per-second series from the run timelines', where,
+      what: `${nb} second(s) of baseline and ${nc} of this run: too few for any difference to reach p<${o.alpha} (at least ${MIN_SECONDS} each, more for a smaller alpha)`, how: 'per-second series from the run timelines', where,
     });
 
+  // Only the same offered load compares: another rate changes latency and throughput by itself.
+  const offered = (r: ScenarioResult) => { const e = r.executor; return e.executor === 'constant-arrival-rate' ? `${e.rate}/${e.timeUnit}` : `${e.startRate}→${e.stages.map((x) => x.target).join('→')}/${e.timeUnit}`; };
+  if (offered(base) !== offered(cur)) {
+    return [check(id('load'), `${cur.scenario}: the same load as the baseline`, offered(base), offered(cur), '', 'no-data', {
+      what: `the baseline offered ${offered(base)} (${base.executor.executor}), this run ${offered(cur)}: latency and throughput are not comparable`, how: 'the two runs\' executors', where,
+    })];
+  }
   const trend = TIMELINE_TRENDS.find((m) => base.metrics[m] && cur.metrics[m]);
-  if (trend) {
+  if (!trend) {
+    out.push(check(id('latency'), `${cur.scenario}: latency no slower than the baseline's`, 'a latency trend in both runs', null, 'ms', 'no-data', {
+      what: `no latency trend (${TIMELINE_TRENDS.join(', ')}) in both runs: baseline has ${Object.keys(base.metrics).join(', ') || 'none'}`, how: 'the runs\' metrics', where,
+    }));
+  } else {
     const b = base.metrics[trend]!.values;
     const c = cur.metrics[trend]!.values;
     const bs = base.timeline.map((t) => t.p95).filter((v): v is number => v !== null);
@@ -45,7 +68,7 @@ export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: 
     const floor = Math.max(b['p(95)']! * (1 + o.minDeltaPct / 100), b['p(95)']! + o.minDeltaMs);
     const title = `${cur.scenario}: ${trend} p95 no slower than the baseline's`;
     const target = `not significantly above ${round(b['p(95)']!, 2)} ms (p<${o.alpha} and ≥ ${round(floor, 2)} ms)`;
-    if (bs.length < MIN_SECONDS || cs.length < MIN_SECONDS) out.push(tooShort(`${trend}:p95`, title, 'ms', target, bs.length, cs.length));
+    if (!canReach(cs.length, bs.length, o.alpha)) out.push(tooShort(`${trend}:p95`, title, 'ms', target, bs.length, cs.length));
     else {
       const t = mannWhitneyGreater(cs, bs);
       const regressed = t.p < o.alpha && c['p(95)']! >= floor;
@@ -66,7 +89,7 @@ export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: 
   const rate = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
   const title = `${cur.scenario}: successful iterations per second no lower than the baseline's`;
   const target = `not significantly below ${round(rate(bo), 2)}/s (p<${o.alpha} and ≥ ${o.minDeltaPct} % lower)`;
-  if (bo.length < MIN_SECONDS || co.length < MIN_SECONDS) out.push(tooShort('throughput', title, '/s', target, bo.length, co.length));
+  if (!canReach(bo.length, co.length, o.alpha)) out.push(tooShort('throughput', title, '/s', target, bo.length, co.length));
   else {
     const t = mannWhitneyGreater(bo, co); // the baseline greater = this run lower
     const regressed = t.p < o.alpha && rate(co) <= rate(bo) * (1 - o.minDeltaPct / 100);
