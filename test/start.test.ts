@@ -110,7 +110,7 @@ start('SIGTERM to the main job while a step runs: the step is interrupted at onc
   assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after SIGTERM`);
   assert.is(code, 3, stderr.slice(-1500));
   assert.is(latest('start').status, 'aborted');
-  assert.is(latest('check-daily').status, 'aborted', 'the step was interrupted, not left to finish');
+  assert.is(latest('daily').status, 'aborted', 'the step was interrupted, not left to finish');
   const left = spawnSync('pgrep', ['-f', 'harness.mjs --json check daily'], { encoding: 'utf8' }).stdout.trim();
   assert.is(left, '', 'no step process left running');
 });
