@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { parseYamlFile, readUserFile } from './yaml-file.ts';
+import { parseYamlFile } from './yaml-file.ts';
+import { readUserFile } from './files.ts';
 import { projectRoot } from './paths.ts';
 
 const port = z.number().int().min(1).max(65535);

@@ -80,16 +80,6 @@ export function parseYamlFile<S extends z.ZodType>(text: string, source: string,
   return { value: r.data, lineOf };
 }
 
-/** Reads a user's file with a size cap; errors name `field` (the flag or key that named the file). */
-export function readUserFile(file: string, field: string, maxBytes: number, base = process.cwd()): { path: string; text: string } {
-  const path = isAbsolute(file) ? file : resolve(base, file);
-  let st;
-  try { st = statSync(path); } catch { throw new UsageError(field, `file not found: ${path}`); }
-  if (!st.isFile()) throw new UsageError(field, `not a file: ${path}`);
-  if (st.size > maxBytes) throw new UsageError(field, `${path} is ${st.size} bytes; at most ${maxBytes}`);
-  return { path, text: readFileSync(path, 'utf8') };
-}
-
 function walk(v: unknown, path: string[], f: (s: string, path: string[]) => string): unknown {
   if (typeof v === 'string') return f(v, path);
   if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, String(i)], f));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseYamlFile, readUserFile } from '../core/yaml-file.ts';
+import { parseYamlFile } from '../core/yaml-file.ts';
+import { readUserFile } from '../core/files.ts';
 import { ProfileSchema, type Profile } from './schema.ts';
 
 /** A profile as loaded: the values, and what names it in a record (never the secrets it resolved). */

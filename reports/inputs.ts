@@ -7,7 +7,7 @@
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
-import { readUserFile } from '../core/yaml-file.ts';
+import { readUserFile } from '../core/files.ts';
 
 /** An incident log or feedback file is read whole; this bounds it (far above any real week's). */
 const MAX_INPUT_BYTES = 256 << 20;

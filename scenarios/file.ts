@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { SLO_IDS, type SloId } from '../core/slo.ts';
-import { parseYamlFile, readUserFile } from '../core/yaml-file.ts';
+import { parseYamlFile } from '../core/yaml-file.ts';
+import { readUserFile } from '../core/files.ts';
 import type { Slos } from '../profile/schema.ts';
 import { parseDuration } from './thresholds.ts';
 import type { Executor, Scenario, Target } from './types.ts';
