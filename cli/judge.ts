@@ -5,7 +5,7 @@ import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runsDir } from '../core/config.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
-import type { Check, RunRecord } from '../core/record.ts';
+import { unreadableVersion, type Check, type RunRecord } from '../core/record.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -21,6 +21,8 @@ function readRun(ref: string, runs: string): { record: RunRecord; file: string }
   const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
   let record: RunRecord;
   try { record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
+  const version = unreadableVersion(record as { schemaVersion?: unknown });
+  if (version) throw new UsageError('<run>', `${file}: ${version}`);
   const shape = RecordShape.safeParse(record);
   if (!shape.success) {
     const i = shape.error.issues[0]!;

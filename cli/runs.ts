@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import type { RunRecord } from '../core/record.ts';
+import { unreadableVersion, type RunRecord } from '../core/record.ts';
 
 export interface StoredRun { record: RunRecord; file: string }
 
@@ -13,6 +13,8 @@ function read(file: string, field: string): RunRecord {
   try { r = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) {
     throw new UsageError(field, `${file} is not a run record: ${(e as Error).message.split('\n')[0]}`);
   }
+  const version = r && typeof r === 'object' ? unreadableVersion(r) : null;
+  if (version) throw new UsageError(field, `${file}: ${version}`);
   if (!r || typeof r !== 'object' || typeof r.id !== 'string' || !LOAD_KINDS.has(r.kind) || !Array.isArray((r.data as { scenarios?: unknown } | undefined)?.scenarios)) {
     throw new UsageError(field, `${file} is not the record of a load run (gate or run) with scenario results`);
   }

@@ -25,7 +25,22 @@ export interface Check {
   evidence: Evidence;
 }
 
+/**
+ * The record format's version. Readers take this version and older ones (records without the field
+ * are version 0, the same shape); a record from a newer harness is refused, named, never half-read.
+ */
+export const RECORD_SCHEMA_VERSION = 1;
+
+/** Why a reader cannot take this record, or null when it can. */
+export function unreadableVersion(r: { schemaVersion?: unknown }): string | null {
+  const v = r.schemaVersion ?? 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `schemaVersion ${JSON.stringify(v)} is not a version`;
+  return v > RECORD_SCHEMA_VERSION ? `written by a newer harness (record schema ${v}; this one reads up to ${RECORD_SCHEMA_VERSION})` : null;
+}
+
 export interface RunRecord {
+  /** The record format's version (`RECORD_SCHEMA_VERSION` when written). */
+  schemaVersion?: number;
   id: string;
   kind: string;
   startedAt: string;
@@ -75,7 +90,7 @@ export class RunRecorder {
     const id = newRunId(kind);
     this.dir = join(runsRoot, id);
     this.record = {
-      id, kind, startedAt: new Date().toISOString(), endedAt: null,
+      schemaVersion: RECORD_SCHEMA_VERSION, id, kind, startedAt: new Date().toISOString(), endedAt: null,
       status: 'aborted', platform, ...(profile ? { profile } : {}), argv, checks: [], data: {},
     };
     mkdirSync(this.dir, { recursive: true });

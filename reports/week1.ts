@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { join, relative, sep } from 'node:path';
-import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
+import { unreadableVersion, type Check, type CheckStatus, type RunRecord } from '../core/record.ts';
 import type { SloId } from '../core/slo.ts';
 import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
@@ -224,6 +224,8 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
       skip(file, `unreadable: ${(e as Error).message.split('\n')[0]}`, true);
       continue;
     }
+    const version = unreadableVersion(r);
+    if (version) { skip(file, version, true); continue; }
     const shape = RecordShape.safeParse(r);
     if (!shape.success) {
       const i = shape.error.issues[0]!;

@@ -145,6 +145,7 @@ add('compare a missing run', ['compare', 'nope-1', 'nope-2'], /<current>: no run
 add('judge without a run', ['judge'], /run|argument/);
 add('judge a missing run', ['judge', 'no-such-run'], /<run>: no run "no-such-run"/);
 add('judge a file that is not a record', ['judge', f('not-a-record-2.json', '[1, 2]')], /<run>: .*not a run record/);
+add('judge a record from a newer harness', ['judge', f('future.json', JSON.stringify({ schemaVersion: 99, id: 'x', kind: 'gate', platform: 'corpus', status: 'pass', checks: [], data: {} }))], /<run>: .*written by a newer harness/);
 add('judge another platform\'s run', ['judge', f('other-platform.json', JSON.stringify({ id: 'x', kind: 'gate', platform: 'prod', status: 'pass', checks: [], data: {} }))], /<run>: x measured platform "prod"/);
 
 // Global options: config and profile files.

@@ -352,9 +352,13 @@ report('a malformed record under --from is skipped with a warning naming it; the
   cpSync(recordsDir, from, { recursive: true });
   mkdirSync(join(from, 'broken-checks'));
   writeFileSync(join(from, 'broken-checks', 'record.json'), JSON.stringify({ id: 'x', kind: 'check-daily', startedAt: '2026-11-18T08:00:00.000Z', status: 'pass', platform: 'sandbox', checks: [null, { id: 7 }], data: {} }));
+  mkdirSync(join(from, 'from-the-future'));
+  writeFileSync(join(from, 'from-the-future', 'record.json'), JSON.stringify({ ...day1.record, id: 'future', schemaVersion: 99 }));
   const r = cli(['-c', config, 'report', 'week1', '--from', from, ...WINDOW, '--out', join(from, 'out')]);
   assert.ok(r.code === 1 || r.code === 4, r.stderr);
   assert.match(r.stderr, /warning: skipping .*broken-checks\/record\.json: not a run record: checks\.0/);
+  assert.match(r.stderr, /warning: skipping .*from-the-future\/record\.json: written by a newer harness \(record schema 99; this one reads up to 1\)/);
+  assert.is(day1.record.schemaVersion, 1, 'records are written with their schema version');
   assert.not.match(r.stderr, /TypeError/);
 });
 
