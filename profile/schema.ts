@@ -126,6 +126,8 @@ const SlisSchema = z.strictObject({
   errorRate: promql.describe('ratio of failed to all inference requests over $window'),
   dashboardSeries: z.array(nonEmpty).min(1).describe('metric names the dashboards are drawn from; each must be fresh'),
   podRestarts5m: promql.optional().describe('container restarts of $namespace/$deployment in the last 5 minutes'),
+  inferenceLatencyP95Ms: promql.optional().describe('the platform\'s own p95 inference latency over $window, in ms (beside the daily check\'s probe)'),
+  consumerLagS: promql.optional().describe('the platform\'s own consumer lag over $window, in seconds, the worst (beside the lag read from Kafka\'s offsets)'),
   staleAfterS: z.number().positive().max(86_400).default(120).describe('a dashboard series older than this is stale (a few scrape intervals)'),
 });
 

@@ -96,6 +96,9 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
         // increase() extrapolates, and 3.4 rounds the wrong way at a threshold of 3).
         staleAfterS: Math.max(10, sb.monitoring.scrapeIntervalS * 5),
         podRestarts5m: `sum(max_over_time(${restarts}[5m]) - min_over_time(${restarts}[5m]))`,
+        // The reference services' own metrics: the inference API's request histogram, the consumers' lag gauge.
+        inferenceLatencyP95Ms: '1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="inference-api",route="/v1/predict"}[$window])))',
+        consumerLagS: 'max(max_over_time(consumer_lag_seconds{job="prediction-consumer"}[$window]))',
       },
       ...(sb.kube.enabled ? {
         kubernetes: {

@@ -104,6 +104,9 @@ daily('consumer-delay-ms: the consumer lag check fails', async () => {
   assert.ok((lag.observed as number) >= 5, `lag ${lag.observed}`);
   const msgs = byId('daily.kafka.consumer-lag-messages');
   assert.is(msgs.status, 'fail', msgs.evidence.what);
+  // The platform's own lag gauge (platform.slis.consumerLagS) says the same.
+  const own = byId('daily.kafka.consumer-lag-platform');
+  assert.is(own.status, 'fail', `${own.observed} s: ${own.evidence.what}`);
 });
 
 daily('consumer lag agrees with Kafka\'s own kafka-consumer-groups under a growing backlog; the backlog\'s unprocessed prices are late (unverified), not lost', async () => {
@@ -325,6 +328,10 @@ daily('slow and failing inference: latency probe, error rate and critical alerts
   const { code, byId } = runDaily();
   assert.is(code, 1);
   assert.is(byId('daily.inference.latency-p95').status, 'fail');
+  // The platform's own latency histogram (platform.slis.inferenceLatencyP95Ms) says the same.
+  const own = byId('daily.inference.latency-p95-platform');
+  assert.is(own.status, 'fail', `${own.observed} ms`);
+  assert.ok((own.observed as number) >= 150, `${own.observed} ms`);
   assert.ok((byId('daily.error-rate').observed as number) > 0.1);
   const alerts = byId('daily.critical-alerts');
   assert.is(alerts.status, 'fail');

@@ -63,7 +63,7 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
       workflowChecks(pgc, pgWhere, fsp.queries.workflowRuns, Math.max(o.windowS, fsp.workflowWindowMinS), T.workflowSuccessPct),
       inferenceChecks(inferenceApi, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
       prom && slis
-        ? monitoringChecks(prom, am, slis, o.windowS, { healthPct: T.platformHealthPct, uptimePct: T.uptimePct, errorRate: T.errorRate })
+        ? monitoringChecks(prom, am, slis, o.windowS, { healthPct: T.platformHealthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, inferenceP95Ms: T.inferenceP95Ms, consumerLagS: T.consumerLagS })
         : Promise.resolve(MONITORING_CHECKS.map(([id, title]) => noData(id, title, `profile "${p.name}" names no Prometheus (platform.prometheus and platform.slis)`))),
       sleep(o.windowS * 1000, undefined, { signal: o.signal }),
     ]);

@@ -22,7 +22,7 @@ export const withWindow = (expr: string, windowS: number) => expr.replaceAll('$w
  * severity (Alertmanager), and freshness of the dashboard series. Every query is the profile's;
  * every address is the profile's, named in each check's evidence.
  */
-export async function monitoringChecks(prom: HttpClient, am: { client: HttpClient; severity: { label: string; critical: string[]; warning: string[] } } | null, slis: Slis, windowS: number, targets: { healthPct: number; uptimePct: number; errorRate: number }): Promise<Check[]> {
+export async function monitoringChecks(prom: HttpClient, am: { client: HttpClient; severity: { label: string; critical: string[]; warning: string[] } } | null, slis: Slis, windowS: number, targets: { healthPct: number; uptimePct: number; errorRate: number; inferenceP95Ms: number; consumerLagS: number }): Promise<Check[]> {
   const out: Check[] = [];
   const scalar = async (id: string, title: string, target: string, unit: string, sli: string, judge: (v: number) => boolean, what: string) => {
     const expr = withWindow(sli, windowS);
@@ -39,6 +39,16 @@ export async function monitoringChecks(prom: HttpClient, am: { client: HttpClien
     slis.uptime, (v) => v >= targets.uptimePct, `share of the ${windowS} s in which the user-facing request path answered (platform.slis.uptime)`);
   await scalar('daily.error-rate', 'inference API error rate', `<${targets.errorRate}`, 'ratio',
     slis.errorRate, (v) => v < targets.errorRate, `failed over all inference responses in the last ${windowS} s (platform.slis.errorRate)`);
+  // The platform's own view of latency and lag, where its profile names one: a second witness beside
+  // the harness's probe and the lag it reads from Kafka's offsets.
+  if (slis.inferenceLatencyP95Ms) {
+    await scalar('daily.inference.latency-p95-platform', 'inference p95 as the platform measures it', `<${targets.inferenceP95Ms}`, 'ms',
+      slis.inferenceLatencyP95Ms, (v) => v < targets.inferenceP95Ms, `the platform's own p95 of its inference requests over the last ${windowS} s (platform.slis.inferenceLatencyP95Ms)`);
+  }
+  if (slis.consumerLagS) {
+    await scalar('daily.kafka.consumer-lag-platform', 'consumer lag as the platform measures it', `<${targets.consumerLagS}`, 's',
+      slis.consumerLagS, (v) => v < targets.consumerLagS, `the platform's own consumer lag, worst over the last ${windowS} s (platform.slis.consumerLagS)`);
+  }
 
   if (!am) {
     out.push(check('daily.critical-alerts', 'critical alerts firing', '==0', null, 'alerts', 'no-data', { what: 'the profile names no Alertmanager (platform.alertmanager)', how: '', where: '' }));
