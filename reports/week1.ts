@@ -14,6 +14,7 @@ import type { SloId } from '../core/slo.ts';
 import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import type { Scenario } from '../scenarios/types.ts';
+import { TrendSink } from '../scenarios/metrics.ts';
 import { render } from '../core/render.ts';
 import { lineChart, fmt } from './charts.ts';
 import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
@@ -54,6 +55,12 @@ export interface RowDef {
   sources: Source[];
   /** Also show the mean next to a min/max (e.g. platform health: the worst day and the week). */
   showMean?: boolean;
+  /**
+   * A percentile row (`p` 0–100): when every sample carries its run's latency histogram, the value is
+   * that percentile of all the week's requests (the histograms merged), not the worst run's. A short
+   * run's bad second then weighs what its requests weigh.
+   */
+  mergePercentile?: number;
   /** When a source is present but yields no sample (an incident log with zero incidents). */
   whenEmpty?: { measured: string; status: 'PASS' | 'NO DATA'; reason?: string };
   /** What to run or pass to get data, shown with NO DATA. */
@@ -103,7 +110,7 @@ export function week1Rows(slos: Slos): RowDef[] {
     },
     {
       slug: 'response-time-p95', metric: 'Response time p95', target: `< ${n(slos.inferenceP95Ms)} ms`, op: '<', threshold: slos.inferenceP95Ms, unit: 'ms',
-      aggregate: 'max',
+      aggregate: 'max', mergePercentile: 95,
       sources: [
         { from: 'scenario', metric: 'http_req_duration', aggregation: 'p(95)', assume: 'ms', label: 'load gate' },
         { from: 'check', id: 'daily.inference.latency-p95', match: 'exact', assume: 'ms', label: 'daily check' },
@@ -268,6 +275,10 @@ export interface EvidenceItem {
   observed?: number;
   unit?: string;
   checkStatus?: CheckStatus;
+  /** The run's latency histogram behind this sample (HDR, base64), when it stored one. */
+  histogram?: string;
+  /** Requests behind it (the histogram's count). */
+  requests?: number;
   /** Absolute path of the record (JSON output: relative to the report, see `forOutput`). */
   recordFile?: string;
   file?: string;
@@ -348,6 +359,20 @@ function matcher(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowD
   };
 }
 
+/**
+ * The latency histogram behind a check: a load check's is its scenario's (the record's stored
+ * result), a daily probe's is in its evidence. Undefined when the record kept none (older records).
+ */
+function histogramOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check' | 'scenario' }>): string | undefined {
+  if (src.from === 'scenario') {
+    const result = ((r.data.scenarios ?? []) as ScenarioResult[]).find((s) => s.scenario === c.id.split(':')[0]);
+    const h = result?.histograms?.[src.metric];
+    return typeof h === 'string' ? h : undefined;
+  }
+  const h = (c.evidence as { histogram?: unknown }).histogram;
+  return typeof h === 'string' ? h : undefined;
+}
+
 function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowDef, recs: LoadedRecord[]): SourceYield {
   const samples: EvidenceItem[] = [];
   const notes: string[] = [];
@@ -363,11 +388,12 @@ function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: R
       }
       const value = toRowUnit(c.observed, c.unit, src.assume, row.unit);
       if (value === null) { notes.push(`${r.id} · ${c.id}: unit "${c.unit}" cannot be read as ${row.unit} (not counted)`); continue; }
+      const histogram = row.mergePercentile === undefined ? undefined : histogramOf(r, c, src);
       samples.push({
         source: 'record', value, breach: !compare(value, row.op, row.threshold),
         label: `${r.id} · ${c.id} = ${fmt(c.observed)}${c.unit ? ` ${c.unit}` : ''}`,
         runId: r.id, kind: r.kind, checkId: c.id, startedAt: r.startedAt, observed: c.observed, unit: c.unit,
-        checkStatus: c.status, recordFile: file,
+        checkStatus: c.status, recordFile: file, ...(histogram ? { histogram } : {}),
       });
     }
   }
@@ -406,6 +432,19 @@ function fromFeedback(row: RowDef, inputs: Week1Inputs): SourceYield {
   };
 }
 
+/** The percentile of every request behind the samples, their histograms merged; null unless each sample kept one. */
+function mergedPercentile(samples: EvidenceItem[], p: number): { value: number; requests: number } | null {
+  if (!samples.length || samples.some((s) => !s.histogram)) return null;
+  const all = new TrendSink();
+  for (const s of samples) {
+    const h = TrendSink.decode(s.histogram!);
+    s.requests = h.count;
+    all.merge(h);
+  }
+  const value = all.percentile(p);
+  return value === null ? null : { value, requests: all.count };
+}
+
 function aggregate(a: Aggregate, xs: number[]): number {
   switch (a) {
     // No spread: a week may hold hundreds of thousands of samples (scores), past the call stack's reach.
@@ -431,12 +470,16 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
     const e = row.whenEmpty ?? { measured: 'no samples', status: 'NO DATA' as const, reason: 'sources present but no values' };
     return { ...base, status: e.status, value: null, measured: e.measured, reason: e.reason, evidence: [], breaches: [] };
   }
-  const value = aggregate(row.aggregate, samples.map((s) => s.value));
+  const merged = row.mergePercentile === undefined ? null : mergedPercentile(samples, row.mergePercentile);
+  if (row.mergePercentile !== undefined && !merged) notes.push('not every run kept its latency histogram (older records): the worst run\'s value stands for the week');
+  const value = merged ? merged.value : aggregate(row.aggregate, samples.map((s) => s.value));
   const ok = compare(Math.round(value * 1e9) / 1e9, row.op, row.threshold);
   const by = (['record', 'incidents', 'feedback'] as const).map((k) => [k, samples.filter((s) => s.source === k).length] as const).filter(([, n]) => n);
   const parts = by.map(([k, n]) => (k === 'record' ? `${new Set(samples.filter((s) => s.runId).map((s) => s.runId)).size} run(s)` : k === 'incidents' ? `${n} incident(s)` : `${n} score(s)`));
   let measured = row.unit === 'min' ? fmtMin(value) : num(value, row.unit);
-  if (row.aggregate === 'min' || row.aggregate === 'max') {
+  if (merged) {
+    measured += ` (p${row.mergePercentile} of ${merged.requests} requests over ${samples.length} runs; worst run ${num(aggregate('max', samples.map((s) => s.value)), row.unit)})`;
+  } else if (row.aggregate === 'min' || row.aggregate === 'max') {
     const worst = row.aggregate === 'min' ? 'lowest' : 'highest';
     measured += ` (${worst} of ${samples.length}`;
     if (row.showMean && samples.length > 1) measured += `; mean ${num(aggregate('mean', samples.map((s) => s.value)), row.unit)}`;
@@ -461,7 +504,7 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
     ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples, days,
     // min/max/sum: the samples that miss the target on their own are what failed the row. A mean
     // is judged as a whole: single low scores are listed as contributors only when the mean fails.
-    breaches: row.aggregate === 'mean' && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
+    breaches: (row.aggregate === 'mean' || merged) && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
   };
 }
 
@@ -564,7 +607,8 @@ const href = (outDir: string, file: string) => relative(outDir, file).split(sep)
 /** The report with record paths relative to where it is written (the JSON output). */
 export function forOutput(r: Week1Report, outDir: string) {
   const ev = (e: EvidenceItem) => {
-    const { recordFile, ...rest } = e;
+    // The histograms stay in the records they came from: the table names the record.
+    const { recordFile, histogram: _h, ...rest } = e;
     return recordFile ? { ...rest, recordPath: href(outDir, recordFile) } : rest;
   };
   return {

@@ -14,6 +14,7 @@ import { projectRoot } from '../core/paths.ts';
 import { launchChromium } from './chromium.ts';
 import { buildWeek1, dayCoverage, loadRecords } from '../reports/week1.ts';
 import { SEED_SLOS } from '../profile/schema.ts';
+import { TrendSink } from '../scenarios/metrics.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
 import { sandboxProfile } from '../sandbox/profile.ts';
 import { parseConfig } from '../core/config.ts';
@@ -134,6 +135,39 @@ report('the rows are judged against the profile\'s targets: the same records pas
   assert.equal([at(seed, 'workflow-success-rate').status, at(own, 'workflow-success-rate').status], ['FAIL', 'PASS'], 'worst day 98 %');
   // The charts draw the same targets.
   assert.equal(own.targets, { p95Ms: 50, throughputMsgS: SEED_SLOS.kafkaThroughputMsgS });
+});
+
+report('the week\'s p95 is the p95 of the week\'s requests: a short bad run weighs what its requests weigh (histograms merged)', () => {
+  const dir = mkdtempSync(join(tmp, 'merged-'));
+  const hist = (ms: number[], repeat: number) => { const t = new TrendSink(); for (let k = 0; k < repeat; k++) for (const v of ms) t.add(v); return t; };
+  const loadRun = (startedAt: string, h: TrendSink) => {
+    const rec = new RunRecorder(dir, 'gate', 'sandbox', ['test']);
+    rec.record.startedAt = startedAt;
+    rec.setData('scenarios', [{ ...scenario('inference-latency', []), histograms: { http_req_duration: h.encode() } }]);
+    rec.addCheck(loadCheck(`inference-latency:http_req_duration:p(95)<100`, h.percentile(95)!, 'ms', ['response-time-p95']));
+    rec.finish();
+  };
+  // A 1-second smoke run at 150 ms (50 requests), and a week of steady load at ~20 ms (12,000 requests).
+  loadRun('2026-11-17T10:00:00.000Z', hist([150], 50));
+  for (let d = 0; d < 6; d++) loadRun(`2026-11-${17 + d}T12:00:00.000Z`, hist([18, 19, 20, 21, 22], 400));
+  const w = { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') };
+  const rep = buildWeek1(loadRecords(dir, w, () => {}, 'sandbox'), { incidents: null, feedback: null }, w);
+  const p95 = rep.rows.find((r) => r.slug === 'response-time-p95')!;
+  assert.is(p95.status, 'PASS', p95.measured);
+  assert.ok(p95.value! >= 21.9 && p95.value! <= 22.1, `merged p95 ${p95.value}`);
+  assert.match(p95.measured, /p95 of 12050 requests over 7 runs; worst run 150 ms/);
+  assert.equal(p95.breaches, [], 'a passing week lists no breaching run');
+  // The same week read per run (no histograms kept) is decided by its worst run, and says so.
+  const old = mkdtempSync(join(tmp, 'unmerged-'));
+  for (const name of readdirSync(dir)) {
+    const r = JSON.parse(readFileSync(join(dir, name, 'record.json'), 'utf8')) as RunRecord;
+    r.data = { ...r.data, scenarios: [] };
+    mkdirSync(join(old, name));
+    writeFileSync(join(old, name, 'record.json'), JSON.stringify(r));
+  }
+  const worst = buildWeek1(loadRecords(old, w, () => {}, 'sandbox'), { incidents: null, feedback: null }, w).rows.find((r) => r.slug === 'response-time-p95')!;
+  assert.is(worst.status, 'FAIL');
+  assert.match(worst.notes.join(' '), /not every run kept its latency histogram/);
 });
 
 report('all inputs: 8 rows with the statuses and values computed by hand; exit 1 because two rows fail', () => {

@@ -3,6 +3,7 @@ import type { Check } from '../core/record.ts';
 import type { InferenceProfile } from '../profile/schema.ts';
 import { tlsOptions } from '../platform/tls.ts';
 import { check, passIf, round } from './check.ts';
+import { TrendSink } from '../scenarios/metrics.ts';
 
 /** The profile's request template for one commodity: method, path, headers and body. */
 export function inferenceRequest(api: Pick<InferenceProfile, 'request'>, commodity: string): { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string } {
@@ -42,6 +43,9 @@ export async function inferenceChecks(api: InferenceProfile, opts: { probes: num
     } catch { errors++; }
     times.push(performance.now() - t0);
   }
+  // Kept as an HDR histogram in the evidence too: the week-1 table merges the week's requests from it.
+  const histogram = new TrendSink();
+  for (const t of times) histogram.add(t);
   times.sort((a, b) => a - b);
   const p95 = times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)]!;
   const first = inferenceRequest(api, api.commodities[0]!);
@@ -49,6 +53,7 @@ export async function inferenceChecks(api: InferenceProfile, opts: { probes: num
     passIf(p95 < opts.p95TargetMs && errors === 0), {
       what: `${opts.probes} sequential predictions, ${errors} failed; median ${round(times[Math.floor(times.length / 2)]!, 1)} ms`,
       how: `${first.method} ${api.request.path} (the profile's request) one at a time, nearest-rank p95`, where: `${base}${api.request.path}`,
+      histogram: histogram.encode(), requests: times.length,
     }));
   return out;
 }
