@@ -124,6 +124,7 @@ const SlisSchema = z.strictObject({
   platformHealth: promql.describe('percent of platform components up, averaged over $window'),
   uptime: promql.describe('percent of the user-facing request path answering, over $window'),
   errorRate: promql.describe('ratio of failed to all inference requests over $window'),
+  requests: promql.optional().describe('how many inference requests the platform answered over $window (the error rate\'s denominator): lets the week-1 error rate weigh each day by its requests'),
   dashboardSeries: z.array(nonEmpty).min(1).describe('metric names the dashboards are drawn from; each must be fresh'),
   podRestarts5m: promql.optional().describe('container restarts of $namespace/$deployment in the last 5 minutes'),
   inferenceLatencyP95Ms: promql.optional().describe('the platform\'s own p95 inference latency over $window, in ms (beside the daily check\'s probe)'),

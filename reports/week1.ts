@@ -61,6 +61,11 @@ export interface RowDef {
    * run's bad second then weighs what its requests weigh.
    */
   mergePercentile?: number;
+  /**
+   * A ratio row (errors over requests): when every sample knows its counts, the value is all the
+   * week's errors over all its requests, not the worst run's ratio.
+   */
+  ratioOfCounts?: boolean;
   /** When a source is present but yields no sample (an incident log with zero incidents). */
   whenEmpty?: { measured: string; status: 'PASS' | 'NO DATA'; reason?: string };
   /** What to run or pass to get data, shown with NO DATA. */
@@ -119,7 +124,7 @@ export function week1Rows(slos: Slos): RowDef[] {
     },
     {
       slug: 'error-rate', metric: 'Error rate', target: `< ${n(errorPct)} %`, op: '<', threshold: errorPct, unit: 'percent',
-      aggregate: 'max',
+      aggregate: 'max', ratioOfCounts: true,
       sources: [
         { from: 'scenario', metric: 'http_req_failed', aggregation: 'rate', assume: 'ratio', label: 'load gate' },
         { from: 'check', id: 'daily.error-rate', match: 'exact', assume: 'ratio', label: 'daily check' },
@@ -190,6 +195,8 @@ export interface RecordScan {
   skipped: Array<{ file: string; reason: string }>;
   /** Records left out because they measured another platform (also in `skipped`). */
   otherPlatform: number;
+  /** Records left out because their run did not finish (also in `skipped`). */
+  aborted: number;
 }
 
 /** Records that measured nothing themselves: a report, a comparison, a re-judgement of another record. */
@@ -213,7 +220,7 @@ const RecordShape = z.looseObject({
  * table must not mix a test sandbox's faulted runs into a real platform's week.
  */
 export function loadRecords(dir: string, w: Window, warn: (m: string) => void, platform: string): RecordScan {
-  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0 };
+  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0, aborted: 0 };
   const skip = (file: string, reason: string, loud = false) => {
     scan.skipped.push({ file, reason });
     if (loud) warn(`warning: skipping ${file}: ${reason}`);
@@ -249,10 +256,18 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
     const t = Date.parse(r.startedAt);
     if (!Number.isFinite(t)) { skip(file, `startedAt is not a timestamp: ${r.startedAt}`, true); continue; }
     if (t < w.since.getTime() || t > w.until.getTime()) { scan.outsideWindow++; continue; }
-    if (r.status === 'aborted' && r.checks.length === 0) { skip(file, 'aborted before any check'); continue; }
+    // A run that did not finish measured part of what it meant to: its checks are not the week's,
+    // and the table lists it (with any failure it saw) rather than letting it pass or fail a row.
+    if (r.status === 'aborted') {
+      scan.aborted++;
+      const failed = r.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+      skip(file, `aborted${r.error ? ` (${r.error})` : ''}: ${r.checks.length} check(s) not counted${failed.length ? `, ${failed.length} of them failed (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ' …' : ''})` : ''}`);
+      continue;
+    }
     r.data ??= {};
     scan.used.push({ record: r, file });
   }
+  if (scan.aborted) warn(`note: ${scan.aborted} record(s) in ${dir} are of runs that did not finish (aborted) and are left out`);
   if (scan.otherPlatform) warn(`note: ${scan.otherPlatform} record(s) in ${dir} measured another platform than "${platform}" (or name none) and are left out`);
   scan.used.sort((a, b) => Date.parse(a.record.startedAt) - Date.parse(b.record.startedAt));
   return scan;
@@ -277,8 +292,10 @@ export interface EvidenceItem {
   checkStatus?: CheckStatus;
   /** The run's latency histogram behind this sample (HDR, base64), when it stored one. */
   histogram?: string;
-  /** Requests behind it (the histogram's count). */
+  /** Requests behind it (the histogram's count, or the error rate's denominator). */
   requests?: number;
+  /** Failed requests behind it (ratio rows). */
+  errors?: number;
   /** Absolute path of the record (JSON output: relative to the report, see `forOutput`). */
   recordFile?: string;
   file?: string;
@@ -320,7 +337,7 @@ export interface Week1Report {
   window: { since: string; until: string };
   rows: RowResult[];
   summary: { pass: number; fail: number; noData: number; partial: number; verdict: 'PASS' | 'FAIL' | 'INCOMPLETE' };
-  records: { dir: string; found: number; used: number; outsideWindow: number; skipped: Array<{ file: string; reason: string }> };
+  records: { dir: string; found: number; used: number; outsideWindow: number; aborted: number; otherPlatform: number; skipped: Array<{ file: string; reason: string }> };
   incidents: null | {
     file: string; total: number; inWindow: number; outsideWindow: number; open: number;
     bySeverity: SeveritySummary[];
@@ -341,6 +358,8 @@ const num = (v: number, unit: RowUnit) => {
   const u = UNIT_TEXT[unit];
   return u === '' ? s : u === '/5' ? `${s}/5` : `${s} ${u}`;
 };
+/** Counts in full (no 65k): a reader checks errors over requests by hand. */
+const exact = (v: number) => String(Math.round(v * 1000) / 1000);
 function fmtMin(m: number): string { return m >= 120 ? `${fmt(Math.round(m / 6) / 10)} h` : `${fmt(Math.round(m * 10) / 10)} min`; }
 const inWindow = (iso: string, w: Window) => { const t = Date.parse(iso); return t >= w.since.getTime() && t <= w.until.getTime(); };
 
@@ -373,6 +392,23 @@ function histogramOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check
   return typeof h === 'string' ? h : undefined;
 }
 
+/**
+ * The counts behind a ratio check: a load check's from its scenario's stored Rate metric (k6's
+ * `passes` of http_req_failed are the failed requests), a daily check's from its evidence (the
+ * profile's `slis.requests`). Undefined when the record kept none.
+ */
+function countsOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check' | 'scenario' }>): { errors: number; requests: number } | undefined {
+  if (src.from === 'scenario') {
+    const name = c.id.split(':')[0]!;
+    const result = ((r.data.scenarios ?? []) as ScenarioResult[]).find((s) => s.scenario === name);
+    const v = (result?.metrics?.[src.metric] ?? result?.metrics?.[`${src.metric}{scenario:${name}}`])?.values;
+    if (!v || typeof v.passes !== 'number' || typeof v.fails !== 'number') return undefined;
+    return { errors: v.passes, requests: v.passes + v.fails };
+  }
+  const e = c.evidence as { errors?: unknown; requests?: unknown };
+  return typeof e.errors === 'number' && typeof e.requests === 'number' && e.requests >= 0 && e.errors >= 0 ? { errors: e.errors, requests: e.requests } : undefined;
+}
+
 function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowDef, recs: LoadedRecord[]): SourceYield {
   const samples: EvidenceItem[] = [];
   const notes: string[] = [];
@@ -389,11 +425,12 @@ function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: R
       const value = toRowUnit(c.observed, c.unit, src.assume, row.unit);
       if (value === null) { notes.push(`${r.id} · ${c.id}: unit "${c.unit}" cannot be read as ${row.unit} (not counted)`); continue; }
       const histogram = row.mergePercentile === undefined ? undefined : histogramOf(r, c, src);
+      const counts = row.ratioOfCounts ? countsOf(r, c, src) : undefined;
       samples.push({
         source: 'record', value, breach: !compare(value, row.op, row.threshold),
         label: `${r.id} · ${c.id} = ${fmt(c.observed)}${c.unit ? ` ${c.unit}` : ''}`,
         runId: r.id, kind: r.kind, checkId: c.id, startedAt: r.startedAt, observed: c.observed, unit: c.unit,
-        checkStatus: c.status, recordFile: file, ...(histogram ? { histogram } : {}),
+        checkStatus: c.status, recordFile: file, ...(histogram ? { histogram } : {}), ...(counts ?? {}),
       });
     }
   }
@@ -445,6 +482,15 @@ function mergedPercentile(samples: EvidenceItem[], p: number): { value: number; 
   return value === null ? null : { value, requests: all.count };
 }
 
+/** All the errors over all the requests behind the samples, in the row's unit; null unless each sample knows its counts. */
+function pooledRatio(samples: EvidenceItem[], unit: RowUnit): { value: number; errors: number; requests: number } | null {
+  if (!samples.length || samples.some((s) => s.errors === undefined || s.requests === undefined)) return null;
+  const errors = samples.reduce((a, s) => a + s.errors!, 0);
+  const requests = samples.reduce((a, s) => a + s.requests!, 0);
+  if (requests <= 0) return null;
+  return { value: (errors / requests) * (unit === 'percent' ? 100 : 1), errors, requests };
+}
+
 function aggregate(a: Aggregate, xs: number[]): number {
   switch (a) {
     // No spread: a week may hold hundreds of thousands of samples (scores), past the call stack's reach.
@@ -472,13 +518,20 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
   }
   const merged = row.mergePercentile === undefined ? null : mergedPercentile(samples, row.mergePercentile);
   if (row.mergePercentile !== undefined && !merged) notes.push('not every run kept its latency histogram (older records): the worst run\'s value stands for the week');
-  const value = merged ? merged.value : aggregate(row.aggregate, samples.map((s) => s.value));
+  const pooled = row.ratioOfCounts ? pooledRatio(samples, row.unit) : null;
+  if (row.ratioOfCounts && !pooled) {
+    const without = samples.filter((s) => s.errors === undefined || s.requests === undefined).map((s) => s.runId ?? s.where ?? '?');
+    notes.push(`${without.length ? `${[...new Set(without)].slice(0, 4).join(', ')}${without.length > 4 ? ' …' : ''} kept no request count (older records, or no platform.slis.requests)` : 'no requests counted'}: the worst run's value stands for the week`);
+  }
+  const value = merged ? merged.value : pooled ? pooled.value : aggregate(row.aggregate, samples.map((s) => s.value));
   const ok = compare(Math.round(value * 1e9) / 1e9, row.op, row.threshold);
   const by = (['record', 'incidents', 'feedback'] as const).map((k) => [k, samples.filter((s) => s.source === k).length] as const).filter(([, n]) => n);
   const parts = by.map(([k, n]) => (k === 'record' ? `${new Set(samples.filter((s) => s.runId).map((s) => s.runId)).size} run(s)` : k === 'incidents' ? `${n} incident(s)` : `${n} score(s)`));
   let measured = row.unit === 'min' ? fmtMin(value) : num(value, row.unit);
   if (merged) {
     measured += ` (p${row.mergePercentile} of ${merged.requests} requests over ${samples.length} runs; worst run ${num(aggregate('max', samples.map((s) => s.value)), row.unit)})`;
+  } else if (pooled) {
+    measured += ` (${exact(pooled.errors)} errors of ${exact(pooled.requests)} requests over ${samples.length} samples; worst ${num(aggregate('max', samples.map((s) => s.value)), row.unit)})`;
   } else if (row.aggregate === 'min' || row.aggregate === 'max') {
     const worst = row.aggregate === 'min' ? 'lowest' : 'highest';
     measured += ` (${worst} of ${samples.length}`;
@@ -504,7 +557,7 @@ export function evaluateRow(row: RowDef, recs: LoadedRecord[], inputs: Week1Inpu
     ...base, status: ok ? 'PASS' : 'FAIL', value, measured, evidence: samples, days,
     // min/max/sum: the samples that miss the target on their own are what failed the row. A mean
     // is judged as a whole: single low scores are listed as contributors only when the mean fails.
-    breaches: (row.aggregate === 'mean' || merged) && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
+    breaches: (row.aggregate === 'mean' || merged || pooled) && ok ? [] : samples.filter((s) => s.breach && (row.aggregate !== 'sum' || s.value > 0)),
   };
 }
 
@@ -549,7 +602,7 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slo
       partial: rows.filter(isPartial).length,
       verdict: week1Verdict(rows),
     },
-    records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, skipped: scan.skipped },
+    records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, aborted: scan.aborted, otherPlatform: scan.otherPlatform, skipped: scan.skipped },
     incidents: inc && {
       file: inc.file, total: inc.incidents.length, inWindow: incInWindow.length, outsideWindow: inc.incidents.length - incInWindow.length,
       open: incInWindow.filter((i) => !i.resolved).length, bySeverity: severitySummary(incInWindow, slos.severities),
@@ -674,6 +727,8 @@ function baseView(r: Week1Report) {
     generatedAt: r.generatedAt, since: r.window.since, until: r.window.until,
     summary: r.summary, verdict: r.summary.verdict, verdictClass: r.summary.verdict.toLowerCase(),
     records: r.records,
+    // A long list of left-out records would bury the table: the Markdown shows the first ones.
+    skippedShown: r.records.skipped.slice(0, 20), skippedMore: Math.max(0, r.records.skipped.length - 20),
     incidents: r.incidents, severity: severityView(r),
     feedback: r.feedback && { ...r.feedback, meanText: r.feedback.mean === null ? '—' : fmt(Math.round(r.feedback.mean * 100) / 100) },
     notes: r.rows.flatMap((row) => row.notes.map((n) => `${row.metric}: ${n}`)),

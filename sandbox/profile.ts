@@ -90,6 +90,7 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
         uptime: '100 * avg(avg_over_time((probe_success{component="inference-api"} or 0 * up{component="inference-api"})[$window:]))',
         // `or vector(0)`: with no 5xx series at all the ratio is 0, not missing.
         errorRate: '(sum(increase(http_requests_total{job="inference-api",code=~"5.."}[$window])) or vector(0)) / sum(increase(http_requests_total{job="inference-api"}[$window]))',
+        requests: 'sum(increase(http_requests_total{job="inference-api"}[$window]))',
         dashboardSeries: ['price_feed_messages_sent_total', 'consumer_messages_processed_total', 'consumer_lag_seconds',
           'http_requests_total', 'http_request_duration_seconds_bucket', 'workflow_runs_total', 'up'],
         // Per pod, the counter's highest minus its lowest value in the window (exact for a counter;

@@ -332,7 +332,12 @@ daily('slow and failing inference: latency probe, error rate and critical alerts
   const own = byId('daily.inference.latency-p95-platform');
   assert.is(own.status, 'fail', `${own.observed} ms`);
   assert.ok((own.observed as number) >= 150, `${own.observed} ms`);
-  assert.ok((byId('daily.error-rate').observed as number) > 0.1);
+  const rate = byId('daily.error-rate');
+  assert.ok((rate.observed as number) > 0.1);
+  // Its counts (platform.slis.requests) for the week-1 row: errors are the ratio of the requests.
+  const ev = rate.evidence as unknown as { requests: number; errors: number };
+  assert.ok(ev.requests > 0 && ev.errors > 0, JSON.stringify(ev));
+  assert.ok(Math.abs(ev.errors / ev.requests - (rate.observed as number)) < 0.001, JSON.stringify(ev));
   const alerts = byId('daily.critical-alerts');
   assert.is(alerts.status, 'fail');
   assert.match(alerts.evidence.what, 'ErrorRateCritical');

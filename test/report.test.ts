@@ -12,7 +12,7 @@ import { cli } from './support.ts';
 import { RunRecorder, type Check, type RunRecord } from '../core/record.ts';
 import { projectRoot } from '../core/paths.ts';
 import { launchChromium } from './chromium.ts';
-import { buildWeek1, dayCoverage, loadRecords } from '../reports/week1.ts';
+import { buildWeek1, dayCoverage, loadRecords, week1Markdown } from '../reports/week1.ts';
 import { SEED_SLOS } from '../profile/schema.ts';
 import { TrendSink } from '../scenarios/metrics.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
@@ -168,6 +168,82 @@ report('the week\'s p95 is the p95 of the week\'s requests: a short bad run weig
   const worst = buildWeek1(loadRecords(old, w, () => {}, 'sandbox'), { incidents: null, feedback: null }, w).rows.find((r) => r.slug === 'response-time-p95')!;
   assert.is(worst.status, 'FAIL');
   assert.match(worst.notes.join(' '), /not every run kept its latency histogram/);
+});
+
+report('the week\'s error rate is its errors over its requests: a quiet bad day weighs what its requests weigh; without counts the worst run decides, and says so', () => {
+  const dir = mkdtempSync(join(tmp, 'pooled-'));
+  const w = { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') };
+  const loadRun = (startedAt: string, fails: number, passes: number) => {
+    const rec = new RunRecorder(dir, 'gate', 'sandbox', ['test']);
+    rec.record.startedAt = startedAt;
+    // k6's Rate of http_req_failed: `passes` are the failed requests.
+    rec.setData('scenarios', [{ ...scenario('inference-latency', []), metrics: { http_req_failed: { type: 'rate', unit: 'ratio', values: { rate: fails / (fails + passes), passes: fails, fails: passes } } } }]);
+    rec.addCheck(loadCheck('inference-latency:http_req_failed:rate<0.001', fails / (fails + passes), 'ratio', ['error-rate']));
+    rec.finish();
+  };
+  const daily = (startedAt: string, ratio: number, requests?: number) => {
+    const rec = new RunRecorder(dir, 'check-daily', 'sandbox', ['test']);
+    rec.record.startedAt = startedAt;
+    const c = check('daily.error-rate', ratio, 'ratio', ratio < 0.001 ? 'pass' : 'fail');
+    if (requests !== undefined) Object.assign(c.evidence, { requests, errors: ratio * requests });
+    rec.addCheck(c);
+    rec.finish();
+  };
+  // A 20-request smoke run with one failure (5 %), and six days of 10,000 requests with 2 failures each.
+  loadRun('2026-11-17T10:00:00.000Z', 1, 19);
+  for (let d = 0; d < 6; d++) loadRun(`2026-11-${17 + d}T12:00:00.000Z`, 2, 9_998);
+  daily('2026-11-18T08:00:00.000Z', 0.0004, 5_000);
+  const pooled = (d: string) => buildWeek1(loadRecords(d, w, () => {}, 'sandbox'), { incidents: null, feedback: null }, w).rows.find((r) => r.slug === 'error-rate')!;
+  const rate = pooled(dir);
+  // (1 + 6·2 + 2) / (20 + 60,000 + 5,000) = 15 / 65,020 = 0.02307 %.
+  assert.is(rate.status, 'PASS', rate.measured);
+  near(rate.value, (15 / 65_020) * 100, 'pooled error rate');
+  assert.match(rate.measured, /15 errors of 65020 requests over 8 samples; worst 5 %/, rate.measured);
+  assert.equal(rate.breaches, []);
+  // The same errors concentrated: 1 % of every request fails → FAIL, breached by every run.
+  const bad = mkdtempSync(join(tmp, 'pooled-bad-'));
+  const rec = new RunRecorder(bad, 'check-daily', 'sandbox', ['test']);
+  rec.record.startedAt = '2026-11-18T08:00:00.000Z';
+  rec.addCheck({ ...check('daily.error-rate', 0.01, 'ratio', 'fail'), evidence: { what: 'synthetic', how: 'test', where: 'test', requests: 1000, errors: 10 } });
+  rec.finish();
+  const failing = pooled(bad);
+  assert.is(failing.status, 'FAIL');
+  near(failing.value, 1, '10 of 1000');
+  // A daily check without the request count (no platform.slis.requests): the worst sample decides, named.
+  daily('2026-11-19T08:00:00.000Z', 0.0003);
+  const worst = pooled(dir);
+  assert.is(worst.status, 'FAIL', worst.measured);
+  near(worst.value, 5, 'worst run');
+  assert.match(worst.notes.join(' '), /kept no request count.*worst run's value stands/);
+});
+
+report('aborted runs are left out of every row and listed, with the failures they saw', () => {
+  const dir = mkdtempSync(join(tmp, 'aborted-'));
+  const w = { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') };
+  const ok = new RunRecorder(dir, 'check-daily', 'sandbox', ['test']);
+  ok.record.startedAt = '2026-11-17T08:00:00.000Z';
+  ok.addCheck(check('daily.platform-health', 100, 'percent'));
+  ok.finish();
+  // Interrupted mid-run after one failing check: not the week's measurement, but not hidden either.
+  const cut = new RunRecorder(dir, 'check-daily', 'sandbox', ['test']);
+  cut.record.startedAt = '2026-11-18T08:00:00.000Z';
+  cut.addCheck(check('daily.platform-health', 40, 'percent', 'fail'));
+  cut.finish('aborted', 'interrupted by SIGINT');
+  const warnings: string[] = [];
+  const scan = loadRecords(dir, w, (m) => warnings.push(m), 'sandbox');
+  assert.is(scan.used.length, 1);
+  assert.is(scan.aborted, 1);
+  const rep = buildWeek1(scan, { incidents: null, feedback: null }, w);
+  const health = rep.rows.find((r) => r.slug === 'platform-health')!;
+  assert.is(health.status, 'PASS');
+  assert.is(health.evidence.length, 1);
+  assert.match(warnings.join('\n'), /1 record\(s\) .* did not finish \(aborted\)/);
+  const listed = rep.records.skipped.find((x) => x.file.includes(cut.record.id))!;
+  assert.match(listed.reason, /^aborted \(interrupted by SIGINT\): 1 check\(s\) not counted, 1 of them failed \(daily.platform-health\)/);
+  assert.is(rep.records.aborted, 1);
+  const md = week1Markdown(rep);
+  assert.match(md, /1 run record\(s\) \(1 left out, listed below\)/);
+  assert.match(md, new RegExp(`- \`[^\`]*${cut.record.id}[^\`]*\`: aborted \\(interrupted by SIGINT\\)`));
 });
 
 report('all inputs: 8 rows with the statuses and values computed by hand; exit 1 because two rows fail', () => {

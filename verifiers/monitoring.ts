@@ -24,21 +24,36 @@ export const withWindow = (expr: string, windowS: number) => expr.replaceAll('$w
  */
 export async function monitoringChecks(prom: HttpClient, am: { client: HttpClient; severity: { label: string; critical: string[]; warning: string[] } } | null, slis: Slis, windowS: number, targets: { healthPct: number; uptimePct: number; errorRate: number; inferenceP95Ms: number; consumerLagS: number }): Promise<Check[]> {
   const out: Check[] = [];
-  const scalar = async (id: string, title: string, target: string, unit: string, sli: string, judge: (v: number) => boolean, what: string) => {
+  /** Pushes the check; returns the SLI's unrounded value (null: no data or an error). */
+  const scalar = async (id: string, title: string, target: string, unit: string, sli: string, judge: (v: number) => boolean, what: string): Promise<number | null> => {
     const expr = withWindow(sli, windowS);
     try {
       const v = await promSli(prom, expr);
       out.push(check(id, title, target, v === null ? null : round(v, 4), unit, v === null ? 'no-data' : passIf(judge(v)), { what, how: `PromQL: ${expr}`, where: prom.url }));
+      return v;
     } catch (e) {
       out.push(errorCheck(id, title, target, unit, prom.url, e));
+      return null;
     }
   };
   await scalar('daily.platform-health', 'platform health (share of platform components up: services and infrastructure)', `>=${targets.healthPct}`, '%',
     slis.platformHealth, (v) => v >= targets.healthPct, `mean over ${windowS} s of the share of platform components up (platform.slis.platformHealth)`);
   await scalar('daily.uptime', 'uptime of the user-facing inference API (its request path)', `>=${targets.uptimePct}`, '%',
     slis.uptime, (v) => v >= targets.uptimePct, `share of the ${windowS} s in which the user-facing request path answered (platform.slis.uptime)`);
-  await scalar('daily.error-rate', 'inference API error rate', `<${targets.errorRate}`, 'ratio',
+  const ratio = await scalar('daily.error-rate', 'inference API error rate', `<${targets.errorRate}`, 'ratio',
     slis.errorRate, (v) => v < targets.errorRate, `failed over all inference responses in the last ${windowS} s (platform.slis.errorRate)`);
+  // The ratio's denominator, where the profile names one: the week-1 row then weighs this day by
+  // its requests (errors over requests across the week) instead of letting a quiet day decide it.
+  const rate = out[out.length - 1]!;
+  if (slis.requests && ratio !== null) {
+    const expr = withWindow(slis.requests, windowS);
+    try {
+      const n = await promSli(prom, expr);
+      if (n !== null && n >= 0) Object.assign(rate.evidence, { requests: round(n, 3), errors: round(n * ratio, 3), requestsHow: `PromQL: ${expr}` });
+    } catch (e) {
+      Object.assign(rate.evidence, { requestsError: (e as Error).message.split('\n')[0] });
+    }
+  }
   // The platform's own view of latency and lag, where its profile names one: a second witness beside
   // the harness's probe and the lag it reads from Kafka's offsets.
   if (slis.inferenceLatencyP95Ms) {
