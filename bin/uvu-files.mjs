@@ -66,7 +66,10 @@ export function runFile(file, { cwd, env = {}, deadline = Infinity, lingerMs = 1
 export async function runFiles(files, opts = {}) {
   const totals = { passed: 0, failed: 0, skipped: 0, problems: [] };
   for (const f of files) {
+    const t0 = Date.now();
     const r = await runFile(f, opts);
+    // Wall time per file (uvu's own Duration leaves out start-up and module loading): where the suite's time goes.
+    opts.say?.(`${f}: ${r.passed} passed, ${r.failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     totals.passed += r.passed;
     totals.failed += r.failed;
     totals.skipped += r.skipped;

@@ -12,6 +12,7 @@ import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
 import { DEFAULT_SUITE, checkScenario, scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
 import { withOverrides } from '../scenarios/plan.ts';
+import { relativeThresholds, resolveAgainstRun, withoutRelative } from '../scenarios/baseline-thresholds.ts';
 import { durationFlag } from './options.ts';
 import { storedRun, type StoredRun } from './runs.ts';
 import { baselineChecks, compareFlags, compareOptions } from './compare.ts';
@@ -24,7 +25,8 @@ import { gateMarkdown, gateJunit } from '../reports/gate.ts';
 
 interface LoadOpts {
   engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number;
-  baseline?: string; alpha?: string; minDeltaPct?: string; minDeltaMs?: string; minErrorPts?: string;
+  /** false: `--no-baseline` (run once without the thresholds relative to a baseline). */
+  baseline?: string | false; alpha?: string; minDeltaPct?: string; minDeltaMs?: string; minErrorPts?: string;
 }
 
 /** The run to compare against and how (`--baseline`), resolved before any load. */
@@ -103,6 +105,27 @@ function plan(scenarios: Scenario[], o: LoadOpts, contract: Contract): Scenario[
   return planned;
 }
 
+/**
+ * Thresholds written against a baseline (`p(95) < baseline * 1.10`) become plain ones from the
+ * baseline run's stored result, before any load. Without `--baseline` they are refused (a gate
+ * that silently skipped them would pass what it was told to compare); `--no-baseline` leaves them
+ * out on purpose, listed in the record, to make the first baseline.
+ */
+function againstBaseline(planned: Scenario[], o: LoadOpts, baseline: Baseline | null): { scenarios: Scenario[]; leftOut: Array<{ scenario: string; key: string; written: string }> } {
+  const relative = planned.flatMap((s) => relativeThresholds(s).map((r) => ({ scenario: s.name, key: r.key, written: r.written, source: s.source })));
+  if (!relative.length) return { scenarios: planned, leftOut: [] };
+  if (o.baseline === false) return { scenarios: planned.map(withoutRelative), leftOut: relative.map(({ source: _s, ...x }) => x) };
+  if (!baseline) {
+    const first = relative[0]!;
+    throw new UsageError('--baseline', `${first.scenario}${first.source ? ` (${first.source})` : ''} judges ${first.key} "${first.written}" against a baseline run: name one with --baseline RUN|latest-pass, or run once with --no-baseline to make the first`);
+  }
+  const results = baseline.run.record.data.scenarios as ScenarioResult[];
+  return {
+    scenarios: planned.map((s) => checkScenario(resolveAgainstRun(s, baseline.run.record.id, results.find((r) => r.scenario === s.name)))),
+    leftOut: [],
+  };
+}
+
 async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { scenarios: Scenario[]; suite: string }, o: LoadOpts): Promise<number> {
   const cfg = configFrom(cmd);
   const lp = profileFrom(cmd, cfg);
@@ -111,16 +134,18 @@ async function execute(cmd: Command, kind: string, choose: (c: Catalog) => { sce
   const planned = plan(scenarios, o, lp.profile.platform.kafka.contract);
   if (o.engine === 'k6') (await import('../scenarios/engines/k6/run.ts')).findK6(); // a missing k6 exits 2 before anything runs
   const opts = compareOptions(o);
-  const baseline = o.baseline === undefined ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name, undefined, planned.map((s) => s.name)), opts };
+  const baseline = typeof o.baseline !== 'string' ? null : { run: storedRun(o.baseline, '--baseline', runsDir(cfg), lp.profile.name, undefined, planned.map((s) => s.name)), opts };
+  const { scenarios: resolved, leftOut } = againstBaseline(planned, o, baseline);
   const code = await runCommand({ ...runOpts(cmd, kind, cfg, lp), onFinish: (r, dir) => writeReports(r, dir, o) }, async (ctx) => {
     ctx.rec.setData('suite', suite);
     ctx.rec.setData('engine', o.engine);
     // The plan as it runs (targets resolved against the profile): reports read it from here, never from today's files.
-    ctx.rec.setData('plan', { files: cat.files, scenarios: planned });
+    ctx.rec.setData('plan', { files: cat.files, scenarios: resolved, ...(leftOut.length ? { baselineLeftOut: leftOut } : {}) });
     if (baseline) ctx.rec.setData('baseline', { runId: baseline.run.record.id, file: baseline.run.file, options: baseline.opts });
+    if (leftOut.length) ctx.progress(`--no-baseline: not judged (relative to a baseline): ${leftOut.map((x) => `${x.scenario} ${x.key} ${x.written}`).join('; ')}`);
     // A latency SLO judged on zero samples proves nothing: for a deploy gate, no data is a failure.
     ctx.rec.noDataFails = true;
-    await runScenarios(ctx, cfg, lp, planned, o, baseline);
+    await runScenarios(ctx, cfg, lp, resolved, o, baseline);
   }, (r) => process.stdout.write(gateMarkdown(r)));
   return code;
 }
@@ -136,6 +161,7 @@ export function registerLoad(program: Command): void {
     .option('--summary <file>', 'also write the Markdown summary here (always written to the run folder; appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--only <scenarios>', 'run only these scenarios of the suite (comma-separated), e.g. to re-check one SLO after a fix')
     .option('--baseline <run>', 'also fail on a regression against this load run (its id, folder, record.json, or latest-pass): docs/baselines.md')
+    .option('--no-baseline', 'run without a baseline: thresholds written against one ("p(95) < baseline * 1.10") are left out, and the record lists them')
     .addHelpText('after', '\nThe built-in deploy suite: inference-latency, feature-store-query, consumer-lag, kafka-throughput (scenarios/definitions/deploy.yaml).\nA profile adds its own scenario files and suites (docs/scenarios.md).\n')
     .action(async (o: LoadOpts & { suite: string; only?: string }, cmd: Command) => {
       process.exitCode = await execute(cmd, 'gate', (cat) => {
@@ -160,6 +186,7 @@ export function registerLoad(program: Command): void {
     .addOption(durationOption())
     .option('--rate <n>', 'override the arrival rate (iterations per timeUnit; ramping: peak)', Number)
     .option('--baseline <run>', 'also fail on a regression against this load run (its id, folder, record.json, or latest-pass): docs/baselines.md')
+    .option('--no-baseline', 'run without a baseline: thresholds written against one ("p(95) < baseline * 1.10") are left out, and the record lists them')
     .option('--junit <file>', 'also write JUnit XML here')
     .option('--summary <file>', 'also write the Markdown summary here')
     .action(async (name: string, o: LoadOpts, cmd: Command) => {

@@ -47,8 +47,8 @@ const copied = (c: Check): Check => ({ ...c, evidence: { ...c.evidence, judged: 
 
 /** A load run's checks again: each scenario's thresholds under the profile's targets, from the stored summary and histograms. */
 async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
-  const [{ scenarioCatalog }, { rejudge, unreplayable }, { scenarioChecks }] = await Promise.all([
-    import('../scenarios/catalog.ts'), import('../scenarios/replay.ts'), import('../verifiers/load.ts')]);
+  const [{ scenarioCatalog }, { rejudge, unreplayable }, { scenarioChecks }, { relativeThresholds, resolveRelative, withoutRelative }] = await Promise.all([
+    import('../scenarios/catalog.ts'), import('../scenarios/replay.ts'), import('../verifiers/load.ts'), import('../scenarios/baseline-thresholds.ts')]);
   const catalog = scenarioCatalog(lp).scenarios;
   const planned = ((r.data.plan as { scenarios?: Scenario[] } | undefined)?.scenarios ?? []);
   const out: Check[] = [];
@@ -63,7 +63,19 @@ async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Ch
     const plan = planned.find((s) => s.name === result.scenario);
     const today = catalog[result.scenario];
     // Today's thresholds for this profile, on the scenario as it ran (its executor, its target).
-    const s = plan ? { ...plan, thresholds: today?.thresholds ?? plan.thresholds } : today;
+    let s = plan ? { ...plan, thresholds: today?.thresholds ?? plan.thresholds } : today;
+    // Thresholds against a baseline are judged against the baseline value the run resolved (in
+    // its plan); one the run never resolved cannot be judged from this record.
+    if (s && relativeThresholds(s).length) {
+      const stored = plan?.baselineThresholds ?? [];
+      try {
+        s = resolveRelative(s, stored[0]?.runId ?? '(none)', (metric, agg) => stored.find((b) => b.metric === metric && b.aggregation === agg)?.value).scenario;
+      } catch (e) {
+        out.push(check(`${result.scenario}:baseline-thresholds`, `${result.scenario}: thresholds relative to a baseline`, 'a baseline value in the record', null, '', 'error',
+          { what: `${(e as Error).message}: this run resolved no such baseline value (its plan's baselineThresholds), so it cannot be judged here`, how: 'the record\'s data.plan', where: r.id }));
+        s = withoutRelative(s);
+      }
+    }
     if (!s) {
       out.push(...r.checks.filter((c) => c.id.startsWith(`${result.scenario}:`)).map(copied));
       continue;

@@ -7,6 +7,7 @@ import { parseScenarioThresholds } from './verdict.ts';
 import { parseDuration } from './thresholds.ts';
 import { warmupExecutor } from './engines/native/arrivals.ts';
 import { MAX_ARRIVALS_PER_S, loadScenarioFile, type ScenarioContext } from './file.ts';
+import { relativeThresholds, withoutRelative } from './baseline-thresholds.ts';
 
 /** The harness's own scenarios and deploy suite (a profile's `scenarios: [builtin]`). */
 export const BUILTIN_FILE = join(projectRoot, 'scenarios', 'definitions', 'deploy.yaml');
@@ -19,7 +20,11 @@ export const DEFAULT_SUITE = 'deploy';
  * docs/slos.md), every open-model scenario gates on drops, a warm-up is never judged, thresholds
  * parse, and a throughput threshold is one the offered load could meet. The error names the scenario.
  */
-export function checkScenario(s: Scenario): Scenario {
+export function checkScenario(scenario: Scenario): Scenario {
+  // Thresholds against a baseline are checked for form here and judged once a baseline resolves
+  // them (gate/run --baseline); everything else about the scenario is checked now.
+  relativeThresholds(scenario);
+  const s = withoutRelative(scenario);
   const slo: unknown = s.slo;
   if (!Array.isArray(slo)) throw new UsageError(`scenario ${s.name}: slo`, `must be an array of SLO ids, got ${JSON.stringify(slo)}`);
   slo.forEach((id, i) => {
@@ -64,7 +69,7 @@ export function checkScenario(s: Scenario): Scenario {
     const rates = parsed.filter((t) => t.type === 'counter' && t.expr.aggregation.kind === 'rate').map((t) => `${t.key} ${t.expr.source}`);
     if (rates.length) throw new UsageError(`scenario ${s.name}: warmup`, `cannot be combined with a counter rate threshold (${rates.join(', ')}): k6 divides a counter's rate by the whole test's duration, warm-up included`);
   }
-  return s;
+  return scenario;
 }
 
 /** Iterations per second at the schedule's peak. */

@@ -62,4 +62,9 @@ export interface Scenario {
   warmup?: Duration;
   /** Where it was defined (`file:line`), for errors and listings. */
   source?: string;
+  /**
+   * Set once thresholds written against a baseline (`p(95) < baseline * 1.10`) were resolved into
+   * the plain ones in `thresholds`: what was written, the baseline's value and its run.
+   */
+  baselineThresholds?: Array<{ key: string; metric: string; aggregation: string; written: string; expr: string; value: number; runId: string }>;
 }

@@ -239,7 +239,15 @@ const SCENARIO_FILES: Array<[string, string, RegExp]> = [
   ['a suite the built-in file defines too', scenario(probeOk) + 'suites:\n  deploy: [probe]\n', /suites\.deploy: already defined at .*deploy\.yaml/],
   ['not YAML', 'scenarios: [\n', /not valid YAML/],
   ['a name in capitals', scenario(probeOk).replace('  probe:', '  Probe:'), /scenarios/],
+  ['a baseline threshold of another form', scenario(probeOk + "      http_req_duration{scenario:probe}: ['p(95) < 1.1 * baseline']\n"), /scenarios-\d+\.yaml:10: .*thresholds.*<aggregation> <op> baseline/],
+  ['a baseline threshold filtered on another tag', scenario(probeOk + "      http_req_duration{status:200}: ['p(95) < baseline * 1.1']\n"), /http_req_duration\{status:200\}.*not other tag filters/],
 ];
+// A scenario judged against a baseline, run without one: refused, not judged without it.
+{
+  const file = f('scenarios-relative.yaml', scenario(probeOk + "      http_req_duration{scenario:probe}: ['p(95) < baseline * 1.10']\n"));
+  const prof = profile('profile-relative.yaml', (p) => { p.scenarios = ['builtin', file]; });
+  add('run a scenario with a baseline threshold and no --baseline', ['--profile', prof, 'run', 'probe'], /--baseline: probe \(.*scenarios-relative\.yaml:2\) judges .*"p\(95\) < baseline \* 1\.10" against a baseline run/);
+}
 SCENARIO_FILES.forEach(([what, text, names], i) => {
   const file = f(`scenarios-${i}.yaml`, text);
   add(`scenario file: ${what}`, ['--profile', profile(`profile-scn-${i}.yaml`, (p) => { p.scenarios = ['builtin', file]; }), 'gate'], names);

@@ -11,6 +11,15 @@ import { projectRoot } from '../core/paths.ts';
 import { mannWhitneyGreater, proportionGreater } from '../core/stats.ts';
 import { compareScenario, COMPARE_DEFAULTS } from '../verifiers/baseline.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import { relativeThresholds, resolveAgainstRun, resolveRelative } from '../scenarios/baseline-thresholds.ts';
+import { checkScenario } from '../scenarios/catalog.ts';
+import { evaluate } from '../scenarios/thresholds.ts';
+import { parseScenarioThresholds } from '../scenarios/verdict.ts';
+import { resultSource } from '../scenarios/replay.ts';
+import { scenarioChecks } from '../verifiers/load.ts';
+import { TrendSink } from '../scenarios/metrics.ts';
+import { UsageError } from '../core/errors.ts';
 
 const scipy = JSON.parse(readFileSync(join(projectRoot, 'test', 'fixtures', 'stats', 'scipy-1.17.1.json'), 'utf8')) as {
   mannwhitneyu_greater_asymptotic: Array<{ x: number[]; y: number[]; U: number; p: number }>;
@@ -100,6 +109,83 @@ test('too short to compare: fewer than 5 seconds on either side is no data, neve
   const cs = compareScenario(result([8, 9, 8]), result([40, 41, 42]), ref);
   assert.is(byId(cs, 'http_req_duration:p95').status, 'no-data');
   assert.is(byId(cs, 'throughput').status, 'no-data');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds relative to a baseline: `p(95) < baseline * 1.10`
+
+const relScenario = (thresholds: Scenario['thresholds']): Scenario => ({
+  name: 'inference-latency', description: 'x', slo: ['response-time-p95'], target: { kind: 'http', method: 'POST', path: '/v1/predict', body: true },
+  executor: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '5s', preAllocatedVUs: 5, maxVUs: 20 },
+  thresholds: { 'dropped_iterations{scenario:inference-latency}': ['count==0'], ...thresholds }, source: 'load.yaml:3',
+});
+/** A stored baseline: 20 ms for 95 % of its requests, 40 ms for the rest; 2 failed of 1000. */
+function storedBaseline(): ScenarioResult {
+  const h = new TrendSink();
+  for (let i = 0; i < 950; i++) h.add(20);
+  for (let i = 0; i < 50; i++) h.add(40);
+  return { ...result(noisy(20, 1)), histograms: { http_req_duration: h.encode() },
+    metrics: { http_req_duration: { type: 'trend', unit: 'ms', values: { count: 1000, avg: 21, 'p(95)': 20 } }, http_req_failed: { type: 'rate', unit: 'ratio', values: { rate: 0.002, passes: 2, fails: 998 } } } };
+}
+const usage = (f: () => unknown): UsageError => { try { f(); } catch (e) { if (e instanceof UsageError) return e; throw e; } return assert.unreachable('no UsageError') as never; };
+
+test('baseline-relative thresholds resolve from the baseline run\'s stored result before any load: any percentile from its histogram, a rate from its summary', () => {
+  const s = relScenario({
+    'http_req_duration{scenario:inference-latency}': ['p(95) < baseline * 1.10', 'p(99)<baseline+5', 'p(95)<100'],
+    http_req_failed: [{ threshold: 'rate <= baseline + 0.001', abortOnFail: true }],
+  });
+  assert.is(checkScenario(s), s, 'a scenario written against a baseline is valid before one is named');
+  assert.equal(relativeThresholds(s).map((r) => [r.key, r.aggregation, r.op, r.by]), [
+    ['http_req_duration{scenario:inference-latency}', 'p(95)', '<', { op: '*', n: 1.1 }],
+    ['http_req_duration{scenario:inference-latency}', 'p(99)', '<', { op: '+', n: 5 }],
+    ['http_req_failed', 'rate', '<=', { op: '+', n: 0.001 }],
+  ]);
+  const r = resolveAgainstRun(s, 'base-1', storedBaseline());
+  // p(95) of the stored histogram is 20 ms and p(99) 40 ms, as its HDR buckets read them (3
+  // significant digits: the bucket's top, 20.0165), the same reading the run itself was judged by.
+  const h = TrendSink.decode(storedBaseline().histograms.http_req_duration!);
+  const [p95, p99] = [h.percentile(95)!, h.percentile(99)!];
+  assert.ok(p95 >= 20 && p95 < 20.03 && p99 >= 40 && p99 < 40.05, `${p95} ${p99}`);
+  const six = (v: number) => Number(v.toPrecision(6));
+  assert.equal(r.thresholds['http_req_duration{scenario:inference-latency}'], [`p(95)<${six(p95 * 1.1)}`, `p(99)<${six(p99 + 5)}`, 'p(95)<100']);
+  assert.equal(r.thresholds.http_req_failed, [{ threshold: 'rate<=0.003', abortOnFail: true }]);
+  assert.equal(r.baselineThresholds!.map((b) => [b.written, b.value, b.runId]), [
+    ['p(95) < baseline * 1.10', six(p95), 'base-1'], ['p(99)<baseline+5', six(p99), 'base-1'], ['rate <= baseline + 0.001', 0.002, 'base-1'],
+  ]);
+  const limit = `p(95)<${six(p95 * 1.1)}`;
+  checkScenario(r);
+  // Judged as plain thresholds: a run 10 % slower at p95 than the baseline fails, one 5 % slower passes.
+  const judge = (ms: number) => {
+    const h = new TrendSink();
+    for (let i = 0; i < 1000; i++) h.add(ms);
+    const cur: ScenarioResult = { ...storedBaseline(), histograms: { http_req_duration: h.encode() } };
+    const outcomes = evaluate(parseScenarioThresholds(r), resultSource(cur));
+    return outcomes.find((o) => o.expr === limit)!.ok;
+  };
+  assert.is(judge(21), true, '5 % slower');
+  assert.is(judge(22.5), false, '12 % slower');
+  // The check says what was written and where the number came from.
+  const checks = scenarioChecks(r, { ...storedBaseline(), thresholds: [{ key: 'http_req_duration{scenario:inference-latency}', metric: 'http_req_duration', expr: limit, target: '< 22', observed: 23, ok: false, abortOnFail: false }] });
+  assert.match(checks[0]!.title, `${limit} (p(95) < baseline * 1.10: ${six(p95)} in base-1)`);
+  assert.is((checks[0]!.evidence as unknown as { baseline: { value: number } }).baseline.value, six(p95));
+});
+
+test('baseline-relative thresholds that cannot be resolved are exit 2 naming the threshold: malformed, another tag, a baseline without the scenario or the value', () => {
+  const bad = (t: string, key = 'http_req_duration') => usage(() => checkScenario(relScenario({ [key]: [t] })));
+  assert.match(bad('p(95) < baseline ** 2').message, 'optionally "* F"');
+  assert.match(bad('p(95) < baseline * 0').message, 'above 0');
+  assert.match(bad('p(95) < 2 * baseline').message, '<aggregation> <op> baseline');
+  const tagged = bad('p(95) < baseline * 1.1', 'http_req_duration{status:200}');
+  assert.match(tagged.field, 'thresholds["http_req_duration{status:200}"][0]');
+  assert.match(tagged.message, 'not other tag filters');
+  const s = relScenario({ http_req_duration: ['p(95) < baseline * 1.1'] });
+  assert.match(usage(() => resolveAgainstRun(s, 'base-2', undefined)).message, 'baseline run base-2 did not run inference-latency');
+  assert.is(usage(() => resolveAgainstRun(s, 'base-2', undefined)).field, '--baseline');
+  const noHist = { ...storedBaseline(), histograms: {}, metrics: {} };
+  assert.match(usage(() => resolveAgainstRun(s, 'base-2', noHist)).message, 'baseline run base-2 holds no p(95) of http_req_duration');
+  // An aggregation the metric does not have is k6's own error once resolved (a rate has no p95).
+  const wrong = resolveRelative(relScenario({ http_req_failed: ['p(95) < baseline'] }), 'b', () => 1).scenario;
+  assert.match(usage(() => checkScenario(wrong)).field, 'http_req_failed');
 });
 
 test.run();

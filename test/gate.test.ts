@@ -106,7 +106,7 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
     p.name = 'own-scenarios';
     p.slos = { inferenceP95Ms: 60 };
     p.scenarios = ['load.yaml'];
-    p.suites = { smoke: ['predict-trickle'] };
+    p.suites = { smoke: ['predict-trickle'], relative: ['predict-relative'] };
   });
   writeFileSync(join(dirname(f), 'load.yaml'), `scenarios:
   predict-trickle:
@@ -122,6 +122,17 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
       http_req_duration{scenario:predict-trickle}: ['p(95)<\${slo:inferenceP95Ms}']
       http_req_failed{scenario:predict-trickle}: ['rate==0']
       dropped_iterations{scenario:predict-trickle}: ['count==0']
+  predict-relative:
+    description: the same trickle, judged against a baseline run
+    target: { kind: http }
+    executor: constant-arrival-rate
+    rate: 20
+    duration: 3s
+    preAllocatedVUs: 5
+    maxVUs: 20
+    thresholds:
+      http_req_duration{scenario:predict-relative}: ['p(95) < baseline + 40']
+      dropped_iterations{scenario:predict-relative}: ['count==0']
 `);
   const ok = runJson(['--profile', f, 'gate', '--suite', 'smoke']);
   assert.is(ok.code, 0, ok.rec.checks.map((c) => `${c.id}=${c.observed} ${c.status}`).join('\n'));
@@ -131,7 +142,29 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
   const plan = ok.rec.data.plan as { files: string[]; scenarios: Array<{ name: string; source: string }> };
   assert.equal(plan.scenarios.map((x) => x.name), ['predict-trickle']);
   assert.match(plan.scenarios[0]!.source, /load\.yaml:2$/);
+  // Thresholds against a baseline: refused without one, left out (and listed) on purpose, then
+  // resolved from the baseline's stored p95 before any load.
+  const none = cli(['--profile', f, 'gate', '--suite', 'relative']);
+  assert.is(none.code, 2, none.stderr);
+  assert.match(none.stderr, /--baseline: predict-relative \(.*load\.yaml:15\) judges .*"p\(95\) < baseline \+ 40"/);
+  const first = runJson(['--profile', f, 'gate', '--suite', 'relative', '--no-baseline']);
+  assert.is(first.code, 0, first.stderr);
+  assert.equal((first.rec.data.plan as { baselineLeftOut: unknown[] }).baselineLeftOut,
+    [{ scenario: 'predict-relative', key: 'http_req_duration{scenario:predict-relative}', written: 'p(95) < baseline + 40' }]);
+  assert.not.ok(first.rec.checks.some((c) => c.id.includes('http_req_duration')), 'left out, not judged');
+  const vsFirst = () => runJson(['--profile', f, 'gate', '--suite', 'relative', '--baseline', first.rec.id]);
+  const relOk = vsFirst();
+  const relCheck = (rec: RunRecord) => rec.checks.find((c) => c.id.startsWith('predict-relative:http_req_duration:p(95)<')) ?? assert.unreachable(rec.checks.map((c) => c.id).join(', ')) as never;
+  assert.is(relCheck(relOk.rec).status, 'pass', `${relCheck(relOk.rec).title} observed ${relCheck(relOk.rec).observed}`);
+  const resolved = (relCheck(relOk.rec).evidence as unknown as { baseline: { value: number; runId: string; expr: string } }).baseline;
+  assert.is(resolved.runId, first.rec.id);
+  assert.ok(resolved.value > 0 && resolved.value < 40, `baseline p95 ${resolved.value}`);
+  assert.is(resolved.expr, `p(95)<${Number((resolved.value + 40).toPrecision(6))}`);
+  assert.match(relCheck(relOk.rec).title, `(p(95) < baseline + 40: ${resolved.value} in ${first.rec.id})`);
   await setFault({ 'inference-latency-ms': 80 });
+  const relSlow = vsFirst();
+  assert.is(relSlow.code, 1);
+  assert.is(relCheck(relSlow.rec).status, 'fail', `${relCheck(relSlow.rec).title} observed ${relCheck(relSlow.rec).observed}`);
   const slow = runJson(['--profile', f, 'gate', '--suite', 'smoke']);
   assert.is(slow.code, 1);
   const p95 = check(slow.rec, 'predict-trickle:http_req_duration:p(95)<60');

@@ -24,9 +24,10 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
   const how = r.engine === 'native'
     ? `native engine, open model: ${describeExecutor(r)}; percentiles from an HDR histogram (3 significant digits), latency from each arrival's scheduled time`
     : `${r.engine === 'k6' ? 'k6' : `k6-operator (${r.k6?.runners ?? '?'} runners merged)`}, open model: ${describeExecutor(r)}; judged by the harness from k6's raw samples (--out json) in an HDR histogram (3 significant digits)`;
+  const relative = (t: ScenarioResult['thresholds'][number]) => s.baselineThresholds?.find((b) => b.key === t.key && b.expr.replace(/\s/g, '') === t.expr.replace(/\s/g, ''));
   const checks: Check[] = r.thresholds.map((t) => ({
     id: `${s.name}:${t.metric}:${t.expr.replace(/\s/g, '')}`,
-    title: `${s.name}: ${t.metric} ${t.expr}`,
+    title: `${s.name}: ${t.metric} ${t.expr}${relative(t) ? ` (${relative(t)!.written}: ${relative(t)!.value} in ${relative(t)!.runId})` : ''}`,
     target: t.expr,
     observed: t.observed === null ? null : round(t.observed),
     unit: unitOf(t),
@@ -40,6 +41,8 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
       where: r.where,
       slo: s.slo,
       window: { from: r.startedAt, to: r.endedAt },
+      // A target written against a baseline: what was written and the baseline's value behind the number.
+      ...(relative(t) ? { baseline: relative(t) } : {}),
     },
   }));
   const sent = r.metrics.kafka_writer_message_count?.values.count;
