@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, runsDir, type Config } from '../core/config.ts';
+import { registerProfileSecrets } from '../profile/secrets.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadProfile, profileRef, type LoadedProfile } from '../profile/load.ts';
 import { sandboxProfile } from '../sandbox/profile.ts';
@@ -30,11 +31,12 @@ export function profileFrom(cmd: Command, cfg: Config, env = process.env): Loade
   const flag = (cmd.optsWithGlobals() as GlobalOpts).profile;
   if (flag === '') throw new UsageError('--profile', 'names no file');
   const file = flag ?? (env.HARNESS_PROFILE || undefined);
-  if (file === undefined) return sandboxProfileOf(cfg);
-  const lp = loadProfile(file, env, flag !== undefined ? '--profile' : 'HARNESS_PROFILE');
-  if (lp.profile.name === 'sandbox' && !isSandboxProfile(cfg, lp)) {
+  const lp = file === undefined ? sandboxProfileOf(cfg) : loadProfile(file, env, flag !== undefined ? '--profile' : 'HARNESS_PROFILE');
+  if (file !== undefined && lp.profile.name === 'sandbox' && !isSandboxProfile(cfg, lp)) {
     throw new UsageError(`${lp.source}: name`, '"sandbox" is reserved for the embedded sandbox\'s own profile; name this platform (e.g. staging)');
   }
+  // From here on every record, report and message the run writes masks them.
+  registerProfileSecrets(lp.profile);
   return lp;
 }
 

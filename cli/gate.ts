@@ -8,6 +8,7 @@ import { compileMessages } from '../platform/contract.ts';
 import { isReferenceMessage } from '../platform/reference-messages.ts';
 import { runCommand, type RunContext } from '../core/run.ts';
 import { UsageError } from '../core/errors.ts';
+import { mask } from '../core/secrets.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { Config } from '../core/config.ts';
 import { DEFAULT_SUITE, checkScenario, scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
@@ -55,7 +56,7 @@ async function runScenarios(ctx: RunContext, cfg: Config, lp: LoadedProfile, sce
         : await (await import('../scenarios/engines/native/index.ts')).runNative(s, {
           endpoints, signal: ctx.signal,
           progress: (line, final) => {
-            if (live) process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+            if (live) process.stderr.write(`\r\x1b[2K${mask(line)}${final ? '\n' : ''}`);
             else if (final) ctx.progress(line);
           },
         });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError } from '../core/errors.ts';
+import { mask } from '../core/secrets.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerProfile } from './profile.ts';
 import { registerLoad } from './gate.ts';
@@ -56,10 +57,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage; // commander already printed the message naming the argument
     }
     if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\n`);
+      process.stderr.write(`error: ${mask(e.message)}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`error: ${mask(String((e as Error).stack ?? e))}\n`);
     return EXIT.infra;
   }
 }

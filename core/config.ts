@@ -57,7 +57,7 @@ const SandboxSchema = z.strictObject({
   postgres: z.strictObject({
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('features'),
     user: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('carbon'),
-    password: z.string().min(1).default('carbon'),
+    password: z.string().min(1).default('carbon-sandbox-pg'),
   }).prefault({}),
   priceFeed: z.strictObject({
     /** Messages per second the feed produces: the platform's "real-time throughput" (seed: 7,000+). */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { maskDeep } from './secrets.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'no-data';
 /** `incomplete`: no check failed or errored, but one had no data, so the run proves nothing about it. */
@@ -120,7 +121,7 @@ export class RunRecorder {
   }
 
   flush(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.record, null, 2) + '\n');
+    writeFileAtomic(this.path, JSON.stringify(maskDeep(this.record), null, 2) + '\n');
   }
 }
 

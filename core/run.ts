@@ -1,5 +1,6 @@
 import { RunRecorder, type RunRecord } from './record.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+import { mask, maskDeep } from './secrets.ts';
 
 export interface RunContext {
   rec: RunRecorder;
@@ -50,7 +51,7 @@ export async function runCommand(
   const rec = new RunRecorder(opts.runsDir, opts.kind, opts.platform, process.argv.slice(2), opts.profile);
   const ac = new AbortController();
   const cleanups: Array<() => Promise<void> | void> = [];
-  const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${msg}\n`); };
+  const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${mask(msg)}\n`); };
 
   const runCleanups = async () => {
     while (cleanups.length) {
@@ -96,16 +97,18 @@ export async function runCommand(
       rec.finish(opts.failureAborts?.(rec.record) ? 'aborted' : 'error', err.message);
       code = exitCodeFor(e);
     }
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`error: ${mask(err.message)}\n`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // Reports and what is printed are made from the record as it was written: secrets masked.
+  const written = maskDeep(rec.record);
   if (opts.onFinish) {
-    try { opts.onFinish(rec.record, rec.dir); } catch (e) { log(`writing reports failed: ${(e as Error).message}`); }
+    try { opts.onFinish(written, rec.dir); } catch (e) { log(`writing reports failed: ${(e as Error).message}`); }
   }
-  if (opts.json) process.stdout.write(JSON.stringify(rec.record, null, 2) + '\n');
-  else print(rec.record);
+  if (opts.json) process.stdout.write(JSON.stringify(written, null, 2) + '\n');
+  else print(written);
   log(`record: ${rec.path}`);
   return code;
 }

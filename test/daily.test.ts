@@ -1,11 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, cliAsync, clearFaults, ctx, eventually, sb, profile, writeProfile } from './support.ts';
+import { cfg, cli, cliAsync, clearFaults, ctx, eventually, sb, profile, writeProfile } from './support.ts';
+import { runsDir } from '../core/config.ts';
 import { describeGroup } from './kafka-tools.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar, alertmanagerAlerts } from '../sandbox/prom-api.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord, Check } from '../core/record.ts';
@@ -352,18 +353,25 @@ daily('failing batch workflows: the workflow success rate fails', async () => {
   assert.ok((w.observed as number) < 99);
 });
 
+const [PG_SECRET, TOKEN, AM_SECRET] = ['pg@sec/ret:1%x', 'tok/en:2@y%', 'am:p@ss/3%z'];
 daily('an unreachable feature store, Kafka and Prometheus: each check fails or errors naming the profile\'s address, never the sandbox\'s data', () => {
   const f = writeProfile((p) => {
     p.name = 'unreachable';
-    p.platform.featureStore.url = 'postgres://carbon:carbon@127.0.0.1:1/features';
+    // Recognizable secrets with the characters URLs and masks trip on: none may reach the output.
+    p.platform.featureStore.url = `postgres://carbon:${encodeURIComponent(PG_SECRET)}@127.0.0.1:1/features`;
     p.platform.kafka.brokers = ['127.0.0.1:1'];
-    p.platform.prometheus = { url: 'http://127.0.0.1:2' };
-    p.platform.alertmanager = { url: 'http://127.0.0.1:3' };
+    p.platform.prometheus = { url: 'http://127.0.0.1:2', auth: { bearerToken: TOKEN } };
+    p.platform.alertmanager = { url: 'http://127.0.0.1:3', auth: { basicAuth: { username: 'am', password: AM_SECRET } } };
     delete p.platform.kubernetes;
   });
   const r = cli(['--json', '--quiet', '--profile', f, 'check', 'daily', '--window', '5s']);
   const rec = JSON.parse(r.stdout) as RunRecord;
   assert.is(r.code, 1);
+  const folder = join(runsDir(cfg), rec.id);
+  const written = readdirSync(folder).map((x) => readFileSync(join(folder, x), 'utf8')).join('\n');
+  for (const secret of [PG_SECRET, encodeURIComponent(PG_SECRET), TOKEN, AM_SECRET, Buffer.from(`am:${AM_SECRET}`).toString('base64')]) {
+    for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['the run folder', written]] as const) assert.not.ok(text.includes(secret), `${where} holds ${secret}`);
+  }
   const c = rec.checks.find((x) => x.id === 'daily.feature-store.connectivity')!;
   assert.is(c.status, 'fail');
   assert.not.ok(rec.checks.some((x) => x.id === 'daily.feature-store.query-latency'));

@@ -88,12 +88,12 @@ test('bad profiles are exit-2 errors naming file:line: key — unknown keys, wro
   assert.is(fieldOf(() => loadProfile(join(tmp, 'absent.yaml'))), '--profile');
   assert.is(fieldOf(() => loadProfile(tmp)), '--profile');
   const missingFile = join(tmp, 'missing-file.yaml');
-  writeFileSync(missingFile, sandboxText.replace(/password: \S+|url: postgres:\/\/carbon:carbon@/, (m) => m.replace('carbon:carbon@', 'carbon:${file:no-such-secret}@')));
+  writeFileSync(missingFile, sandboxText.replace(/password: \S+|url: postgres:\/\/carbon:carbon-sandbox-pg@/, (m) => m.replace('carbon:carbon-sandbox-pg@', 'carbon:${file:no-such-secret}@')));
   assert.match(fieldOf(() => loadProfile(missingFile, {})), 'platform.featureStore.url');
 });
 
 test('secrets: ${VAR} and ${file:PATH} are resolved, never part of the hash a record keeps', () => {
-  const text = sandboxText.replace('carbon:carbon@', 'carbon:${PG_SECRET}@');
+  const text = sandboxText.replace('carbon:carbon-sandbox-pg@', 'carbon:${PG_SECRET}@');
   const a = parseProfile(text, '/p.yaml', { PG_SECRET: 'one' });
   const b = parseProfile(text, '/p.yaml', { PG_SECRET: 'two' });
   assert.match(a.profile.platform.featureStore.url, ':one@');

@@ -6,6 +6,12 @@ import { join } from 'node:path';
 import { RunRecorder, statusFromChecks, type Check } from '../core/record.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError, InfraError } from '../core/errors.ts';
+import { addSecret, clearSecrets, mask, maskDeep } from '../core/secrets.ts';
+import { registerProfileSecrets } from '../profile/secrets.ts';
+import { sandboxProfileValues } from '../sandbox/profile.ts';
+import { parseConfig } from '../core/config.ts';
+import { parseProfile } from '../profile/load.ts';
+import { stringify } from 'yaml';
 
 const check = (status: Check['status']): Check => ({ id: 'x', title: 'x', target: 't', observed: 1, unit: '', status, evidence: { what: '', how: '', where: '' } });
 
@@ -69,6 +75,56 @@ test('an interrupted run runs its cleanups and is recorded as aborted (exit 3)',
   const r = JSON.parse(readFileSync(join(root, dir!, 'record.json'), 'utf8'));
   assert.is(r.status, 'aborted');
   assert.match(r.error, /SIGINT/);
+});
+
+test('the one mask: every registered secret, whatever its characters, in every form it travels in; numbers and short values untouched', async () => {
+  clearSecrets();
+  // A profile with a secret in every place one can be: SASL, the feature store URL, bearer, basic auth, an auth header, a TLS key.
+  const v = sandboxProfileValues(parseConfig({})) as Record<string, any>;
+  v.name = 'masked';
+  const [sasl, pg, token, basic, header, key] = ['s@sl/pa:ss%1', 'pg@pa/ss:2%', 'to/ken:3@x', 'ba:sic/4@%', 'Bearer hdr-5/@:%', '-----BEGIN PRIVATE KEY-----\nk3y6\n-----END PRIVATE KEY-----'];
+  v.platform.kafka.sasl = { mechanism: 'scram-sha-512', username: 'u', password: sasl };
+  v.platform.featureStore.url = `postgres://carbon:${encodeURIComponent(pg)}@127.0.0.1:1/features`;
+  v.platform.prometheus.auth = { bearerToken: token };
+  v.platform.alertmanager.auth = { basicAuth: { username: 'am', password: basic } };
+  v.platform.inferenceApi.request.headers = { Authorization: header, 'X-Trace': 'not-a-secret-7' };
+  v.platform.kafka.tls = { key, cert: key };
+  registerProfileSecrets(parseProfile(stringify(v), 'masked.yaml').profile);
+  const b64 = Buffer.from(`am:${basic}`).toString('base64');
+  const secrets = [sasl, pg, encodeURIComponent(pg), token, basic, b64, header, 'hdr-5/@:%', key];
+  const text = `connect ${v.platform.featureStore.url} failed; sasl ${sasl}; Authorization: Basic ${b64}; ${header}; ${encodeURIComponent(token)}; key ${key}`;
+  const masked = mask(text);
+  for (const s of secrets) assert.not.ok(masked.includes(s), `${s} left in: ${masked}`);
+  assert.match(masked, 'postgres://carbon:***@127.0.0.1:1/features');
+  assert.match(mask('X-Trace: not-a-secret-7'), 'not-a-secret-7', 'a header that is no credential is left alone');
+  // Records: strings masked, numbers and structure kept, what is in memory unchanged.
+  addSecret('12345');
+  const data = { observed: 12345, what: `token ${token} and 12345`, [`key-${sasl}`]: [sasl] };
+  assert.equal(maskDeep(data), { observed: 12345, what: 'token *** and ***', 'key-***': ['***'] });
+  assert.is(data.what.includes(token), true);
+  addSecret('abc');
+  assert.is(mask('abc'), 'abc', 'below 4 characters nothing is masked');
+  // What a run writes and prints: its record file, and its error on stderr.
+  const root = mkdtempSync(join(tmpdir(), 'runs-'));
+  let err = '';
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((c: string) => { err += c; return true; }) as typeof process.stderr.write;
+  let file = '';
+  try {
+    await runCommand({ kind: 'gate', runsDir: root, platform: 'masked', quiet: false }, async (ctx) => {
+      file = ctx.rec.path;
+      ctx.progress(`connecting with ${token}`);
+      ctx.rec.addCheck({ ...check('fail'), evidence: { what: `login refused for ${sasl}`, how: header, where: v.platform.featureStore.url } });
+      throw new InfraError(`SASL ${sasl} refused`);
+    });
+  } finally { process.stderr.write = write; clearSecrets(); }
+  const onDisk = readFileSync(file, 'utf8');
+  for (const s of secrets) {
+    assert.not.ok(onDisk.includes(s), `record holds ${s}`);
+    assert.not.ok(err.includes(s), `stderr holds ${s}`);
+  }
+  assert.match(onDisk, 'login refused for ***');
+  assert.match(err, 'SASL *** refused');
 });
 
 test.run();

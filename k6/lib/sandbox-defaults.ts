@@ -7,7 +7,7 @@ export const SANDBOX = {
   kafkaBrokers: "127.0.0.1:19092",
   pricesTopic: "commodity-prices",
   predictionsTopic: "ml-predictions",
-  featureStoreUrl: "postgres://carbon:carbon@127.0.0.1:15432/features?sslmode=disable",
+  featureStoreUrl: "postgres://carbon:carbon-sandbox-pg@127.0.0.1:15432/features?sslmode=disable",
   featureStoreQuery: "SELECT f.commodity, f.last_price, f.ema_short, f.ema_long, f.volatility, p.predicted, p.processed_at\nFROM features f LEFT JOIN LATERAL (\n  SELECT predicted, processed_at FROM predictions WHERE commodity = f.commodity\n  ORDER BY processed_at DESC LIMIT 10) p ON true",
   commodities: "brent,wti,natgas,coal,carbon-eua,power-de,gold,copper",
 };

@@ -1,0 +1,54 @@
+/**
+ * The one mask: every secret the process was given (the profile's passwords, tokens and auth
+ * headers, registered once when the profile loads) is replaced by `***` wherever the harness writes
+ * text — records, reports, the JSON and Markdown it prints, errors and progress on stderr.
+ *
+ * Secrets are matched as literal text (split/join, never a regular expression), so any character
+ * is masked correctly, and in the encodings they travel in: percent-encoded in a URL, and inside
+ * a basic-auth header as base64. Values shorter than MIN_LENGTH are not masked: hiding every "ab"
+ * in every line would make the output unreadable and hide nothing (docs/profile.md says so).
+ */
+export const MIN_LENGTH = 4;
+export const MASK = '***';
+
+const known = new Set<string>();
+/** Longest first, so a secret that contains another is masked whole. */
+let ordered: string[] = [];
+
+export function addSecret(value: string | undefined | null): void {
+  if (typeof value !== 'string' || value.length < MIN_LENGTH) return;
+  const forms = [value, encodeURIComponent(value), encodeURI(value)];
+  for (const f of forms) known.add(f);
+  ordered = [...known].sort((a, b) => b.length - a.length);
+}
+
+/** For a basic-auth pair: the password, and the header value that carries it. */
+export function addBasicAuth(username: string, password: string): void {
+  addSecret(password);
+  addSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+}
+
+export function mask(text: string): string {
+  if (!ordered.length || !text) return text;
+  let out = text;
+  for (const s of ordered) if (out.includes(s)) out = out.split(s).join(MASK);
+  return out;
+}
+
+/** A copy with every string masked (keys included): for records and anything serialized from them. */
+export function maskDeep<T>(value: T): T {
+  if (!ordered.length) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return mask(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [mask(k), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** Tests: forget what was registered. */
+export function clearSecrets(): void {
+  known.clear();
+  ordered = [];
+}
