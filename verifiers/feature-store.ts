@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../platform/postgres.ts';
 import type { Check } from '../core/record.ts';
 import type { FeatureStoreProfile } from '../profile/schema.ts';
 import { check, errorCheck, passIf, round } from './check.ts';
@@ -7,7 +8,7 @@ type Queries = FeatureStoreProfile['queries'];
 
 /** Connectivity, the profile's representative query's latency, and how fresh the features are. */
 export async function featureStoreChecks(conn: pg.ClientConfig, where: string, queries: Queries, opts: { queryTargetMs: number; freshnessS: number }): Promise<Check[]> {
-  const client = new pg.Client({ connectionTimeoutMillis: 5000, ...conn });
+  const client = pgClient({ connectionTimeoutMillis: 5000, ...conn });
   const t0 = performance.now();
   try {
     await client.connect();
@@ -46,7 +47,7 @@ export async function featureStoreChecks(conn: pg.ClientConfig, where: string, q
 
 /** Share of finished workflow runs that succeeded over the window (the seed's "workflow success rate"). */
 export async function workflowChecks(conn: pg.ClientConfig, where: string, query: string, windowS: number, targetPct: number): Promise<Check[]> {
-  const client = new pg.Client({ connectionTimeoutMillis: 5000, ...conn });
+  const client = pgClient({ connectionTimeoutMillis: 5000, ...conn });
   try {
     await client.connect();
     const r = await client.query(query, [windowS]);

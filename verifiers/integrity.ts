@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgClient } from '../platform/postgres.ts';
 import type { Check } from '../core/record.ts';
 import type { Contract, FeatureStoreProfile } from '../profile/schema.ts';
 import { messageId, isIntact, checksumOf, headersOf } from '../platform/contract.ts';
@@ -67,7 +68,7 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
     await admin.disconnect().catch(() => {});
   }
   const processed = (id: string) => { const x = position.get(id); return x !== undefined && x.offset < (committed.get(x.partition) ?? -1); };
-  const client = new pg.Client({ connectionTimeoutMillis: 5000, ...conn });
+  const client = pgClient({ connectionTimeoutMillis: 5000, ...conn });
   try {
     await client.connect();
   } catch (e) {

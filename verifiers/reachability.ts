@@ -4,12 +4,11 @@
  * not). Nothing is written to the platform.
  */
 import * as k8s from '@kubernetes/client-node';
-import pg from 'pg';
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
 import { isSaslRefusal, kafkaConn, kafkajs } from '../platform/kafka.ts';
 import { crashQuery } from './kube.ts';
-import { pgConfig, describePg } from '../platform/postgres.ts';
+import { pgClient, pgConfig, describePg } from '../platform/postgres.ts';
 import { httpClient } from '../platform/http.ts';
 import { promBuildInfo, promQuery } from '../platform/prometheus.ts';
 import { alertmanagerStatus } from '../platform/alertmanager.ts';
@@ -55,7 +54,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
     }
   }));
   out.push(await probe('profile.feature-store', 'feature store (PostgreSQL)', 'connect, then each query of platform.featureStore.queries planned (EXPLAIN), none run', describePg(fs.url), async () => {
-    const c = new pg.Client(pgConfig(fs));
+    const c = pgClient(pgConfig(fs));
     try {
       await c.connect();
       const v = (await c.query('SHOW server_version')).rows[0] as { server_version: string };

@@ -21,6 +21,8 @@ export async function main(): Promise<void> {
   const runs = new client.Counter({ name: 'workflow_runs_total', help: 'workflow runs by outcome', labelNames: ['workflow', 'status'], registers: reg });
   const lastSuccess = new client.Gauge({ name: 'workflow_last_success_timestamp_seconds', help: 'end of the last successful run', labelNames: ['workflow'], registers: reg });
   const pool = new pg.Pool({ ...pgConnection(sb), max: 2 });
+  // A restarted PostgreSQL kills the idle connections: reconnect on the next query instead of dying with them.
+  pool.on('error', (e) => process.stderr.write(`postgres connection lost: ${e.message}\n`));
   await serve(env, sb.ports.batch);
   let stopping = false;
   onShutdown(async () => { stopping = true; await pool.end(); });

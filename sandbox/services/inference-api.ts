@@ -19,6 +19,8 @@ export async function main(): Promise<void> {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
   });
   const pool = new pg.Pool({ ...pgConnection(sb), max: 10 });
+  // A restarted PostgreSQL kills the idle connections: reconnect on the next query instead of dying with them.
+  pool.on('error', (e) => process.stderr.write(`postgres connection lost: ${e.message}\n`));
   let dbOk = { at: 0, ok: false, why: '' };
 
   const timed = (route: string, h: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<number>) =>

@@ -28,6 +28,8 @@ export async function main(args: string[]): Promise<void> {
   const partitionLag = new Map<number, number>();
 
   const pool = new pg.Pool({ ...pgConnection(sb), max: 2 });
+  // A restarted PostgreSQL kills the idle connections: reconnect on the next query instead of dying with them.
+  pool.on('error', (e) => process.stderr.write(`postgres connection lost: ${e.message}\n`));
   const features = new Map<string, Ema>();
   for (const r of (await pool.query('SELECT commodity, last_price, ema_short, ema_long, samples FROM features')).rows) {
     features.set(r.commodity, { short: r.ema_short, long: r.ema_long, samples: Number(r.samples), last: r.last_price });

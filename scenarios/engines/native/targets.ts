@@ -1,6 +1,6 @@
 import { Pool as HttpPool } from 'undici';
 import type { Consumer, Admin } from 'kafkajs';
-import pg from 'pg';
+import { pgPool } from '../../../platform/postgres.ts';
 import { InfraError } from '../../../core/errors.ts';
 import type { Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
@@ -236,7 +236,7 @@ function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const t = s.target as Extract<Scenario['target'], { kind: 'sql' }>;
   const query = t.query ?? ep.representativeQuery;
   if (!query) throw new InfraError('the scenario names no query and the platform profile no representative one (platform.featureStore.queries.representative)', 'feature-store');
-  const pool = new pg.Pool({ ...ep.featureStore, max: s.executor.maxVUs });
+  const pool = pgPool({ ...ep.featureStore, max: s.executor.maxVUs });
   return {
     where: ep.featureStoreWhere ?? `postgres://${ep.featureStore.host}:${ep.featureStore.port}/${ep.featureStore.database}`,
     async setup() {
