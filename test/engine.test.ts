@@ -8,7 +8,7 @@ import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
 import { runNative, progressLine, GENERATOR_BOUND_MS } from '../scenarios/engines/native/index.ts';
 import { withOverrides } from '../scenarios/plan.ts';
-import { generatorCheck, scenarioChecks } from '../verifiers/load.ts';
+import { generatorCheck, saturation, scenarioChecks } from '../verifiers/load.ts';
 import { warmupText } from '../reports/gate.ts';
 import { MetricStore } from '../scenarios/metrics.ts';
 import { durationMs } from '../scenarios/verdict.ts';
@@ -218,6 +218,14 @@ test('the generator judges itself: a starved event loop is named as saturation (
   // A failed request is the platform's answer however late it left: an error-rate FAIL stands.
   const errorRate = { ...checks[0]!, id: 'probe:http_req_failed:rate<0.001', status: 'fail' as const };
   assert.is(generatorCheck(s, starved, [errorRate]).status, 'pass');
+  // The run: only timing checks failed beside the saturated generator, so it could not complete (3)…
+  assert.match(saturation(checks)!.message, /^load generator saturated/);
+  // …unless a failure no lateness distorts stands beside them (a broker died mid-run: produce errors):
+  // the run fails on it (1), the generator's error kept beside it. A latency regression against a baseline is timing too.
+  const produceErrors = { ...checks[0]!, id: 'probe:kafka_writer_error_count:count==0', status: 'fail' as const };
+  assert.is(saturation([...checks, produceErrors]), null);
+  const regression = { ...checks[0]!, id: 'baseline:probe:http_req_duration:p95', status: 'fail' as const };
+  assert.ok(saturation([...checks, regression]), 'a baseline comparison is no earned failure');
 });
 
 test('an unreachable target is an infrastructure error, not a failed check', async () => {

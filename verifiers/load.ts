@@ -120,12 +120,18 @@ function timingSensitive(c: Check): boolean {
 }
 
 /**
- * A saturated generator beside a failing check: the run could not tell the platform's fault from
- * its own, so it did not complete (exit 3), whatever failed. Null when no generator check errored.
+ * A saturated generator beside a failing timing check: the run could not tell the platform's fault
+ * from its own, so it did not complete (exit 3). Not when a check no lateness can distort failed
+ * too (failed requests, produce errors: the platform's answer however late it was asked): that
+ * failure is earned, and the run fails on it (exit 1) with the generator's check left as an error
+ * beside it — a broker that dies mid-run is the platform failing, not the generator. Null when no
+ * generator check errored, or a failure stands on its own.
  */
 export function saturation(checks: Check[]): InfraError | null {
   const starved = checks.filter((c) => c.id.endsWith(':generator') && c.status === 'error');
   if (!starved.length) return null;
+  const earned = (c: Check) => c.status === 'fail' && !c.id.startsWith('baseline:') && METRICS[c.id.split(':')[1] ?? ''] !== undefined && !timingSensitive(c);
+  if (checks.some(earned)) return null;
   return new InfraError(`load generator saturated (${starved.map((c) => `${c.id.replace(/:generator$/, '')}: ${c.observed} ms`).join(', ')}; bound ${starved[0]!.target.replace(/^.*<=/, '')}): the failures may be the generator's, not the platform's; re-run on a less busy machine or lower the rate`, 'load-generator');
 }
 
