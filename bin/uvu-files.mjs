@@ -62,18 +62,33 @@ export function runFile(file, { cwd, env = {}, deadline = Infinity, lingerMs = 1
   });
 }
 
-/** Runs `files` one after another; returns the totals and one line per file that failed. */
+/**
+ * Runs `files`, `concurrency` at a time (default one after another); returns the totals and one
+ * line per file that failed. Side by side, each file's output is held and written whole when it
+ * ends, so the log reads file by file.
+ */
 export async function runFiles(files, opts = {}) {
   const totals = { passed: 0, failed: 0, skipped: 0, problems: [] };
-  for (const f of files) {
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const queue = [...files];
+  const one = async (f) => {
     const t0 = Date.now();
-    const r = await runFile(f, opts);
+    const held = [];
+    const own = concurrency === 1 ? opts : {
+      ...opts,
+      write: (d) => held.push(['out', d]),
+      writeErr: (d) => held.push(['err', d]),
+    };
+    const r = await runFile(f, own);
+    for (const [k, d] of held) (k === 'out' ? (opts.write ?? ((x) => process.stdout.write(x))) : (opts.writeErr ?? ((x) => process.stderr.write(x))))(d);
     // Wall time per file (uvu's own Duration leaves out start-up and module loading): where the suite's time goes.
     opts.say?.(`${f}: ${r.passed} passed, ${r.failed} failed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     totals.passed += r.passed;
     totals.failed += r.failed;
     totals.skipped += r.skipped;
     if (r.failed) totals.problems.push(`${f}: ${r.why}`);
-  }
+  };
+  const worker = async () => { while (queue.length) await one(queue.shift()); };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   return totals;
 }

@@ -43,6 +43,33 @@ test('a file that throws at import, exits before its summary, dies on a signal, 
   assert.match(why(noRun), 'no test summary');
 });
 
+test('two at a time: the same totals, the files run side by side, and each one\'s output is written whole, never interleaved', async () => {
+  // Each file waits for the other to have started: only side by side can both pass.
+  const started = (n: string) => join(dir, `${n}.started`);
+  const slow = (name: string, other: string) => file(`${name}.test.ts`, `${HEAD}import { existsSync, writeFileSync } from 'node:fs';
+test('${name}', async () => {
+  console.log('${name}-start');
+  writeFileSync(${JSON.stringify(started(name))}, '');
+  const until = Date.now() + 8000;
+  while (!existsSync(${JSON.stringify(started(other))}) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(${JSON.stringify(started(other))}), '${other} runs beside me');
+  await new Promise((r) => setTimeout(r, 300));
+  console.log('${name}-end');
+});
+test.run();
+`);
+  const [a, b] = [slow('slow-a', 'slow-b'), slow('slow-b', 'slow-a')];
+  const out: string[] = [];
+  const r = await runFiles([a, b, failing], { ...quiet, write: (d: string) => out.push(String(d)), concurrency: 2 });
+  assert.equal([r.passed, r.failed], [3, 1], r.problems.join('\n'));
+  const text = out.join('');
+  for (const [n, other] of [['slow-a', 'slow-b'], ['slow-b', 'slow-a']]) {
+    const [s0, s1] = [text.indexOf(`${n}-start`), text.indexOf(`${n}-end`)];
+    assert.ok(s0 >= 0 && s1 > s0, text);
+    assert.not.ok(text.slice(s0, s1).includes(other!), `${n}'s output is interrupted by ${other}'s:\n${text}`);
+  }
+});
+
 test('the summary reader: missing summary, zero tests and a bad exit after a clean summary are failures', () => {
   const summary = (total: number, passed: number) => `  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   0\n  Duration:  1.00ms\n`;
   assert.equal(countFile(summary(4, 4), 0, null), { passed: 4, failed: 0, skipped: 0, why: null });
