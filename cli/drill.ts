@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
+import { relativeThresholds } from '../scenarios/baseline-thresholds.ts';
 import { UsageError } from '../core/errors.ts';
 import { durationFlag } from './options.ts';
 import { compileMessages } from '../platform/contract.ts';
@@ -40,6 +41,8 @@ export async function planFrom(o: PodKillOpts, lp: LoadedProfile): Promise<PodKi
     const { scenarios } = scenarioCatalog(lp);
     const s = scenarios[o.withLoad];
     if (!s) throw new UsageError('--with-load', `unknown scenario "${o.withLoad}"; the profile's scenarios: ${Object.keys(scenarios).join(', ')}`);
+    const relative = relativeThresholds(s);
+    if (relative.length) throw new UsageError('--with-load', `${s.name} judges ${relative[0]!.key} "${relative[0]!.written}" against a baseline run, and a drill names none: load the drill with a scenario of plain thresholds`);
     durationFlag('--load-duration', o.loadDuration);
     if (s.target.kind === 'kafka-produce') compileMessages(p.platform.kafka.contract);
     withLoad = withOverrides(s, { duration: o.loadDuration });

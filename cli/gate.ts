@@ -122,7 +122,7 @@ function againstBaseline(planned: Scenario[], o: LoadOpts, baseline: Baseline | 
   }
   const results = baseline.run.record.data.scenarios as ScenarioResult[];
   return {
-    scenarios: planned.map((s) => checkScenario(resolveAgainstRun(s, baseline.run.record.id, results.find((r) => r.scenario === s.name)))),
+    scenarios: planned.map((s) => checkScenario(resolveAgainstRun(s, baseline.run.record.id, results.find((r) => r.scenario === s.name), baseline.run.record.status))),
     leftOut: [],
   };
 }

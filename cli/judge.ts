@@ -66,6 +66,9 @@ async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Ch
     let s = plan ? { ...plan, thresholds: today?.thresholds ?? plan.thresholds } : today;
     // Thresholds against a baseline are judged against the baseline value the run resolved (in
     // its plan); one the run never resolved cannot be judged from this record.
+    // A run made with --no-baseline left them out on purpose: judged again without them, as it ran.
+    const leftOut = ((r.data.plan as { baselineLeftOut?: Array<{ scenario: string }> } | undefined)?.baselineLeftOut ?? []).some((x) => x.scenario === result.scenario);
+    if (s && leftOut && !plan?.baselineThresholds?.length) s = withoutRelative(s);
     if (s && relativeThresholds(s).length) {
       const stored = plan?.baselineThresholds ?? [];
       try {

@@ -6,7 +6,7 @@
  * docs/baselines.md.
  */
 import { UsageError } from '../core/errors.ts';
-import { TrendSink } from './metrics.ts';
+import { METRICS, TrendSink } from './metrics.ts';
 import type { ScenarioResult } from './result.ts';
 import type { Scenario, ThresholdSpec } from './types.ts';
 
@@ -70,8 +70,11 @@ export function storedValue(r: ScenarioResult, metric: string, aggregation: stri
     const v = TrendSink.decode(h).percentile(Number(p[1]));
     if (v !== null) return v;
   }
-  const v = r.metrics?.[metric]?.values?.[aggregation === 'med' ? 'med' : aggregation];
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  const v = r.metrics?.[metric]?.values?.[aggregation];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  // A counter that never counted is left out of the summary: none dropped, no produce error.
+  if (!r.metrics?.[metric] && METRICS[metric]?.type === 'counter' && aggregation === 'count') return 0;
+  return undefined;
 }
 
 const round = (v: number) => Number(v.toPrecision(6));
@@ -93,6 +96,13 @@ export function resolveRelative(s: Scenario, runId: string, lookup: (metric: str
       throw new UsageError(`scenario ${s.name}: thresholds["${r.key}"][${r.index}]`, `"${r.written}": baseline run ${runId} holds no ${r.aggregation} of ${metric} for ${s.name}`);
     }
     const target = round(r.by === null ? base : r.by.op === '*' ? base * r.by.n : r.by.op === '+' ? base + r.by.n : base - r.by.n);
+    // A target no run can miss (a count above a negative number) or none can meet (a rate below 0)
+    // judges nothing: refused, naming the baseline's value, rather than passed or failed on it.
+    const where = `scenario ${s.name}: thresholds["${r.key}"][${r.index}]`;
+    if (target < 0) throw new UsageError(where, `"${r.written}" is ${target} against baseline run ${runId}'s ${base}: a negative target judges nothing`);
+    if (target === 0 && (r.op === '<' || r.op === '>=')) {
+      throw new UsageError(where, `"${r.written}" is ${r.op} 0 against baseline run ${runId}'s ${base}: ${r.op === '<' ? 'no run can pass it' : 'every run passes it'}; add a margin ("+ N")`);
+    }
     const expr = `${r.aggregation}${r.op}${target}`;
     const t = thresholds[r.key]![r.index]!;
     thresholds[r.key]![r.index] = typeof t === 'string' ? expr : { ...t, threshold: expr };
@@ -101,9 +111,15 @@ export function resolveRelative(s: Scenario, runId: string, lookup: (metric: str
   return { scenario: { ...s, thresholds, baselineThresholds: resolved }, resolved };
 }
 
-/** Resolved against a stored baseline run's result for the same scenario. */
-export function resolveAgainstRun(s: Scenario, runId: string, result: ScenarioResult | undefined): Scenario {
+/**
+ * Resolved against a stored baseline run's result for the same scenario. The baseline must have
+ * passed and run its scenario to the end: a failed or cut-short run's p95 would be a loose target
+ * that passes what it should not.
+ */
+export function resolveAgainstRun(s: Scenario, runId: string, result: ScenarioResult | undefined, runStatus = 'pass'): Scenario {
   if (!relativeThresholds(s).length) return s;
   if (!result) throw new UsageError('--baseline', `baseline run ${runId} did not run ${s.name}, whose thresholds are relative to a baseline`);
+  if (runStatus !== 'pass') throw new UsageError('--baseline', `baseline run ${runId} ended ${runStatus}: ${s.name}'s thresholds are relative to it, and a target taken from a run that did not pass could pass what it should not; name a passing run (or latest-pass)`);
+  if (result.aborted) throw new UsageError('--baseline', `baseline run ${runId} cut ${s.name} short (${result.aborted}): name a run that ran it to the end`);
   return resolveRelative(s, runId, (metric, agg) => storedValue(result, metric, agg)).scenario;
 }

@@ -183,6 +183,16 @@ test('baseline-relative thresholds that cannot be resolved are exit 2 naming the
   assert.is(usage(() => resolveAgainstRun(s, 'base-2', undefined)).field, '--baseline');
   const noHist = { ...storedBaseline(), histograms: {}, metrics: {} };
   assert.match(usage(() => resolveAgainstRun(s, 'base-2', noHist)).message, 'baseline run base-2 holds no p(95) of http_req_duration');
+  // Targets that judge nothing: a count above a negative number, a rate below 0.
+  const clean = { ...storedBaseline(), metrics: { ...storedBaseline().metrics, http_req_failed: { type: 'rate' as const, unit: 'ratio', values: { rate: 0, passes: 0, fails: 1000 } } } };
+  assert.match(usage(() => resolveAgainstRun(relScenario({ http_req_failed: ['rate < baseline * 1.1'] }), 'b0', clean)).message, 'no run can pass it');
+  assert.match(usage(() => resolveAgainstRun(relScenario({ 'dropped_iterations{scenario:inference-latency}': ['count==0', 'count >= baseline - 5'] }), 'b0', clean)).message, 'a negative target judges nothing');
+  // A counter that never counted is 0 in the baseline, not missing.
+  const zero = resolveAgainstRun(relScenario({ 'dropped_iterations{scenario:inference-latency}': ['count==0', 'count <= baseline + 2'] }), 'b0', clean);
+  assert.equal(zero.thresholds['dropped_iterations{scenario:inference-latency}'], ['count==0', 'count<=2']);
+  // The baseline must have passed and run the scenario to the end.
+  assert.match(usage(() => resolveAgainstRun(s, 'b1', storedBaseline(), 'fail')).message, 'baseline run b1 ended fail');
+  assert.match(usage(() => resolveAgainstRun(s, 'b1', { ...storedBaseline(), aborted: 'interrupted: SIGINT' })).message, 'cut inference-latency short');
   // An aggregation the metric does not have is k6's own error once resolved (a rate has no p95).
   const wrong = resolveRelative(relScenario({ http_req_failed: ['p(95) < baseline'] }), 'b', () => 1).scenario;
   assert.match(usage(() => checkScenario(wrong)).field, 'http_req_failed');

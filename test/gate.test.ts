@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cli, clearFaults, ctx, eventually, sb, writeProfile } from './support.ts';
+import { cfg, cli, clearFaults, ctx, eventually, sb, writeProfile } from './support.ts';
+import { runsDir } from '../core/config.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar } from '../sandbox/prom-api.ts';
 import type { RunRecord, Check } from '../core/record.ts';
@@ -108,32 +109,24 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
     p.scenarios = ['load.yaml'];
     p.suites = { smoke: ['predict-trickle'], relative: ['predict-relative'] };
   });
+  // The profile's inference request at a trickle, twice: judged against the profile's target, and against a baseline run.
+  const trickle = (name: string, description: string, slo: string, thresholds: string) => `  ${name}:
+    description: ${description}
+    slo: [${slo}]
+    target: { kind: http }
+    executor: constant-arrival-rate
+    rate: 20
+    duration: 3s
+    preAllocatedVUs: 5
+    maxVUs: 20
+    thresholds:
+${thresholds}      dropped_iterations{scenario:${name}}: ['count==0']
+`;
   writeFileSync(join(dirname(f), 'load.yaml'), `scenarios:
-  predict-trickle:
-    description: the profile's inference request at a trickle
-    slo: [response-time-p95]
-    target: { kind: http }
-    executor: constant-arrival-rate
-    rate: 20
-    duration: 3s
-    preAllocatedVUs: 5
-    maxVUs: 20
-    thresholds:
-      http_req_duration{scenario:predict-trickle}: ['p(95)<\${slo:inferenceP95Ms}']
+${trickle('predict-trickle', 'the profile\'s inference request at a trickle', 'response-time-p95', `      http_req_duration{scenario:predict-trickle}: ['p(95)<\${slo:inferenceP95Ms}']
       http_req_failed{scenario:predict-trickle}: ['rate==0']
-      dropped_iterations{scenario:predict-trickle}: ['count==0']
-  predict-relative:
-    description: the same trickle, judged against a baseline run
-    target: { kind: http }
-    executor: constant-arrival-rate
-    rate: 20
-    duration: 3s
-    preAllocatedVUs: 5
-    maxVUs: 20
-    thresholds:
-      http_req_duration{scenario:predict-relative}: ['p(95) < baseline + 40']
-      dropped_iterations{scenario:predict-relative}: ['count==0']
-`);
+`)}${trickle('predict-relative', 'the same trickle, judged against a baseline run', '', `      http_req_duration{scenario:predict-relative}: ['p(95) < baseline + 40']
+`)}`);
   const ok = runJson(['--profile', f, 'gate', '--suite', 'smoke']);
   assert.is(ok.code, 0, ok.rec.checks.map((c) => `${c.id}=${c.observed} ${c.status}`).join('\n'));
   assert.is(ok.rec.platform, 'own-scenarios');
@@ -152,6 +145,12 @@ gate('a profile\'s own scenario file and suite run through the gate, judged agai
   assert.equal((first.rec.data.plan as { baselineLeftOut: unknown[] }).baselineLeftOut,
     [{ scenario: 'predict-relative', key: 'http_req_duration{scenario:predict-relative}', written: 'p(95) < baseline + 40' }]);
   assert.not.ok(first.rec.checks.some((c) => c.id.includes('http_req_duration')), 'left out, not judged');
+  // CI sees them as skipped, not passed; judged again, the run stays as it ran.
+  const junit = readFileSync(join(runsDir(cfg), first.rec.id, 'junit.xml'), 'utf8');
+  assert.match(junit, /<testcase classname="predict-relative" name="predict-relative: http_req_duration\{scenario:predict-relative\} p\(95\) &lt; baseline \+ 40"><skipped /);
+  assert.match(readFileSync(join(runsDir(cfg), first.rec.id, 'summary.md'), 'utf8'), 'Not judged (`--no-baseline`)');
+  const rejudged = runJson(['--profile', f, 'judge', first.rec.id]);
+  assert.is(rejudged.code, 0, rejudged.rec.checks.map((c) => `${c.id}=${c.status}`).join('\n'));
   const vsFirst = () => runJson(['--profile', f, 'gate', '--suite', 'relative', '--baseline', first.rec.id]);
   const relOk = vsFirst();
   const relCheck = (rec: RunRecord) => rec.checks.find((c) => c.id.startsWith('predict-relative:http_req_duration:p(95)<')) ?? assert.unreachable(rec.checks.map((c) => c.id).join(', ')) as never;
