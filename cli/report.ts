@@ -90,6 +90,13 @@ async function week1(cmd: Command, o: Week1Opts): Promise<number> {
         },
       });
     }
+    if (scan.abortedFailing.length) {
+      ctx.rec.addCheck({
+        id: 'week1.unfinished-runs', title: 'no run of the week saw a failure and then did not finish', target: '==0',
+        observed: scan.abortedFailing.length, unit: 'runs', status: 'no-data',
+        evidence: { what: `${scan.abortedFailing.length} aborted run(s) saw a failing check before they ended; they are left out of the rows, so the week cannot be called a PASS`, how: 'record status aborted with a failed check', where: scan.abortedFailing.map((f) => relative(process.cwd(), f)).join(', ') },
+      });
+    }
     ctx.rec.setData('week1', {
       window: report.window, summary: report.summary, from,
       records: { found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, skipped: scan.skipped.length },

@@ -197,6 +197,8 @@ export interface RecordScan {
   otherPlatform: number;
   /** Records left out because their run did not finish (also in `skipped`). */
   aborted: number;
+  /** Of those, the ones that saw a check fail before they ended: the week cannot be called a PASS. */
+  abortedFailing: string[];
 }
 
 /** Records that measured nothing themselves: a report, a comparison, a re-judgement of another record. */
@@ -220,7 +222,7 @@ const RecordShape = z.looseObject({
  * table must not mix a test sandbox's faulted runs into a real platform's week.
  */
 export function loadRecords(dir: string, w: Window, warn: (m: string) => void, platform: string): RecordScan {
-  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0, aborted: 0 };
+  const scan: RecordScan = { dir, found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0, aborted: 0, abortedFailing: [] };
   const skip = (file: string, reason: string, loud = false) => {
     scan.skipped.push({ file, reason });
     if (loud) warn(`warning: skipping ${file}: ${reason}`);
@@ -261,6 +263,7 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
     if (r.status === 'aborted') {
       scan.aborted++;
       const failed = r.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+      if (failed.length) scan.abortedFailing.push(file);
       skip(file, `aborted${r.error ? ` (${r.error})` : ''}: ${r.checks.length} check(s) not counted${failed.length ? `, ${failed.length} of them failed (${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ' …' : ''})` : ''}`);
       continue;
     }
@@ -425,7 +428,10 @@ function fromChecks(src: Extract<Source, { from: 'check' | 'scenario' }>, row: R
       const value = toRowUnit(c.observed, c.unit, src.assume, row.unit);
       if (value === null) { notes.push(`${r.id} · ${c.id}: unit "${c.unit}" cannot be read as ${row.unit} (not counted)`); continue; }
       const histogram = row.mergePercentile === undefined ? undefined : histogramOf(r, c, src);
-      const counts = row.ratioOfCounts ? countsOf(r, c, src) : undefined;
+      // Counts stand in for the ratio only where they are the ratio the check judged (a check filtered
+      // on a tag other than the scenario, or a day with no requests, keeps its own value).
+      const raw = row.ratioOfCounts ? countsOf(r, c, src) : undefined;
+      const counts = raw && raw.requests > 0 && Math.abs(raw.errors / raw.requests - c.observed) <= 0.0006 ? raw : undefined;
       samples.push({
         source: 'record', value, breach: !compare(value, row.op, row.threshold),
         label: `${r.id} · ${c.id} = ${fmt(c.observed)}${c.unit ? ` ${c.unit}` : ''}`,
@@ -482,11 +488,18 @@ function mergedPercentile(samples: EvidenceItem[], p: number): { value: number; 
   return value === null ? null : { value, requests: all.count };
 }
 
-/** All the errors over all the requests behind the samples, in the row's unit; null unless each sample knows its counts. */
+/**
+ * All the errors over all the requests behind the samples, in the row's unit; null unless each
+ * sample knows counts that agree with the ratio it was judged on. A run's counts are taken once,
+ * however many thresholds of one scenario read them.
+ */
 function pooledRatio(samples: EvidenceItem[], unit: RowUnit): { value: number; errors: number; requests: number } | null {
   if (!samples.length || samples.some((s) => s.errors === undefined || s.requests === undefined)) return null;
-  const errors = samples.reduce((a, s) => a + s.errors!, 0);
-  const requests = samples.reduce((a, s) => a + s.requests!, 0);
+  const seen = new Map<string, EvidenceItem>();
+  for (const s of samples) seen.set(`${s.runId ?? s.where ?? '?'}|${s.kind === 'gate' || s.kind === 'run' ? s.checkId?.split(':')[0] : s.checkId}`, s);
+  const once = [...seen.values()];
+  const errors = once.reduce((a, s) => a + s.errors!, 0);
+  const requests = once.reduce((a, s) => a + s.requests!, 0);
   if (requests <= 0) return null;
   return { value: (errors / requests) * (unit === 'percent' ? 100 : 1), errors, requests };
 }
@@ -600,7 +613,8 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slo
       fail: rows.filter((r) => r.status === 'FAIL').length,
       noData: rows.filter((r) => r.status === 'NO DATA').length,
       partial: rows.filter(isPartial).length,
-      verdict: week1Verdict(rows),
+      // A run that saw a failure and then did not finish is not counted, but the week is no PASS with it.
+      verdict: week1Verdict(rows) === 'PASS' && scan.abortedFailing.length ? 'INCOMPLETE' : week1Verdict(rows),
     },
     records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, aborted: scan.aborted, otherPlatform: scan.otherPlatform, skipped: scan.skipped },
     incidents: inc && {

@@ -209,6 +209,28 @@ report('the week\'s error rate is its errors over its requests: a quiet bad day 
   const failing = pooled(bad);
   assert.is(failing.status, 'FAIL');
   near(failing.value, 1, '10 of 1000');
+  // Two thresholds on one scenario's failures read the same counts once.
+  const twice = mkdtempSync(join(tmp, 'pooled-twice-'));
+  {
+    const rec = new RunRecorder(twice, 'gate', 'sandbox', ['test']);
+    rec.record.startedAt = '2026-11-17T10:00:00.000Z';
+    rec.setData('scenarios', [{ ...scenario('inference-latency', []), metrics: { http_req_failed: { type: 'rate', unit: 'ratio', values: { rate: 0.0005, passes: 1, fails: 1999 } } } }]);
+    for (const id of ['inference-latency:http_req_failed:rate<0.001', 'inference-latency:http_req_failed:rate<0.01']) rec.addCheck(loadCheck(id, 0.0005, 'ratio', ['error-rate']));
+    rec.finish();
+  }
+  assert.match(pooled(twice).measured, /1 errors of 2000 requests over 2 samples/);
+  // Counts that are not the ratio the check judged (a day with no requests, a check of another
+  // figure) do not stand in for it: the worst sample decides, so a failing day is not pooled away.
+  const odd = mkdtempSync(join(tmp, 'pooled-odd-'));
+  for (const [at, ratio, ev] of [['2026-11-17T08:00:00.000Z', 0.002, { requests: 0, errors: 0 }], ['2026-11-18T08:00:00.000Z', 0.0001, { requests: 1_000_000, errors: 100 }]] as const) {
+    const rec = new RunRecorder(odd, 'check-daily', 'sandbox', ['test']);
+    rec.record.startedAt = at;
+    rec.addCheck({ ...check('daily.error-rate', ratio, 'ratio', ratio < 0.001 ? 'pass' : 'fail'), evidence: { what: 'synthetic', how: 'test', where: 'test', ...ev } });
+    rec.finish();
+  }
+  const oddRow = pooled(odd);
+  assert.is(oddRow.status, 'FAIL', oddRow.measured);
+  near(oddRow.value, 0.2, 'the failing day, not 100 errors over a million requests');
   // A daily check without the request count (no platform.slis.requests): the worst sample decides, named.
   daily('2026-11-19T08:00:00.000Z', 0.0003);
   const worst = pooled(dir);
@@ -241,6 +263,9 @@ report('aborted runs are left out of every row and listed, with the failures the
   const listed = rep.records.skipped.find((x) => x.file.includes(cut.record.id))!;
   assert.match(listed.reason, /^aborted \(interrupted by SIGINT\): 1 check\(s\) not counted, 1 of them failed \(daily.platform-health\)/);
   assert.is(rep.records.aborted, 1);
+  // Every row passes, but a run saw a failure and did not finish: the week is not a PASS.
+  assert.is(rep.summary.verdict, 'INCOMPLETE');
+  assert.equal(scan.abortedFailing.map((f) => f.includes(cut.record.id)), [true]);
   const md = week1Markdown(rep);
   assert.match(md, /1 run record\(s\) \(1 left out, listed below\)/);
   assert.match(md, new RegExp(`- \`[^\`]*${cut.record.id}[^\`]*\`: aborted \\(interrupted by SIGINT\\)`));
@@ -325,6 +350,20 @@ report('a window fully measured, every row passing: headline PASS, exit 0', () =
   // The staging record of that day (health 12 %) is not among them.
   assert.is(row(readJson(join(out, 'week1.json')), 'platform-health').value, 100);
   assert.match(r.stderr, /1 record\(s\) .* measured another platform than "sandbox"/);
+  // The same day with a run that saw a failure and was then interrupted: left out of the rows, but the week is no PASS.
+  const withCut = join(tmp, 'fullday-cut');
+  cpSync(recordsDir, withCut, { recursive: true });
+  const cut = new RunRecorder(withCut, 'check-daily', 'sandbox', ['test']);
+  cut.record.startedAt = '2026-11-17T12:00:00.000Z';
+  cut.addCheck(check('daily.platform-health', 40, 'percent', 'fail'));
+  cut.finish('aborted', 'interrupted by SIGTERM');
+  const again = cli(['-c', config, '--json', 'report', 'week1', '--from', withCut, '--since', '2026-11-17T00:00:00Z', '--until', '2026-11-18T00:00:00Z',
+    '--incidents', fx('incidents-empty.csv'), '--feedback', fx('feedback.csv'), '--format', 'md', '--out', join(tmp, 'fullday-cut-out')]);
+  assert.is(again.code, 4, again.stderr);
+  const rec = JSON.parse(again.stdout) as RunRecord;
+  assert.is(rec.checks.find((c) => c.id === 'week1.unfinished-runs')?.status, 'no-data');
+  assert.equal(rec.checks.filter((c) => c.id !== 'week1.unfinished-runs').map((c) => c.status), Array(8).fill('pass'), 'every row still passes');
+  assert.match(readFileSync(join(tmp, 'fullday-cut-out', 'week1.md'), 'utf8'), /^## ➖ Week-1 success criteria: INCOMPLETE/m);
 });
 
 report('NO DATA is never PASS: one row without data and none failing is INCOMPLETE, exit 4, record incomplete', () => {

@@ -98,7 +98,7 @@ function assertSelfContained(name: string, html: string): void {
   for (const u of urls) assert.not.match(html, new RegExp(`(href|src|action|xlink:href)="${u.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), `${name}: ${u} is referenced as a resource`);
 }
 
-const week1 = week1Html(buildWeek1({ dir: '/nowhere', found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0, aborted: 0 }, { incidents: null, feedback: null },
+const week1 = week1Html(buildWeek1({ dir: '/nowhere', found: 0, used: [], outsideWindow: 0, skipped: [], otherPlatform: 0, aborted: 0, abortedFailing: [] }, { incidents: null, feedback: null },
   { since: new Date('2026-11-16T00:00:00Z'), until: new Date('2026-11-23T00:00:00Z') }), '/nowhere');
 
 // ---------------------------------------------------------------------------------------------
