@@ -35,16 +35,24 @@ export function mask(text: string): string {
   return out;
 }
 
-/** A copy with every string masked (keys included): for records and anything serialized from them. */
+/**
+ * Fields that are names the harness made, not text it was told: a check's id, a metric key, a
+ * threshold, an encoded histogram. A weak secret that happens to match part of one ("kafka") must
+ * not rename a check or corrupt a histogram, so these, and every key, are left as they are.
+ */
+const IDENTIFIERS = new Set(['id', 'kind', 'platform', 'status', 'scenario', 'metric', 'key', 'expr', 'target', 'slo', 'histogram', 'histograms', 'thresholds', 'schemaVersion', 'checkId', 'runId', 'startedAt', 'endedAt']);
+
+/** A copy with every string of free text masked: for records and anything serialized from them. */
 export function maskDeep<T>(value: T): T {
   if (!ordered.length) return value;
-  const walk = (v: unknown): unknown => {
+  const walk = (v: unknown, field: string): unknown => {
+    if (IDENTIFIERS.has(field)) return v;
     if (typeof v === 'string') return mask(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [mask(k), walk(x)]));
+    if (Array.isArray(v)) return v.map((x) => walk(x, field));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;
   };
-  return walk(value) as T;
+  return walk(value, '') as T;
 }
 
 /** Tests: forget what was registered. */

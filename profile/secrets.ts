@@ -39,6 +39,8 @@ export function registerProfileSecrets(p: Profile): void {
       const u = new URL(fs.url);
       // The URL holds it percent-encoded; the server and error messages may show it decoded.
       if (u.password) { addSecret(u.password); addSecret(decodeURIComponent(u.password)); }
+      // libpq also takes it as a parameter: postgres://host/db?password=…
+      addSecret(u.searchParams.get('password'));
     } catch { /* the schema checked the form; an unparseable URL carries nothing we could find */ }
     tlsKey(fs.tls);
   }

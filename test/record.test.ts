@@ -99,8 +99,9 @@ test('the one mask: every registered secret, whatever its characters, in every f
   assert.match(mask('X-Trace: not-a-secret-7'), 'not-a-secret-7', 'a header that is no credential is left alone');
   // Records: strings masked, numbers and structure kept, what is in memory unchanged.
   addSecret('12345');
-  const data = { observed: 12345, what: `token ${token} and 12345`, [`key-${sasl}`]: [sasl] };
-  assert.equal(maskDeep(data), { observed: 12345, what: 'token *** and ***', 'key-***': ['***'] });
+  const data = { observed: 12345, what: `token ${token} and 12345`, list: [sasl], id: 'check-12345', histograms: { x: 'AB12345' } };
+  assert.equal(maskDeep(data), { observed: 12345, what: 'token *** and ***', list: ['***'], id: 'check-12345', histograms: { x: 'AB12345' } },
+    'free text masked; numbers, ids and encoded histograms left whole');
   assert.is(data.what.includes(token), true);
   addSecret('abc');
   assert.is(mask('abc'), 'abc', 'below 4 characters nothing is masked');
