@@ -120,18 +120,23 @@ function timingSensitive(c: Check): boolean {
 }
 
 /**
+ * Failures that are the platform's answer however late the question was asked: a request that
+ * failed, a query that errored, a produce call the broker refused. Everything else a starved
+ * generator can make fail (latencies, drops, rates, the harness's own end-to-end consumer).
+ */
+const EARNED = new Set(['http_req_failed', 'feature_store_query_failed', 'kafka_writer_error_count']);
+
+/**
  * A saturated generator beside a failing timing check: the run could not tell the platform's fault
- * from its own, so it did not complete (exit 3). Not when a check no lateness can distort failed
- * too (failed requests, produce errors: the platform's answer however late it was asked): that
- * failure is earned, and the run fails on it (exit 1) with the generator's check left as an error
- * beside it — a broker that dies mid-run is the platform failing, not the generator. Null when no
- * generator check errored, or a failure stands on its own.
+ * from its own, so it did not complete (exit 3). Per scenario, unless that scenario also failed a
+ * check no lateness can distort (EARNED): that failure is the platform's, and the run fails on it
+ * (exit 1) with the generator's error beside it — a broker that dies mid-run is the platform
+ * failing, not the generator. Null when no scenario is left unexcused.
  */
 export function saturation(checks: Check[]): InfraError | null {
-  const starved = checks.filter((c) => c.id.endsWith(':generator') && c.status === 'error');
+  const earned = (scenario: string) => checks.some((c) => c.status === 'fail' && c.id.split(':')[0] === scenario && EARNED.has(c.id.split(':')[1] ?? ''));
+  const starved = checks.filter((c) => c.id.endsWith(':generator') && c.status === 'error' && !earned(c.id.replace(/:generator$/, '')));
   if (!starved.length) return null;
-  const earned = (c: Check) => c.status === 'fail' && !c.id.startsWith('baseline:') && METRICS[c.id.split(':')[1] ?? ''] !== undefined && !timingSensitive(c);
-  if (checks.some(earned)) return null;
   return new InfraError(`load generator saturated (${starved.map((c) => `${c.id.replace(/:generator$/, '')}: ${c.observed} ms`).join(', ')}; bound ${starved[0]!.target.replace(/^.*<=/, '')}): the failures may be the generator's, not the platform's; re-run on a less busy machine or lower the rate`, 'load-generator');
 }
 
