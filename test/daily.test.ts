@@ -335,18 +335,27 @@ daily('slow and failing inference: latency probe, error rate and critical alerts
   assert.ok((own.observed as number) >= 150, `${own.observed} ms`);
   const rate = byId('daily.error-rate');
   assert.ok((rate.observed as number) > 0.1);
-  // Its counts (platform.slis.requests) for the week-1 row: errors are the ratio of the requests.
-  const ev = rate.evidence as unknown as { requests: number; errors: number };
+  // Its denominator for the week-1 row, from the profile's own query (platform.slis.requests): the
+  // user traffic and the probes sent requests over the window.
+  const ev = rate.evidence as unknown as { requests: number; errors: number; requestsHow: string };
   assert.ok(ev.requests > 0 && ev.errors > 0, JSON.stringify(ev));
-  assert.ok(Math.abs(ev.errors / ev.requests - (rate.observed as number)) < 0.001, JSON.stringify(ev));
+  assert.match(ev.requestsHow, 'sum(increase(http_requests_total{job="inference-api"}');
   const alerts = byId('daily.critical-alerts');
   assert.is(alerts.status, 'fail');
   assert.match(alerts.evidence.what, 'ErrorRateCritical');
 });
 
 daily('failing batch workflows: the workflow success rate fails', async () => {
+  const since = new Date();
   writeFaults(ctx.dir, { 'workflow-failure-rate': 1 });
-  await sleep(sb.batch.intervalS * 2000 + 2000);
+  // The next batch run fails (one every sb.batch.intervalS): wait for it in the store, not a fixed time.
+  const store = new pg.Client(pgConnection(sb));
+  await store.connect();
+  try {
+    await eventually('a failed workflow run recorded', async () =>
+      Number((await store.query("SELECT count(*) AS n FROM workflow_runs WHERE status = 'failure' AND started_at >= $1", [since])).rows[0].n) > 0,
+    sb.batch.intervalS * 3000, 500);
+  } finally { await store.end(); }
   const { byId } = runDaily();
   const w = byId('daily.workflow-success');
   assert.is(w.status, 'fail');
@@ -408,31 +417,39 @@ const crashCheck = async (kc: k8s.KubeConfig) => (await kubeChecks(kc, KUBE_NAME
   { scalar: (q) => promScalar(sb, q), where: 'sandbox prometheus', sli: profile.platform.slis!.podRestarts5m! })).find((c) => c.id === 'daily.kube.crashes')!;
 
 // Last in the file: four crashes keep the 5-minute crash window (and the PodCrashLooping alert) busy.
-daily('a pod crash-looping: 3 crashes in 5 min pass at the seed\'s threshold, the 4th fails it (kube-state-metrics\' restart counter)', async () => {
+daily('crashes in the consumer deployment: 3 in 5 min pass at the seed\'s threshold, the 4th fails it (kube-state-metrics\' restart counter)', async () => {
   if (!sb.kube.enabled) return;
   const kc = kubeConfig(ctx);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const victim = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items[0]!;
-  const name = victim.metadata!.name!;
-  const status = async () => (await core.readNamespacedPod({ name, namespace: KUBE_NAMESPACE })).status?.containerStatuses?.[0];
+  const pods = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.map((p) => p.metadata!.name!);
+  assert.ok(pods.length >= 3, `${pods.length} consumer pods`);
+  const status = async (name: string) => (await core.readNamespacedPod({ name, namespace: KUBE_NAMESPACE })).status?.containerStatuses?.[0];
   const base = (await crashCheck(kc)).observed as number;
-  // Each crash: SIGKILL the container's process group (as an OOM kill); the bridge restarts it after
-  // a kubelet-like back-off (10 s, 20 s, 40 s) and reports restartCount and lastState.
-  for (let n = 1; n <= 4; n++) {
-    const c = await eventually(`container running before crash ${n}`, async () => { const x = await status(); return x?.ready && x.restartCount === n - 1 ? x : null; }, 90_000, 250);
+  // One crash: SIGKILL the container's process group (as an OOM kill) once it runs; the bridge
+  // restarts it after a kubelet-like back-off (10 s, then 20 s for the same pod) and reports
+  // restartCount and lastState. `k` is this pod's crash number.
+  const crash = async (name: string, k: number) => {
+    const c = await eventually(`${name} running before its crash ${k}`, async () => { const x = await status(name); return x?.ready && x.restartCount === k - 1 ? x : null; }, 90_000, 250);
     process.kill(-Number(c.containerID!.replace('carbon-bridge://', '')), 'SIGKILL');
-    const term = await eventually(`restart ${n} reported`, async () => { const x = await status(); return x?.restartCount === n ? x.lastState?.terminated : null; }, 90_000, 250);
+    const term = await eventually(`${name}: restart ${k} reported`, async () => { const x = await status(name); return x?.restartCount === k ? x.lastState?.terminated : null; }, 90_000, 250);
     assert.is(term.exitCode, 137);
-    const seen = await eventually(`Prometheus counts crash ${n}`, async () => { const x = await crashCheck(kc); return (x.observed as number) - base >= n ? x : null; }, 20_000, 500);
-    assert.is((seen.observed as number) - base, n);
-    if (base + n <= 3) assert.is(seen.status, 'pass', `${seen.observed} crashes is within "> 3 in 5 min"`);
-    else { assert.is(seen.status, 'fail', `${seen.observed} crashes: more than 3 in 5 min is critical`); break; }
-  }
-  const fail = await crashCheck(kc);
-  assert.ok((fail.observed as number) >= 4);
+  };
+  const counted = (n: number) => eventually(`Prometheus counts ${n} crashes`, async () => { const x = await crashCheck(kc); return (x.observed as number) - base >= n ? x : null; }, 20_000, 500);
+  // Three pods crash once each, back to back (their back-offs run side by side): 3 in 5 min is
+  // within the seed's "more than 3 in 5 min".
+  await Promise.all(pods.slice(0, 3).map((name) => crash(name, 1)));
+  const three = await counted(3);
+  assert.is((three.observed as number) - base, 3);
+  // Crashes earlier in the window count too: at most 3 in all passes, more fails.
+  assert.is(three.status, base + 3 <= 3 ? 'pass' : 'fail', `${three.observed} crashes against "more than 3 in 5 min"`);
+  // The first pod again: the 4th crash in the window is critical.
+  await crash(pods[0]!, 2);
+  const fail = await counted(4);
+  assert.is((fail.observed as number) - base, 4);
+  assert.is(fail.status, 'fail', `${fail.observed} crashes: more than 3 in 5 min is critical`);
   assert.match(fail.evidence.how, 'kube_pod_container_status_restarts_total');
-  assert.ok((fail.evidence.crashed as string[]).includes(name));
-  await eventually('the crash-looping container Ready again', async () => (await status())?.ready, 120_000, 500);
+  for (const name of pods.slice(0, 3)) assert.ok((fail.evidence.crashed as string[]).includes(name), `${name} listed`);
+  await eventually('the crashed containers Ready again', async () => (await Promise.all(pods.map(status))).every((x) => x?.ready), 120_000, 500);
 });
 
 daily.run();

@@ -14,7 +14,8 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { loadConfig, sandboxDir } from '../core/config.ts';
 import { projectRoot } from '../core/paths.ts';
 import type { Check, RunRecord } from '../core/record.ts';
-import { cli } from './support.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { cli as runCli } from './support.ts';
 import { brokerApiVersions } from './kafka-tools.ts';
 
 const CONFIG = join(projectRoot, 'test', 'shapes', 'secure.yaml');
@@ -34,6 +35,35 @@ function profileVariant(name: string, edit: (p: Record<string, any>) => void = (
   return f;
 }
 
+/** Everything every command printed in this file, searched for the shape's secrets at the end. */
+const printed: Array<{ argv: string; text: string }> = [];
+const cli = (...a: Parameters<typeof runCli>) => {
+  const r = runCli(...a);
+  printed.push({ argv: a[0].join(' '), text: `${r.stdout}\n${r.stderr}` });
+  return r;
+};
+const SECRETS = [cfg.sandbox.security.password, cfg.sandbox.postgres.password];
+
+/**
+ * Every process's arguments, sampled every 100 ms by a process of its own (the commands run
+ * synchronously here) while the shape's commands run: a secret on a command line is readable by
+ * any local user. The secrets reach the sampler through its environment, never its arguments.
+ */
+const argvLeaks = join(mkdtempSync(join(tmpdir(), 'argv-')), 'leaks.txt');
+const SAMPLER = `
+const fs = require('node:fs');
+const secrets = JSON.parse(process.env.SAMPLER_SECRETS);
+const seen = new Set();
+setInterval(() => {
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let cmd = '';
+    try { cmd = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').join(' '); } catch { continue; }
+    for (const s of secrets) if (cmd.includes(s) && !seen.has(pid + s)) { seen.add(pid + s); fs.appendFileSync(process.argv[1], pid + ': ' + cmd.slice(0, 300) + '\\n'); }
+  }
+}, 100);`;
+let sampler: ReturnType<typeof spawn> | null = null;
+
 let healthy = '';
 const runs = mkdtempSync(join(tmpdir(), 'secure-runs-'));
 const env = { CARBON_HARNESS_RUNS: runs };
@@ -50,9 +80,11 @@ shape.before(() => {
   const up = cli(['-c', CONFIG, 'sandbox', 'up'], {}, 900_000);
   assert.is(up.code, 0, `the secured shape came up:\n${up.stdout.slice(-2000)}${up.stderr.slice(-2000)}`);
   healthy = profileVariant('secure');
+  writeFileSync(argvLeaks, '');
+  sampler = spawn(process.execPath, ['-e', SAMPLER, argvLeaks], { stdio: 'ignore', env: { ...process.env, SAMPLER_SECRETS: JSON.stringify(SECRETS) } });
 });
 shape.after.each(() => fault());
-shape.after(() => { cli(['-c', CONFIG, '--quiet', 'sandbox', 'down'], {}, 120_000); });
+shape.after(() => { sampler?.kill(); cli(['-c', CONFIG, '--quiet', 'sandbox', 'down'], {}, 120_000); });
 
 shape('its profile names its own names and secured connections, not the defaults\'', () => {
   const p = parseYaml(readFileSync(healthy, 'utf8'));
@@ -188,8 +220,8 @@ shape('report week1: the shape\'s own records pass; a faulted day fails it', asy
   assert.is(worse.rec!.checks.find((c) => c.id.endsWith('error-rate'))!.status, 'fail');
 });
 
-shape('no secret leaves: the shape\'s passwords appear in no record, report, JUnit or summary the runs wrote', () => {
-  const secrets = [cfg.sandbox.security.password, cfg.sandbox.postgres.password];
+shape('no secret leaves: the shape\'s passwords appear in no record, report, JUnit or summary the runs wrote, nothing they printed, and no process\'s arguments', () => {
+  const secrets = SECRETS;
   const leaks: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
@@ -201,6 +233,17 @@ shape('no secret leaves: the shape\'s passwords appear in no record, report, JUn
   };
   walk(runs);
   assert.ok(readdirSync(runs).length >= 10, `${readdirSync(runs).length} runs read`);
+  // Printed: `sandbox up` may show its own configuration's names, never a password.
+  assert.ok(printed.length >= 15, `${printed.length} commands' output read`);
+  for (const p of printed) for (const s of secrets) if (p.text.includes(s)) leaks.push(`the output of \`${p.argv}\` holds ${s === secrets[0] ? 'the SCRAM/basic-auth' : 'the PostgreSQL'} password`);
+  // The sampler can see a secret on a command line: a process of this test's own shows it one.
+  assert.ok(sampler && sampler.exitCode === null, 'the sampler is running');
+  spawnSync('bash', ['-c', 'sleep 0.6', 'sampler-control', secrets[0]!]);
+  spawnSync('sleep', ['0.3']);
+  sampler!.kill();
+  const lines = readFileSync(argvLeaks, 'utf8').split('\n').filter(Boolean);
+  assert.ok(lines.some((l) => l.includes('sampler-control')), 'the sampler caught the control process');
+  for (const line of lines.filter((l) => !l.includes('sampler-control'))) leaks.push(`a process's arguments: ${line.replace(secrets[0]!, '<SCRAM>').replace(secrets[1]!, '<PG>')}`);
   assert.equal(leaks, []);
 });
 
