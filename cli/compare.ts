@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { configFrom, profileFrom, runOpts } from './context.ts';
 import { storedRun, type StoredRun } from './runs.ts';
 import { runsDir } from '../core/config.ts';
@@ -8,7 +10,7 @@ import type { Check } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { COMPARE_DEFAULTS, compareScenario, type CompareOptions } from '../verifiers/baseline.ts';
 import { check } from '../verifiers/check.ts';
-import { compareMarkdown } from '../reports/compare.ts';
+import { compareHtml, compareMarkdown } from '../reports/compare.ts';
 
 interface CompareFlags { alpha: string; minDeltaPct: string; minDeltaMs: string; minErrorPts: string }
 
@@ -64,7 +66,7 @@ export function registerCompare(program: Command): void {
       const mine = (current.record.data.scenarios as ScenarioResult[]).map((s) => s.scenario);
       const base = storedRun(baselineRef, '<baseline>', runs, lp.profile.name, current.record.id, mine);
       if (base.record.id === current.record.id) throw new UsageError('<baseline>', `is the same run as <current> (${base.record.id})`);
-      process.exitCode = await runCommand(runOpts(cmd, 'compare', cfg, lp), async ({ rec }) => {
+      process.exitCode = await runCommand({ ...runOpts(cmd, 'compare', cfg, lp), onFinish: (r, dir) => writeFileSync(join(dir, 'compare.html'), compareHtml(r)) }, async ({ rec }) => {
         rec.setData('baseline', { runId: base.record.id, file: base.file, startedAt: base.record.startedAt });
         rec.setData('current', { runId: current.record.id, file: current.file, startedAt: current.record.startedAt });
         rec.setData('alpha', opts.alpha);

@@ -23,6 +23,7 @@ import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { saturation, scenarioChecks } from '../verifiers/load.ts';
 import { gateMarkdown, gateJunit } from '../reports/gate.ts';
+import { compareHtml } from '../reports/compare.ts';
 
 interface LoadOpts {
   engine: Engine; duration?: string; rate?: number; junit?: string; summary?: string; parallelism?: number;
@@ -74,6 +75,8 @@ function writeReports(r: RunRecord, dir: string, o: LoadOpts): void {
   const md = gateMarkdown(r);
   writeFileSync(join(dir, 'summary.md'), md);
   writeFileSync(join(dir, 'junit.xml'), gateJunit(r));
+  // Against a baseline: both distributions, drawn from the comparison's evidence.
+  if (r.data.baseline) writeFileSync(join(dir, 'baseline.html'), compareHtml(r));
   if (o.junit) { mkdirSync(dirname(resolve(o.junit)), { recursive: true }); writeFileSync(resolve(o.junit), gateJunit(r)); }
   if (o.summary) { mkdirSync(dirname(resolve(o.summary)), { recursive: true }); writeFileSync(resolve(o.summary), md); }
   // CI job summaries (GitHub Actions and compatible runners).

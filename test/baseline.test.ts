@@ -20,6 +20,7 @@ import { resultSource } from '../scenarios/replay.ts';
 import { scenarioChecks } from '../verifiers/load.ts';
 import { TrendSink } from '../scenarios/metrics.ts';
 import { UsageError } from '../core/errors.ts';
+import { compareHtml } from '../reports/compare.ts';
 
 const scipy = JSON.parse(readFileSync(join(projectRoot, 'test', 'fixtures', 'stats', 'scipy-1.17.1.json'), 'utf8')) as {
   mannwhitneyu_greater_asymptotic: Array<{ x: number[]; y: number[]; U: number; p: number }>;
@@ -109,6 +110,29 @@ test('too short to compare: fewer than 5 seconds on either side is no data, neve
   const cs = compareScenario(result([8, 9, 8]), result([40, 41, 42]), ref);
   assert.is(byId(cs, 'http_req_duration:p95').status, 'no-data');
   assert.is(byId(cs, 'throughput').status, 'no-data');
+});
+
+test('the comparison keeps both distributions and the compared series; its page draws them from the record alone', () => {
+  const hist = (ms: number) => { const h = new TrendSink(); for (let i = 0; i < 500; i++) h.add(ms + (i % 10) / 10); return h.encode(); };
+  const [b, c] = [{ ...result(noisy(8, 1)), histograms: { http_req_duration: hist(8) } }, { ...result(noisy(33, 2)), histograms: { http_req_duration: hist(33) } }];
+  const cs = compareScenario(b, c, ref);
+  const p95 = byId(cs, 'http_req_duration:p95');
+  const ev = p95.evidence as unknown as { distribution: { quantiles: number[]; baseline: number[]; current: number[] }; series: { baseline: number[]; current: number[] } };
+  assert.equal(ev.distribution.quantiles, [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9]);
+  assert.ok(ev.distribution.baseline.every((v) => v >= 8 && v < 9.1) && ev.distribution.current.every((v) => v >= 33 && v < 34.1), JSON.stringify(ev.distribution));
+  assert.equal(ev.series, { baseline: noisy(8, 1), current: noisy(33, 2) });
+  // Without a histogram on either side there is no distribution to draw, and the page says so.
+  const old = compareScenario(result(noisy(8, 1)), result(noisy(33, 2)), ref);
+  assert.is((byId(old, 'http_req_duration:p95').evidence as unknown as { distribution: unknown }).distribution, null);
+  const record = (checks: typeof cs) => ({ schemaVersion: 1, id: 'cmp-1', kind: 'compare', startedAt: '2026-12-05T00:00:00Z', endedAt: '2026-12-05T00:00:01Z', status: 'fail' as const, platform: 'sandbox', argv: [], checks, data: { baseline: { runId: 'baseline-run' }, current: { runId: 'current-run' }, alpha: 0.01 } });
+  const html = compareHtml(record(cs));
+  assert.match(html, /<span class="verdict verdict-fail" id="verdict">FAIL<\/span>/);
+  // Two charts (distribution, per-second p95), each with both runs as a series.
+  assert.is((html.match(/<svg class="chart line-chart"/g) ?? []).length, 2);
+  assert.is((html.match(/<polyline class="series" data-series="baseline baseline-run"/g) ?? []).length, 2);
+  assert.is((html.match(/<polyline class="series" data-series="current"/g) ?? []).length, 2);
+  assert.not.match(html, /<script|\ssrc=/i, 'self-contained');
+  assert.match(compareHtml(record(old)), 'One of the runs kept no latency histogram');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -214,6 +214,12 @@ gate('baselines: against a clean baseline, 25 ms of added latency is a regressio
   const rec = JSON.parse(cmp.stdout) as RunRecord;
   assert.is(rec.kind, 'compare');
   assert.is(p95(rec).status, 'fail');
+  // Both distributions drawn, in the comparison's page and beside the faulted run's own reports.
+  for (const page of [join(runsDir(cfg), rec.id, 'compare.html'), join(runsDir(cfg), slow[0]!, 'baseline.html')]) {
+    const html = readFileSync(page, 'utf8');
+    assert.match(html, 'inference-latency: latency by percentile');
+    assert.is((html.match(/<polyline class="series" data-series="current"/g) ?? []).length, 2, page);
+  }
   assert.is(cli(['compare', base.rec.id, base.rec.id]).code, 2, 'a run against itself is refused');
 });
 

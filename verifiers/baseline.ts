@@ -12,6 +12,7 @@
 import type { Check } from '../core/record.ts';
 import { mannWhitneyGreater, proportionGreater } from '../core/stats.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
+import { TrendSink } from '../scenarios/metrics.ts';
 import { check, round } from './check.ts';
 
 export interface CompareOptions { alpha: number; minDeltaPct: number; minDeltaMs: number; minErrorPts: number }
@@ -38,6 +39,17 @@ const TIMELINE_TRENDS = ['http_req_duration', 'feature_store_query_duration', 'k
 export interface BaselineRef { runId: string; startedAt: string }
 
 const fmtP = (p: number) => (p < 1e-4 ? p.toExponential(1) : String(round(p, 4)));
+
+/** Percentiles the comparison chart draws: the body and the tail of each distribution. */
+export const CHART_QUANTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
+
+/** Both runs' latency at each of CHART_QUANTILES, from their HDR histograms; null when either kept none. */
+function distributions(base: ScenarioResult, cur: ScenarioResult, trend: string): { quantiles: number[]; baseline: number[]; current: number[] } | null {
+  const [hb, hc] = [base.histograms?.[trend], cur.histograms?.[trend]];
+  if (!hb || !hc) return null;
+  const at = (h: string) => { const t = TrendSink.decode(h); return CHART_QUANTILES.map((q) => round(t.percentile(q) ?? NaN, 3)); };
+  return { quantiles: CHART_QUANTILES, baseline: at(hb), current: at(hc) };
+}
 
 export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: BaselineRef, o: CompareOptions = COMPARE_DEFAULTS): Check[] {
   const id = (what: string) => `baseline:${cur.scenario}:${what}`;
@@ -79,6 +91,8 @@ export function compareScenario(base: ScenarioResult, cur: ScenarioResult, ref: 
         how: `Mann–Whitney U (normal approximation, tie and continuity corrected) on ${cs.length} vs ${bs.length} per-second p95 values; the run p95 from each run's HDR histogram`,
         where, baseline: { runId: ref.runId, p50: b.med, p95: b['p(95)'], p99: b['p(99)'], count: b.count }, current: { p50: c.med, p95: c['p(95)'], p99: c['p(99)'], count: c.count },
         test: { method: 'mann-whitney-u', u: t.u, z: t.z, p: t.p, alpha: o.alpha, n1: t.n1, n2: t.n2 },
+        // What the reports draw: both runs' latency distributions and the per-second series the test compared.
+        distribution: distributions(base, cur, trend), series: { baseline: bs, current: cs },
       }));
     }
   }
