@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { loadConfig, runsDir, type Config } from '../core/config.ts';
 import { registerProfileSecrets } from '../profile/secrets.ts';
+import { announces } from './notify.ts';
+import type { RunRecord } from '../core/record.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadProfile, profileRef, type LoadedProfile } from '../profile/load.ts';
 import { sandboxProfile } from '../sandbox/profile.ts';
@@ -42,5 +44,9 @@ export function profileFrom(cmd: Command, cfg: Config, env = process.env): Loade
 
 export function runOpts(cmd: Command, kind: string, cfg: Config, lp: LoadedProfile) {
   const g = cmd.optsWithGlobals() as GlobalOpts;
-  return { kind, runsDir: runsDir(cfg), platform: lp.profile.name, profile: profileRef(lp), json: g.json, quiet: g.quiet };
+  const n = lp.profile.notifications;
+  return {
+    kind, runsDir: runsDir(cfg), platform: lp.profile.name, profile: profileRef(lp), json: g.json, quiet: g.quiet,
+    ...(announces(n, kind) ? { announce: async (r: RunRecord, dir: string) => (await import('./notify.ts')).announce(n, r, dir) } : {}),
+  };
 }

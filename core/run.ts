@@ -23,6 +23,11 @@ export interface RunOptions {
   /** Writes derived files (reports) from the finished record, whatever the output mode. */
   onFinish?: (r: RunRecord, dir: string) => void;
   /**
+   * Tells others the result (the profile's notifications) once the record is final; what each
+   * delivery did is kept in the record (`data.notifications`). It never changes the exit code.
+   */
+  announce?: (r: RunRecord, dir: string) => Promise<unknown[] | null>;
+  /**
    * Drills: a failure once the run has changed something (API or broker gone mid-drill) is recorded as
    * `aborted`, like Ctrl-C — it was cut short and its cleanups undid what it had started. A failure
    * before that (refusals, an unreachable API) stays `error`.
@@ -106,6 +111,18 @@ export async function runCommand(
   const written = maskDeep(rec.record);
   if (opts.onFinish) {
     try { opts.onFinish(written, rec.dir); } catch (e) { log(`writing reports failed: ${(e as Error).message}`); }
+  }
+  if (opts.announce) {
+    try {
+      const deliveries = await opts.announce(written, rec.dir);
+      if (deliveries) {
+        rec.setData('notifications', deliveries);
+        written.data.notifications = maskDeep(deliveries);
+        for (const d of deliveries as Array<{ target: string; url: string; ok: boolean; attempts: unknown[] }>) {
+          if (!d.ok) log(`notification to ${d.target} (${d.url}) not delivered after ${d.attempts.length} attempt(s): the verdict stands`);
+        }
+      }
+    } catch (e) { log(`notifications failed: ${(e as Error).message}`); }
   }
   if (opts.json) process.stdout.write(JSON.stringify(written, null, 2) + '\n');
   else print(written);

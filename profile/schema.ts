@@ -190,6 +190,23 @@ const DrillSchema = z.strictObject({
   }).prefault({}),
 }).prefault({});
 
+/** Where results are announced (docs/profile.md, "Notifications"). */
+const NotificationsSchema = z.strictObject({
+  slack: z.strictObject({
+    url: httpUrl.describe('a Slack-compatible incoming webhook (its URL is its secret: write it as ${SLACK_WEBHOOK_URL})'),
+  }).optional(),
+  webhook: z.strictObject({
+    url: httpUrl.describe('receives the run as JSON, signed: X-Carbon-Signature: sha256=HMAC-SHA256(secret, timestamp + "." + body)'),
+    secret: z.string().min(16, 'at least 16 characters').describe('the HMAC key (write it as ${VAR})'),
+  }).optional(),
+  /** `failures`: only runs that did not pass (fail, error, incomplete, aborted). */
+  when: z.enum(['always', 'failures']).default('always'),
+  /** Which results are announced. */
+  commands: z.array(z.enum(['gate', 'run', 'check-daily', 'drill', 'report-week1'])).min(1).default(['gate', 'run', 'check-daily', 'drill', 'report-week1']),
+  /** A link to where the reports are served (CI artifacts, a bucket); the run's folder name is appended. Without it, the local path. */
+  reportBaseUrl: httpUrl.optional(),
+}).optional();
+
 export const ProfileSchema = z.strictObject({
   name: slug.describe('written into every record: reports never mix platforms'),
   description: z.string().optional(),
@@ -208,6 +225,7 @@ export const ProfileSchema = z.strictObject({
   scenarios: z.array(nonEmpty).min(1).default(['builtin']).describe('scenario files, in order; "builtin" is the harness\'s deploy suite (scenarios/definitions/deploy.yaml)'),
   /** Suites by name: scenarios run one after another. Added to (or replacing by name) the files' own suites. */
   suites: z.record(slug, z.array(slug).min(1)).default({}).describe('suites of scenario names, beside those the scenario files define'),
+  notifications: NotificationsSchema.describe('post each result to a Slack-compatible webhook and/or a signed JSON webhook'),
 }).superRefine((p, ctx) => {
   if (p.platform.prometheus && !p.platform.slis) ctx.addIssue({ code: 'custom', path: ['platform', 'slis'], message: 'required with platform.prometheus: the PromQL of each SLI' });
   if (p.platform.slis && !p.platform.prometheus) ctx.addIssue({ code: 'custom', path: ['platform', 'prometheus'], message: 'required with platform.slis: where to run them' });

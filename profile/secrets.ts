@@ -49,6 +49,9 @@ export function registerProfileSecrets(p: Profile): void {
     for (const [name, value] of Object.entries(api.request.headers)) if (CREDENTIAL_HEADER.test(name)) credentialHeader(value);
     tlsKey(api.tls);
   }
+  // A Slack incoming webhook's URL is its credential; the JSON webhook's HMAC key.
+  addSecret(p.notifications?.slack?.url);
+  addSecret(p.notifications?.webhook?.secret);
   for (const http of [p.platform.prometheus, p.platform.alertmanager]) {
     if (!http) continue;
     auth(http.auth);
