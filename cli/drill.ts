@@ -86,13 +86,15 @@ export function registerDrill(program: Command): void {
     .description('the seed\'s incident-response drill: steady state, a consumer pod killed under load, recovery < 30 s, alert, no data lost, response times documented')
     .option('--yes', 'act even on a kubeconfig context not in drills.allowContexts')
     .option('--dry-run', 'print what would be killed; change nothing')
-    .action(async (o: { yes?: boolean; dryRun?: boolean }, cmd: Command) => {
+    .option('--load-duration <d>', 'how long the consumer-lag load runs (the kill comes 3 s in; at least 10s, to see recovery under load)', '25s')
+    .action(async (o: { yes?: boolean; dryRun?: boolean; loadDuration: string }, cmd: Command) => {
+      durationFlag('--load-duration', o.loadDuration, 10_000);
       // The profile's consumer deployment (drill: true, consumer: true) is the Wednesday drill's target.
       process.exitCode = await execute(cmd, 'drill', async (p) => {
         const { deployments } = await import('../platform/kube.ts');
         const c = p.platform.kubernetes ? deployments(p.platform.kubernetes).find((d) => d.consumer && d.drill) : undefined;
         if (!c) throw new UsageError('platform.kubernetes', `profile "${p.name}" marks no deployment consumer: true and drill: true for the Wednesday drill`);
-        return { target: `deployment/${c.name}`, namespace: c.namespace, via: 'api', count: '1', withLoad: 'consumer-lag', loadDuration: '25s', alertWait: '45s', yes: o.yes, dryRun: o.dryRun };
+        return { target: `deployment/${c.name}`, namespace: c.namespace, via: 'api', count: '1', withLoad: 'consumer-lag', loadDuration: o.loadDuration, alertWait: '45s', yes: o.yes, dryRun: o.dryRun };
       });
     });
 }

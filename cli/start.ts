@@ -100,7 +100,8 @@ export async function startMain(cmd: Command, o: StartOpts): Promise<number> {
     { name: 'daily check', args: ['check', 'daily', '--window', o.window] },
     { name: 'deploy gate', args: ['gate', '--duration', o.duration] },
     // No --yes: the drill acts on the sandbox's own context, which drills.allowContexts admits.
-    ...(hasDrill ? [{ name: 'Wednesday drill', args: ['drill', 'wednesday'] }] : []),
+    // Compressed like the rest: the drill's load runs twice the gate's duration, at least the 10 s a kill needs to be seen under load.
+    ...(hasDrill ? [{ name: 'Wednesday drill', args: ['drill', 'wednesday', '--load-duration', `${Math.max(10, Math.ceil((2 * durationFlag('--duration', o.duration)) / 1000))}s`] }] : []),
     { name: 'week-1 report', args: ['report', 'week1', '--since', since,
       ...(o.incidents ? ['--incidents', o.incidents] : []), ...(o.feedback ? ['--feedback', o.feedback] : [])] },
   ];

@@ -247,6 +247,7 @@ const SCENARIO_FILES: Array<[string, string, RegExp]> = [
   const file = f('scenarios-relative.yaml', scenario(probeOk + "      http_req_duration{scenario:probe}: ['p(95) < baseline * 1.10']\n"));
   const prof = profile('profile-relative.yaml', (p) => { p.scenarios = ['builtin', file]; });
   add('run a scenario with a baseline threshold and no --baseline', ['--profile', prof, 'run', 'probe'], /--baseline: probe \(.*scenarios-relative\.yaml:2\) judges .*"p\(95\) < baseline \* 1\.10" against a baseline run/);
+  add('drill wednesday --load-duration 5s (under 10 s)', ['drill', 'wednesday', '--load-duration', '5s'], /--load-duration: "5s" is out of range/);
   add('a drill loaded with a scenario judged against a baseline', ['--profile', prof, 'drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '--with-load', 'probe'], /--with-load: probe judges .* against a baseline run, and a drill names none/);
 }
 SCENARIO_FILES.forEach(([what, text, names], i) => {
