@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { buildProgram, main } from '../cli/main.ts';
+import { projectRoot } from '../core/paths.ts';
 
 /** Every command path in the CLI, groups included (`sandbox`, `sandbox up`, …). */
 function paths(c: Command, prefix: string[] = []): string[][] {
@@ -44,6 +47,12 @@ test('an unknown command or option is a usage error (exit 2)', async () => {
   } finally {
     process.stderr.write = errWrite;
   }
+});
+
+test('output piped into a reader that stops early (| true): exit 0, no stack trace', () => {
+  const r = spawnSync('bash', ['-c', `node ${JSON.stringify(join(projectRoot, 'bin', 'harness.mjs'))} scenarios schema | true; echo "rc=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+  assert.match(r.stderr, /rc=0\s*$/, r.stderr);
+  assert.not.match(r.stderr, /EPIPE|\n\s+at /, r.stderr);
 });
 
 test.run();
