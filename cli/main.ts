@@ -11,6 +11,7 @@ import { registerK6 } from './k6.ts';
 import { registerScenarios } from './scenarios.ts';
 import { registerCompare } from './compare.ts';
 import { registerJudge } from './judge.ts';
+import { registerDeploy } from './deploy.ts';
 
 export function buildProgram(): Command {
   const program = new Command('harness')
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerDrill(program);
   registerK6(program);
+  registerDeploy(program);
 
   program.command('start')
     .description('the main job: sandbox up (installing on first run), daily check, deploy gate, Wednesday drill, week-1 report')

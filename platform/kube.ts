@@ -8,6 +8,15 @@ import { InfraError, UsageError } from '../core/errors.ts';
  * `~/.kube/config` implicitly (a drill deletes pods, so the cluster is named in the profile).
  */
 export function kubeConfig(k: KubernetesProfile): { kc: k8s.KubeConfig; path: string } {
+  if (k.inCluster || k.kubeconfig === undefined) {
+    // The pod's ServiceAccount: token and CA from /var/run/secrets/kubernetes.io/serviceaccount.
+    const kc = new k8s.KubeConfig();
+    try { kc.loadFromCluster(); } catch (e) { throw new InfraError(`not running in a cluster (platform.kubernetes.inCluster): ${(e as Error).message.split('\n')[0]}`, 'kube'); }
+    if (!kc.getCurrentCluster()?.server || kc.getCurrentCluster()!.server.includes('undefined')) {
+      throw new InfraError('not running in a cluster (platform.kubernetes.inCluster): KUBERNETES_SERVICE_HOST is not set', 'kube');
+    }
+    return { kc, path: 'in-cluster' };
+  }
   if (!existsSync(k.kubeconfig)) throw new InfraError(`no kubeconfig at ${k.kubeconfig} (platform.kubernetes.kubeconfig)`, 'kube');
   const kc = new k8s.KubeConfig();
   try { kc.loadFromFile(k.kubeconfig); } catch (e) {

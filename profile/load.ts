@@ -31,7 +31,7 @@ export function parseProfile(text: string, source: string, env: NodeJS.ProcessEn
   const { value: profile, lineOf } = parseYamlFile(text, source, ProfileSchema, { env, baseDir, expect: 'name, platform and slos' });
   // Relative paths are the profile's neighbours, never whatever the working directory holds.
   const k = profile.platform.kubernetes;
-  if (k && !isAbsolute(k.kubeconfig)) k.kubeconfig = resolve(baseDir, k.kubeconfig);
+  if (k?.kubeconfig && !isAbsolute(k.kubeconfig)) k.kubeconfig = resolve(baseDir, k.kubeconfig);
   profile.scenarios = profile.scenarios.map((f) => (f === BUILTIN_SCENARIOS || isAbsolute(f) ? f : resolve(baseDir, f)));
   return { profile, source, hash: createHash('sha256').update(text).digest('hex').slice(0, 16), lineOf };
 }

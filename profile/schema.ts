@@ -139,10 +139,12 @@ const DeploymentSchema = z.strictObject({
 });
 
 const KubernetesSchema = z.strictObject({
-  kubeconfig: nonEmpty.describe('path to the kubeconfig (never read from $KUBECONFIG unless written as ${KUBECONFIG})'),
+  kubeconfig: nonEmpty.optional().describe('path to the kubeconfig (never read from $KUBECONFIG unless written as ${KUBECONFIG}); or inCluster'),
+  inCluster: z.boolean().default(false).describe('running in the cluster (harness deploy render): its ServiceAccount\'s token and CA; the context is "inCluster"'),
   context: nonEmpty.optional().describe('context to use; default: the kubeconfig\'s current one'),
   namespaces: z.record(dns1123, z.strictObject({ deployments: z.record(dns1123, DeploymentSchema) })),
-});
+}).refine((k) => k.inCluster !== (k.kubeconfig !== undefined), { message: 'name a kubeconfig, or set inCluster: true (not both)', path: ['kubeconfig'] })
+  .refine((k) => !(k.inCluster && k.context), { message: 'in the cluster there is one context: leave context out', path: ['context'] });
 
 const ms = z.number().positive();
 const pct = z.number().min(0).max(100);

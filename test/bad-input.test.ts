@@ -124,7 +124,7 @@ add('sandbox up --only nope', ['sandbox', 'up', '--only', 'nope'], /--only/);
 add('sandbox down --only nope', ['sandbox', 'down', '--only', 'nope'], /--only/);
 add('init -o ""', ['init', '-o', ''], /--output/);
 add('init over an existing file', ['init', '-o', f('exists.yaml', 'x')], /--output/);
-add('an unknown command', ['deploy'], /deploy|command/);
+add('an unknown command', ['depoly'], /depoly|command/);
 add('an unknown option', ['gate', '--fast'], /--fast/);
 add('start --profile', ['--profile', join(dir, 'x.yaml'), 'start'], /--profile/);
 add('start --incidents missing', ['start', '--incidents', join(dir, 'nope.csv')], /--incidents/);
@@ -247,6 +247,12 @@ const SCENARIO_FILES: Array<[string, string, RegExp]> = [
   const file = f('scenarios-relative.yaml', scenario(probeOk + "      http_req_duration{scenario:probe}: ['p(95) < baseline * 1.10']\n"));
   const prof = profile('profile-relative.yaml', (p) => { p.scenarios = ['builtin', file]; });
   add('run a scenario with a baseline threshold and no --baseline', ['--profile', prof, 'run', 'probe'], /--baseline: probe \(.*scenarios-relative\.yaml:2\) judges .*"p\(95\) < baseline \* 1\.10" against a baseline run/);
+  add('deploy render without --image', ['deploy', 'render'], /--image/);
+  add('deploy render --image ""', ['deploy', 'render', '--image', ' '], /--image: names no image/);
+  add('deploy render --namespace Bad_NS', ['deploy', 'render', '--image', 'x', '--namespace', 'Bad_NS'], /--namespace: "Bad_NS" is not a Kubernetes name/);
+  add('deploy render --drill "every wednesday"', ['deploy', 'render', '--image', 'x', '--drill', 'every wednesday'], /--drill: "every wednesday" is not a five-field cron/);
+  add('deploy render from a profile with a kubeconfig', ['deploy', 'render', '--image', 'x'], /platform\.kubernetes\.inCluster: render from the profile the jobs will read/);
+  add('a profile with both a kubeconfig and inCluster', ['--profile', profile('profile-both.yaml', (p) => { p.platform.kubernetes.inCluster = true; }), 'gate'], /platform\.kubernetes\.kubeconfig: .*name a kubeconfig, or set inCluster: true/);
   add('drill wednesday --load-duration 5s (under 10 s)', ['drill', 'wednesday', '--load-duration', '5s'], /--load-duration: "5s" is out of range/);
   add('a drill loaded with a scenario judged against a baseline', ['--profile', prof, 'drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '--with-load', 'probe'], /--with-load: probe judges .* against a baseline run, and a drill names none/);
 }

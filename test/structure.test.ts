@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 
 /** Lowest first; folders of one rank may not import each other. */
-const RANKS: string[][] = [['core'], ['profile'], ['platform'], ['sandbox', 'scenarios'], ['verifiers'], ['drills'], ['reports'], ['cli']];
+const RANKS: string[][] = [['core'], ['profile'], ['platform'], ['sandbox', 'scenarios'], ['verifiers'], ['drills'], ['reports', 'deploy'], ['cli']];
 const rankOf = new Map(RANKS.flatMap((fs, i) => fs.map((f) => [f, i] as const)));
 
 function sources(): string[] {

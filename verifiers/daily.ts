@@ -85,7 +85,7 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
     let kc: ReturnType<typeof kubeConfig>['kc'] | null = null;
     if (kubernetes) {
       try { kc = kubeConfig(kubernetes).kc; } catch (e) {
-        checks.push(errorCheck('daily.kube.replicas', 'Kubernetes workloads', 'all Ready', 'replicas', kubernetes.kubeconfig, e));
+        checks.push(errorCheck('daily.kube.replicas', 'Kubernetes workloads', 'all Ready', 'replicas', kubernetes.kubeconfig ?? 'in-cluster', e));
       }
     }
     if (kubernetes && kc) {

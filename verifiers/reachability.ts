@@ -110,7 +110,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
   }
   if (kubernetes) {
     const deps = deployments(kubernetes);
-    out.push(await probe('profile.kubernetes', 'Kubernetes', 'GET each deployment the profile names', kubernetes.kubeconfig, async () => {
+    out.push(await probe('profile.kubernetes', 'Kubernetes', 'GET each deployment the profile names', kubernetes.kubeconfig ?? 'in-cluster', async () => {
       const { kc } = kubeConfig(kubernetes);
       const apps = kc.makeApiClient(k8s.AppsV1Api);
       const seen: string[] = [];
