@@ -238,7 +238,8 @@ shape('no secret leaves: the shape\'s passwords appear in no record, report, JUn
   for (const p of printed) for (const s of secrets) if (p.text.includes(s)) leaks.push(`the output of \`${p.argv}\` holds ${s === secrets[0] ? 'the SCRAM/basic-auth' : 'the PostgreSQL'} password`);
   // The sampler can see a secret on a command line: a process of this test's own shows it one.
   assert.ok(sampler && sampler.exitCode === null, 'the sampler is running');
-  spawnSync('bash', ['-c', 'sleep 0.6', 'sampler-control', secrets[0]!]);
+  // Two commands, so bash stays (a lone command it would exec, and its arguments would be gone).
+  spawnSync('bash', ['-c', 'sleep 0.6; true', 'sampler-control', secrets[0]!]);
   spawnSync('sleep', ['0.3']);
   sampler!.kill();
   const lines = readFileSync(argvLeaks, 'utf8').split('\n').filter(Boolean);
