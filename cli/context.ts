@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { loadConfig, runsDir, type Config } from '../core/config.ts';
 import { registerProfileSecrets } from '../profile/secrets.ts';
-import { announces } from './notify.ts';
+import { announce, announces } from './notify.ts';
 import type { RunRecord } from '../core/record.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadProfile, profileRef, type LoadedProfile } from '../profile/load.ts';
@@ -47,6 +47,6 @@ export function runOpts(cmd: Command, kind: string, cfg: Config, lp: LoadedProfi
   const n = lp.profile.notifications;
   return {
     kind, runsDir: runsDir(cfg), platform: lp.profile.name, profile: profileRef(lp), json: g.json, quiet: g.quiet,
-    ...(announces(n, kind) ? { announce: async (r: RunRecord, dir: string) => (await import('./notify.ts')).announce(n, r, dir) } : {}),
+    ...(announces(n, kind) ? { announce: (r: RunRecord, dir: string) => announce(n, r, dir) } : {}),
   };
 }

@@ -9,12 +9,11 @@ import { InfraError, UsageError } from '../core/errors.ts';
  */
 export function kubeConfig(k: KubernetesProfile): { kc: k8s.KubeConfig; path: string } {
   if (k.inCluster || k.kubeconfig === undefined) {
-    // The pod's ServiceAccount: token and CA from /var/run/secrets/kubernetes.io/serviceaccount.
+    // The pod's ServiceAccount: token and CA from /var/run/secrets/kubernetes.io/serviceaccount, the
+    // API server from the environment Kubernetes gives every pod (without it the address would be "undefined").
+    if (!process.env.KUBERNETES_SERVICE_HOST) throw new InfraError('not running in a cluster (platform.kubernetes.inCluster): KUBERNETES_SERVICE_HOST is not set', 'kube');
     const kc = new k8s.KubeConfig();
     try { kc.loadFromCluster(); } catch (e) { throw new InfraError(`not running in a cluster (platform.kubernetes.inCluster): ${(e as Error).message.split('\n')[0]}`, 'kube'); }
-    if (!kc.getCurrentCluster()?.server || kc.getCurrentCluster()!.server.includes('undefined')) {
-      throw new InfraError('not running in a cluster (platform.kubernetes.inCluster): KUBERNETES_SERVICE_HOST is not set', 'kube');
-    }
     return { kc, path: 'in-cluster' };
   }
   if (!existsSync(k.kubeconfig)) throw new InfraError(`no kubeconfig at ${k.kubeconfig} (platform.kubernetes.kubeconfig)`, 'kube');

@@ -381,14 +381,17 @@ function matcher(src: Extract<Source, { from: 'check' | 'scenario' }>, row: RowD
   };
 }
 
+/** The stored result of the scenario a load check (`<scenario>:…`) judged. */
+const resultOf = (r: RunRecord, c: Check): ScenarioResult | undefined =>
+  ((r.data.scenarios ?? []) as ScenarioResult[]).find((s) => s.scenario === c.id.split(':')[0]);
+
 /**
  * The latency histogram behind a check: a load check's is its scenario's (the record's stored
  * result), a daily probe's is in its evidence. Undefined when the record kept none (older records).
  */
 function histogramOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check' | 'scenario' }>): string | undefined {
   if (src.from === 'scenario') {
-    const result = ((r.data.scenarios ?? []) as ScenarioResult[]).find((s) => s.scenario === c.id.split(':')[0]);
-    const h = result?.histograms?.[src.metric];
+    const h = resultOf(r, c)?.histograms?.[src.metric];
     return typeof h === 'string' ? h : undefined;
   }
   const h = (c.evidence as { histogram?: unknown }).histogram;
@@ -402,9 +405,8 @@ function histogramOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check
  */
 function countsOf(r: RunRecord, c: Check, src: Extract<Source, { from: 'check' | 'scenario' }>): { errors: number; requests: number } | undefined {
   if (src.from === 'scenario') {
-    const name = c.id.split(':')[0]!;
-    const result = ((r.data.scenarios ?? []) as ScenarioResult[]).find((s) => s.scenario === name);
-    const v = (result?.metrics?.[src.metric] ?? result?.metrics?.[`${src.metric}{scenario:${name}}`])?.values;
+    const result = resultOf(r, c);
+    const v = (result?.metrics?.[src.metric] ?? result?.metrics?.[`${src.metric}{scenario:${result?.scenario}}`])?.values;
     if (!v || typeof v.passes !== 'number' || typeof v.fails !== 'number') return undefined;
     return { errors: v.passes, requests: v.passes + v.fails };
   }
@@ -601,6 +603,7 @@ export function week1Verdict(rows: RowResult[]): 'PASS' | 'FAIL' | 'INCOMPLETE' 
 /** The table at the profile's targets (`slos`); the rows it judged are `week1Rows(slos)`. */
 export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slos: Slos = SEED_SLOS): Week1Report {
   const rows = week1Rows(slos).map((r) => evaluateRow(r, scan.used, inputs, w));
+  const verdict = week1Verdict(rows);
   const inc = inputs.incidents;
   const incInWindow = inc ? inc.incidents.filter((i) => inWindow(i.detected, w)) : [];
   const scores = inputs.feedback?.entries.map((f) => f.score) ?? [];
@@ -614,7 +617,7 @@ export function buildWeek1(scan: RecordScan, inputs: Week1Inputs, w: Window, slo
       noData: rows.filter((r) => r.status === 'NO DATA').length,
       partial: rows.filter(isPartial).length,
       // A run that saw a failure and then did not finish is not counted, but the week is no PASS with it.
-      verdict: week1Verdict(rows) === 'PASS' && scan.abortedFailing.length ? 'INCOMPLETE' : week1Verdict(rows),
+      verdict: verdict === 'PASS' && scan.abortedFailing.length ? 'INCOMPLETE' : verdict,
     },
     records: { dir: scan.dir, found: scan.found, used: scan.used.length, outsideWindow: scan.outsideWindow, aborted: scan.aborted, otherPlatform: scan.otherPlatform, skipped: scan.skipped },
     incidents: inc && {

@@ -24,27 +24,29 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
   const how = r.engine === 'native'
     ? `native engine, open model: ${describeExecutor(r)}; percentiles from an HDR histogram (3 significant digits), latency from each arrival's scheduled time`
     : `${r.engine === 'k6' ? 'k6' : `k6-operator (${r.k6?.runners ?? '?'} runners merged)`}, open model: ${describeExecutor(r)}; judged by the harness from k6's raw samples (--out json) in an HDR histogram (3 significant digits)`;
-  const relative = (t: ScenarioResult['thresholds'][number]) => s.baselineThresholds?.find((b) => b.key === t.key && b.expr.replace(/\s/g, '') === t.expr.replace(/\s/g, ''));
-  const checks: Check[] = r.thresholds.map((t) => ({
-    id: `${s.name}:${t.metric}:${t.expr.replace(/\s/g, '')}`,
-    title: `${s.name}: ${t.metric} ${t.expr}${relative(t) ? ` (${relative(t)!.written}: ${relative(t)!.value} in ${relative(t)!.runId})` : ''}`,
-    target: t.expr,
-    observed: t.observed === null ? null : round(t.observed),
-    unit: unitOf(t),
-    status: t.ok === null ? 'no-data' : t.ok ? 'pass' : 'fail',
-    evidence: {
-      what: t.ok === null && t.observed !== null && t.samples != null && t.minSamples != null && t.samples < t.minSamples
-        ? `only ${t.samples} sample(s), fewer than the ${t.minSamples} this threshold needs to be judged (observed ${round(t.observed)} is not a verdict); ${METRICS[t.metric]?.help ?? t.metric}`
-        : METRICS[t.metric]?.help ?? t.metric,
-      samples: t.samples, minSamples: t.minSamples,
-      how: r.aborted ? `${how}; run ended early: ${r.aborted}` : how,
-      where: r.where,
-      slo: s.slo,
-      window: { from: r.startedAt, to: r.endedAt },
-      // A target written against a baseline: what was written and the baseline's value behind the number.
-      ...(relative(t) ? { baseline: relative(t) } : {}),
-    },
-  }));
+  const checks: Check[] = r.thresholds.map((t) => {
+    // A target written against a baseline: what was written and the baseline's value behind the number.
+    const relative = s.baselineThresholds?.find((b) => b.key === t.key && b.expr.replace(/\s/g, '') === t.expr.replace(/\s/g, ''));
+    return {
+      id: `${s.name}:${t.metric}:${t.expr.replace(/\s/g, '')}`,
+      title: `${s.name}: ${t.metric} ${t.expr}${relative ? ` (${relative.written}: ${relative.value} in ${relative.runId})` : ''}`,
+      target: t.expr,
+      observed: t.observed === null ? null : round(t.observed),
+      unit: unitOf(t),
+      status: t.ok === null ? 'no-data' : t.ok ? 'pass' : 'fail',
+      evidence: {
+        what: t.ok === null && t.observed !== null && t.samples != null && t.minSamples != null && t.samples < t.minSamples
+          ? `only ${t.samples} sample(s), fewer than the ${t.minSamples} this threshold needs to be judged (observed ${round(t.observed)} is not a verdict); ${METRICS[t.metric]?.help ?? t.metric}`
+          : METRICS[t.metric]?.help ?? t.metric,
+        samples: t.samples, minSamples: t.minSamples,
+        how: r.aborted ? `${how}; run ended early: ${r.aborted}` : how,
+        where: r.where,
+        slo: s.slo,
+        window: { from: r.startedAt, to: r.endedAt },
+        ...(relative ? { baseline: relative } : {}),
+      },
+    };
+  });
   const sent = r.metrics.kafka_writer_message_count?.values.count;
   if (sent !== undefined && r.crossChecks.topicEndOffsetDelta !== undefined) checks.push(topicCrossCheck(s, r, sent));
   if (r.generator) checks.push(generatorCheck(s, r, checks));
