@@ -13,6 +13,7 @@ export const FAULTS = {
   'inference-error-rate': { schema: z.number().min(0).max(1), help: 'fraction of inference requests answered with HTTP 500 (0..1)' },
   'consumer-drop-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers silently lose (0..1)' },
   'consumer-delay-ms': { schema: z.number().int().min(0).max(60_000), help: 'processing time per message in the consumers (ms): builds lag' },
+  'consumer-hold-ms': { schema: z.number().int().min(0).max(60_000), help: 'the consumers handle no message before it is this old (ms): end-to-end latency without a backlog' },
   'ready-delay-s': { schema: z.number().min(0).max(600), help: 'seconds a replacement consumer pod takes to become Ready' },
   'consumer-duplicate-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers process twice, as an at-least-once redelivery would (0..1)' },
   'feed-corrupt-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the feed sends damaged: the price changed after the checksum (0..1)' },

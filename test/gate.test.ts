@@ -73,17 +73,20 @@ gate('inference-error-rate=0.01: the error-rate check fails; cleared, it passes'
   assert.is(ok.code, 0);
 });
 
-gate('consumer-delay-ms slows the consumers: the lag check fails; cleared, it passes again', async () => {
+gate('consumer-hold-ms=7000 makes every message 7 s late: both latency checks fail, delivery still passes; cleared, it passes again', async () => {
   await consumersCaughtUp();
-  // 1 ms a message holds the consumers just under the feed's rate: a backlog builds, but the run's
-  // messages still arrive (late) within the grace period, so latency has samples to fail on.
-  await setFault({ 'consumer-delay-ms': 1 });
-  const slow = gateOnly('consumer-lag', '6s');
+  // A hold, not a slower consumer: a throughput fault's latency depends on how fast this machine
+  // drains the backlog (4.3 s on one CI run, under the 5 s target); a hold puts every message at
+  // 7 s, above the target and inside the 15 s the follower waits for late messages.
+  await setFault({ 'consumer-hold-ms': 7000 });
+  const slow = gateOnly('consumer-lag', '4s');
   assert.is(slow.code, 1);
-  // Messages wait behind a backlog: the ones delivered in the grace period are late beyond 5 s.
-  const lag = check(slow.rec, 'consumer-lag:kafka_e2e_latency:max<5000');
-  assert.is(lag.status, 'fail', `max e2e ${lag.observed}`);
-  assert.ok((lag.observed as number) >= 5000);
+  for (const id of ['consumer-lag:kafka_e2e_latency:max<5000', 'consumer-lag:kafka_e2e_latency:p(95)<5000']) {
+    const c = check(slow.rec, id);
+    assert.is(c.status, 'fail', `${id} ${c.observed}`);
+    assert.ok((c.observed as number) >= 7000, `${id} ${c.observed}`);
+  }
+  assert.is(check(slow.rec, 'consumer-lag:kafka_e2e_delivered:rate==1').status, 'pass', 'late, not lost');
   clearFaults();
   await consumersCaughtUp();
   const ok = gateOnly('consumer-lag', '4s');

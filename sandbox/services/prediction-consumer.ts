@@ -80,10 +80,21 @@ export async function main(args: string[]): Promise<void> {
         if (!isRunning() || isStale()) break;
         const delay = faults.get('consumer-delay-ms');
         if (delay > 0) await sleep(delay);
-        handled = m.offset;
         let price: PriceMessage;
-        try { price = JSON.parse(m.value!.toString()) as PriceMessage; } catch { corrupt.inc(); continue; }
-        if (!priceIsIntact(price)) { corrupt.inc(); continue; }
+        try { price = JSON.parse(m.value!.toString()) as PriceMessage; } catch { handled = m.offset; corrupt.inc(); continue; }
+        if (!priceIsIntact(price)) { handled = m.offset; corrupt.inc(); continue; }
+        // Latency without a lower throughput: the wait ends when the oldest message is old enough,
+        // and the messages behind it are by then older still, so no backlog builds.
+        const hold = faults.get('consumer-hold-ms');
+        if (hold > 0 && price.sentAt + hold > Date.now()) {
+          await flush();
+          while (price.sentAt + hold > Date.now() && isRunning() && !isStale()) {
+            await sleep(Math.min(1000, price.sentAt + hold - Date.now()));
+            await heartbeat();
+          }
+          if (!isRunning() || isStale()) break;
+        }
+        handled = m.offset;
         // The drop fault loses the message silently: no metric, no log, offset still committed.
         const dropRate = faults.get('consumer-drop-rate');
         if (dropRate > 0 && Math.random() < dropRate) continue;
