@@ -24,8 +24,12 @@ export interface DrillObservation {
    * For a consumer: messages behind before the kill, then a sample every `everyMs` until the lag
    * was back under the run's own target (`targetS`).
    */
-  lag: null | { before: number; samples: LagSample[]; everyMs: number; where: string; targetS?: number };
-  alert: { hit: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string };
+  lag: null | { before: number; samples: LagSample[]; everyMs: number; where: string; targetS?: number; /** Why sampling stopped early, if it did. */ error?: string };
+  alert: {
+    hit: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string;
+    /** When no alert came: whether each part of the alerting chain (Prometheus, Alertmanager) answered then. */
+    chain?: string[];
+  };
 }
 
 /** What a drill is judged against: its plan and the profile's targets. */
@@ -88,10 +92,11 @@ export function drillChecks(t: DrillTargets, obs: DrillObservation): Check[] {
     // Observed is when the platform had caught up; the peak (which may exceed the target while a
     // member is missing) is in the evidence and on the timeline.
     out.push(check('drill.lag-recovered', `consumer lag back under ${t.lagTargetS} s and caught up`, `lag <${t.lagTargetS}s again`, seconds(lagAt), 's after the kill',
-      unseen ? 'no-data' : lagAt === null ? 'fail' : 'pass', {
+      // Sampling cut off by an error before lag was back: not measured, so not a verdict either way.
+      unseen ? 'no-data' : lagAt === null ? (lag.error ? 'error' : 'fail') : 'pass', {
         what: `before the kill ${lag.before} messages behind; peak ${peak.lagMessages} messages (${peak.lagS.toFixed(2)} s) at +${seconds(peak.atMs)} s; `
           + (unseen ? `sampling ended once under the run's own ${lag.targetS} s target, before any sample under ${t.lagTargetS} s`
-            : lagAt === null ? 'never back under target' : `back under target and caught up +${seconds(lagAt)} s after the kill`),
+            : lagAt === null ? (lag.error ? `sampling stopped before lag was back under target: ${lag.error}` : 'never back under target') : `back under target and caught up +${seconds(lagAt)} s after the kill`),
         how: `committed group offsets vs end offsets (Kafka admin) every ${lag.everyMs} ms; seconds = messages behind / produce rate`,
         where: lag.where, samples: lag.samples.length, peakLagS: round(peak.lagS, 2), peakLagMessages: peak.lagMessages,
       }));
@@ -101,6 +106,6 @@ export function drillChecks(t: DrillTargets, obs: DrillObservation): Check[] {
   out.push(hit
     ? check('drill.alert', `alert notified: ${hit.name}`, `<=${detectTargetS(hit.severity)}s`, round(hit.afterS, 2), 's',
       passIf(hit.afterS <= detectTargetS(hit.severity)), { what: `${hit.name} (${hit.severity}) about ${t.deployment} ${t.alert.source === 'alertmanager' ? 'was active in Alertmanager' : 'reached the on-call receiver'} ${hit.afterS.toFixed(2)} s after the kill${others.length ? `; also firing, not about it: ${others.join(', ')}` : ''}`, how: rule, where })
-    : check('drill.alert', `alert notified about ${t.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${t.deployment} within ${t.alertWaitS} s of the kill${others.length ? `; firing but about something else: ${others.join(', ')}` : ''}`, how: rule, where }));
+    : check('drill.alert', `alert notified about ${t.deployment}`, 'an alert within the wait', null, 's', 'fail', { what: `no firing notification naming ${t.deployment} within ${t.alertWaitS} s of the kill${others.length ? `; firing but about something else: ${others.join(', ')}` : ''}${obs.alert.chain?.length ? `; the alerting chain then: ${obs.alert.chain.join('; ')}` : ''}`, how: rule, where }));
   return out;
 }

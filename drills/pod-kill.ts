@@ -132,7 +132,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
     }));
   }
 
-  const following = lag?.follow(signal).catch((e: Error) => progress(`drill: lag sampling stopped: ${e.message}`));
+  let lagError: string | undefined;
+  const following = lag?.follow(signal).catch((e: Error) => { lagError = e.message; progress(`drill: lag sampling stopped: ${e.message}`); });
   const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
   await timeline.waitFor('replicas-restored', budgetMs, signal);
   const restoredWall = Date.now();
@@ -163,8 +164,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const observation: DrillObservation = {
     timeline: timeline.events, relists: timeline.relists,
     chaos: chaosName ? { name: chaosName, injected, status: chaosStatus } : null,
-    lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(','), targetS: plan.lagTargetS } : null,
-    alert: { hit: alert.alert, others: alert.others, where: alert.where, how: alert.how },
+    lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(','), targetS: plan.lagTargetS, ...(lagError && !signal.aborted ? { error: lagError } : {}) } : null,
+    alert: { hit: alert.alert, others: alert.others, where: alert.where, how: alert.how, ...(alert.alert ? {} : { chain: await alertChain(p) }) },
   };
   const targets: DrillTargets = {
     namespace: plan.namespace, deployment: plan.deployment, count: plan.count, recoverySloS: plan.recoverySloS, lagTargetS: plan.lagTargetS,
@@ -281,6 +282,18 @@ export function alertForKill(list: Notification[], sinceWall: number, workload: 
     }
   }
   return { hit: null, others };
+}
+
+/**
+ * Why an alert may not have come: whether Prometheus (which evaluates the rule) and Alertmanager
+ * (which routes it) answer at all, so a missing alert with a dead chain reads as such.
+ */
+async function alertChain(p: Profile): Promise<string[]> {
+  const parts = [['prometheus', p.platform.prometheus, '/api/v1/status/buildinfo'], ['alertmanager', p.platform.alertmanager, '/api/v2/status']] as const;
+  return Promise.all(parts.filter(([, api]) => api).map(async ([part, api, path]) => {
+    const c = httpClient(part, api!, 3000);
+    try { await c.getJson(path); return `${part} at ${c.url} answered`; } catch (e) { return `${part} did not answer (${(e as Error).message})`; }
+  }));
 }
 
 interface AlertWait { alert: { name: string; severity: string; afterS: number } | null; others: string[]; where: string; how: string }

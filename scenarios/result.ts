@@ -48,10 +48,24 @@ export interface ScenarioResult {
     duration: string; durationS: number; metric: string; iterations: number; dropped: number; failed: number;
     p50: number | null; p95: number | null; max: number | null;
   };
+  /** The longest stretch in which the target failed every iteration it answered (native engine). */
+  outage?: TargetOutage;
   /** How well the load generator kept its schedule over the measured window (native engine). */
   generator?: GeneratorHealth;
   /** k6 and k6-operator runs: what k6 itself said, kept next to our own verdict. */
   k6?: K6RunReport;
+}
+
+export interface TargetOutage {
+  /** Longest time (s) with no successful iteration while at least `minFailures` failed. */
+  longestS: number;
+  /** Failed iterations in that stretch. */
+  failures: number;
+  /** A stretch this long stops the scenario: the platform has stopped answering. */
+  boundS: number;
+  minFailures: number;
+  /** The scenario was stopped for it (its remaining schedule not sent). */
+  stopped: boolean;
 }
 
 export interface GeneratorHealth {

@@ -88,6 +88,20 @@ test('drill verdicts are a function of the stored observation: other targets fli
   assert.equal([lag(1).status, lag(1).observed], ['pass', 15]);
   assert.is(lag(0.2).status, 'no-data');
   assert.match(lag(0.2).evidence.what, /sampling ended once under the run's own 5 s target/);
+  // Sampling cut off by an error (the broker gone) before lag was back: an error naming it, not a fail;
+  // the same samples without the error are a fail (never back under target).
+  const cut = { ...observation, timeline: observation.timeline.filter((e) => e.event !== 'lag-recovered'),
+    lag: { ...observation.lag, samples: observation.lag.samples.slice(0, 1) } };
+  const cutLag = (o: typeof cut) => drillChecks(targets, o).find((c) => c.id === 'drill.lag-recovered')!;
+  assert.is(cutLag(cut).status, 'fail');
+  const stopped = cutLag({ ...cut, lag: { ...cut.lag, error: 'Connection error: connect ECONNREFUSED' } });
+  assert.is(stopped.status, 'error');
+  assert.match(stopped.evidence.what, 'sampling stopped before lag was back under target: Connection error');
+  // No alert: the evidence says whether the alerting chain answered then.
+  const none = drillChecks(targets, { ...observation, alert: { hit: null, others: [], where: 'http://am', how: 'polled', chain: ['prometheus did not answer (ECONNREFUSED)', 'alertmanager at http://am answered'] } })
+    .find((c) => c.id === 'drill.alert')!;
+  assert.is(none.status, 'fail');
+  assert.match(none.evidence.what, 'the alerting chain then: prometheus did not answer (ECONNREFUSED); alertmanager at http://am answered');
   // A severity the profile has no target for is held to the strictest one.
   assert.is(drillChecks({ ...targets, alertDetectS: { critical: 60 } }, { ...observation, alert: { ...observation.alert, hit: { ...observation.alert.hit, severity: 'page' } } })
     .find((c) => c.id === 'drill.alert')!.target, '<=60s');

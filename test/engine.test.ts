@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
-import { runNative, progressLine, GENERATOR_BOUND_MS } from '../scenarios/engines/native/index.ts';
+import { runNative, progressLine, GENERATOR_BOUND_MS, OUTAGE_STOP_MS } from '../scenarios/engines/native/index.ts';
 import { withOverrides } from '../scenarios/plan.ts';
 import { generatorCheck, saturation, scenarioChecks } from '../verifiers/load.ts';
 import { warmupText } from '../reports/gate.ts';
@@ -239,6 +239,54 @@ test('an unreachable target is an infrastructure error, not a failed check', asy
   } catch (e) {
     assert.is((e as Error).name, 'InfraError');
   }
+});
+
+/** Answers 200, except from `failFromMs` (after the first request) for `failForMs`: HTTP 500, as a platform that went down. */
+async function outageServer(failFromMs: number, failForMs: number): Promise<{ url: string; server: Server }> {
+  let first = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') { res.end('ok'); return; }
+    req.resume();
+    first ||= Date.now();
+    const t = Date.now() - first;
+    res.statusCode = t >= failFromMs && t < failFromMs + failForMs ? 500 : 200;
+    res.end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+test('a target that stops answering stops the scenario within the outage bound, and its check fails (earned, not saturation)', async () => {
+  const { url, server } = await outageServer(1000, 60_000);
+  const s = scenario(20, '30s', 20);
+  s.thresholds = { http_req_duration: ['p(95)<1000'] }; // nothing here fails on errors: the outage check must
+  const t0 = Date.now();
+  const r = await runNative(s, { endpoints: endpoints(url), signal });
+  server.close();
+  const took = Date.now() - t0;
+  assert.ok(took < 1000 + OUTAGE_STOP_MS + 4000, `stopped ${took} ms after the start of a 30 s schedule`);
+  assert.match(r.aborted ?? '', 'the target stopped answering');
+  assert.is(r.outage!.stopped, true);
+  assert.ok(r.outage!.longestS >= OUTAGE_STOP_MS / 1000, `${r.outage!.longestS}`);
+  const checks = scenarioChecks(s, r);
+  const outage = checks.find((c) => c.id === 'probe:target-answering')!;
+  assert.is(outage.status, 'fail');
+  assert.match(outage.evidence.what, 'stopped there');
+  assert.is(checks.find((c) => c.id === 'probe:http_req_duration:p(95)<1000')!.status, 'pass', 'fast 500s: the latency check alone would have passed');
+  assert.is(saturation(checks), null, 'a platform that stopped answering is not the generator');
+});
+
+test('a stretch of failures shorter than the bound is measured and passes; the scenario runs to its end', async () => {
+  const { url, server } = await outageServer(500, 2000);
+  const s = scenario(20, '4s', 20);
+  const r = await runNative(s, { endpoints: endpoints(url), signal });
+  server.close();
+  assert.is(r.aborted, null);
+  assert.ok(r.outage!.longestS >= 1.5 && r.outage!.longestS < OUTAGE_STOP_MS / 1000, `${r.outage!.longestS}`);
+  assert.ok(r.outage!.failures >= 30, `${r.outage!.failures}`);
+  const outage = scenarioChecks(s, r).find((c) => c.id === 'probe:target-answering')!;
+  assert.is(outage.status, 'pass');
+  assert.match(outage.evidence.what, 'then the target answered again');
 });
 
 test.run();

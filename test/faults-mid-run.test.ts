@@ -40,18 +40,25 @@ faults.after.each(async () => {
 interface Outcome { code: number; stdout: string; stderr: string; rec: RunRecord; acted: boolean; endedAfterMs: number; byId: (id: string) => Check }
 
 /**
- * Runs the CLI and, `afterMs` into it, does `act` (kill a part, signal the harness). Returns how
- * long after the act the command ended, and its record.
+ * Runs the CLI and, `afterMs` into it, does `act` (kill a part, signal the harness); with `once`,
+ * the clock starts when its progress first prints that line (start-up time varies with the machine's
+ * load, the measuring window does not). Returns how long after the act the command ended, and its record.
  */
-function during(args: string[], afterMs: number, act: (pid: number) => void): Promise<Outcome> {
+function during(args: string[], afterMs: number, act: (pid: number) => void, once?: RegExp, then?: { once: RegExp; act: () => void }): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), '--json', '--quiet', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), '--json', ...(once ? [] : ['--quiet']), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let actedAt = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => { timer = setTimeout(() => { actedAt = Date.now(); act(child.pid!); }, afterMs); };
     child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { actedAt = Date.now(); act(child.pid!); }, afterMs);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (once && !timer && once.test(stderr)) arm();
+      if (then && actedAt && then.once.test(stderr.slice(stderr.search(once ?? /$/)))) { then.act(); then = undefined; }
+    });
+    if (!once) arm();
     child.on('close', (code) => {
       clearTimeout(timer);
       let rec: RunRecord;
@@ -75,22 +82,42 @@ function clean(o: Outcome, args: string[]): void {
   assert.ok(o.acted, `the command ended before the fault (exit ${o.code}): nothing was tested`);
   assert.not.match(o.stderr, /^\s+at .+:\d+:\d+\)?$/m, `a stack trace: ${o.stderr.slice(-1500)}`);
   assert.ok(o.rec.endedAt, 'the record was finished');
-  const left = spawnSync('pgrep', ['-f', `harness.mjs --json --quiet ${args.join(' ')}`], { encoding: 'utf8' }).stdout.trim();
+  const left = spawnSync('pgrep', ['-f', `harness.mjs --json.* ${args.join(' ')}`], { encoding: 'utf8' }).stdout.trim();
   assert.is(left, '', `processes left: ${left}`);
 }
 
-faults('the Kafka broker killed during a gate scenario: the produce errors fail it (exit 1), the generator is not blamed; restarted, it passes', async () => {
-  const args = ['run', 'kafka-throughput', '--duration', '8s'];
-  const o = await during(args, 3000, crash('kafka'));
+faults('the Kafka broker killed during a gate scenario: it stops within 10 s (not at the end of its 30 s), the produce errors fail it (exit 1), the generator is not blamed; restarted, it passes', async () => {
+  const args = ['run', 'kafka-throughput', '--duration', '30s'];
+  // 5 s after the scenario starts: past its connect and 2 s warm-up, into the measured 30 s.
+  const o = await during(args, 5000, crash('kafka'), /▶ kafka-throughput/);
   clean(o, args);
   assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}\n${o.stderr.slice(-800)}`);
   assert.is(o.rec.status, 'fail');
   assert.not.match(o.rec.error ?? '', 'load-generator');
   assert.is(o.byId('kafka-throughput:kafka_writer_error_count:count==0').status, 'fail');
-  // What was left of the 8 s schedule, its read-back refused at once, and 10 s.
-  assert.ok(o.endedAfterMs < 5_000 + 10_000, `ended ${o.endedAfterMs} ms after the kill`);
+  const outage = o.byId('kafka-throughput:target-answering');
+  assert.is(outage.status, 'fail', outage.evidence.what);
+  assert.match(outage.evidence.what, 'stopped there');
+  assert.ok(o.endedAfterMs < 10_000, `ended ${o.endedAfterMs} ms after the kill`);
   restore();
   const again = cli(['--json', '--quiet', ...args.slice(0, 2), '--duration', '5s']);
+  assert.is(again.code, 0, again.stdout.slice(-3000));
+});
+
+// The gate reads none of Prometheus, Alertmanager and the API server: killed with PostgreSQL (one
+// restore), they must change nothing but what PostgreSQL's loss explains.
+faults('PostgreSQL killed during a gate scenario (with Prometheus, Alertmanager and the API server): it stops within 10 s, the failed queries fail it (exit 1); restarted, it passes', async () => {
+  const args = ['run', 'feature-store-query', '--duration', '30s'];
+  const o = await during(args, 5000, () => { for (const part of ['postgres', 'prometheus', 'alertmanager', 'kube-apiserver']) crash(part)(); }, /▶ feature-store-query/);
+  clean(o, args);
+  assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}\n${o.stderr.slice(-800)}`);
+  assert.is(o.byId('feature-store-query:feature_store_query_failed:rate==0').status, 'fail');
+  assert.is(o.byId('feature-store-query:target-answering').status, 'fail');
+  assert.ok(o.endedAfterMs < 10_000, `ended ${o.endedAfterMs} ms after the kill`);
+  const failing = o.rec.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
+  assert.ok(failing.every((id) => id.startsWith('feature-store-query:')), `only the scenario's own checks: ${failing.join(', ')}`);
+  restore();
+  const again = cli(['--json', '--quiet', ...args.slice(0, 2), '--duration', '5s']); // 5/s: 20 samples needed
   assert.is(again.code, 0, again.stdout.slice(-3000));
 });
 
@@ -114,6 +141,25 @@ faults('PostgreSQL and Prometheus killed during the daily check: the checks that
   assert.ok(o.endedAfterMs < 4_500 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the kill (window, integrity read, 10 s)`);
 });
 
+faults('Kafka, the API server and Alertmanager killed during the daily check: Kafka fails as unreachable, the rest measured is kept, the API is an error naming it; ends within 10 s of the window', async () => {
+  const args = ['check', 'daily', '--window', '8s'];
+  const o = await during(args, 2000, () => { for (const part of ['kafka', 'kube-apiserver', 'alertmanager']) crash(part)(); }, /measuring over/);
+  clean(o, args);
+  const kafka = o.byId('daily.kafka.reachable');
+  assert.is(kafka.status, 'fail', kafka.evidence.what);
+  assert.match(kafka.evidence.what, 'stopped answering during the window');
+  const kube = o.byId('daily.kube.replicas');
+  assert.is(kube.status, 'error');
+  assert.match(kube.evidence.what, `127.0.0.1:${sb.ports.kubeApiserver}`);
+  // Read when the window ends, so its Alertmanager is gone: an error naming it, never a pass.
+  const alerts = o.byId('daily.critical-alerts');
+  assert.is(alerts.status, 'error', alerts.evidence.what);
+  assert.match(alerts.evidence.what, `127.0.0.1:${sb.ports.alertmanager}`);
+  assert.is(o.byId('daily.inference.health').status, 'pass', 'what needs none of them is still judged');
+  assert.is(o.code, 1);
+  assert.ok(o.endedAfterMs < 6_000 + 10_000, `ended ${o.endedAfterMs} ms after the kill (what was left of the window, and 10 s)`);
+});
+
 faults('the Kubernetes API server killed during a drill: exit 3 at once, the record aborted naming the API; restarted, every replica is back', async () => {
   if (!sb.kube.enabled) return;
   const args = ['drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '--alert-wait', '20s'];
@@ -128,6 +174,27 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
   const core = kubeConfig(ctx).makeApiClient(k8s.CoreV1Api);
   await eventually('every consumer replica Ready again', async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items
     .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === sb.consumers.replicas, 90_000, 500);
+});
+
+// All four in one drill (one restore): the alerting chain at the kill, the data path once the replacement is Ready.
+faults('Prometheus and Alertmanager killed at a drill\'s kill, Kafka and PostgreSQL once it recovered: recovery measured, the alert fails naming the dead chain, lag and data loss are errors naming Kafka (exit 1)', async () => {
+  if (!sb.kube.enabled) return;
+  const args = ['drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '--alert-wait', '8s'];
+  const o = await during(args, 0, () => { crash('prometheus')(); crash('alertmanager')(); }, /drill: deleting/,
+    { once: /waiting for consumer lag|waiting for the alert/, act: () => { crash('kafka')(); crash('postgres')(); } });
+  clean(o, args);
+  assert.is(o.byId('drill.recovery').status, 'pass');
+  const alert = o.byId('drill.alert');
+  assert.is(alert.status, 'fail', alert.evidence.what);
+  assert.match(alert.evidence.what, 'prometheus did not answer');
+  assert.match(alert.evidence.what, 'alertmanager did not answer');
+  const loss = o.byId('drill.integrity.loss');
+  assert.is(loss.status, 'error', loss.evidence.what);
+  assert.match(loss.evidence.what, `127.0.0.1:${sb.ports.kafka}`);
+  const lag = o.byId('drill.lag-recovered');
+  assert.ok(lag.status === 'pass' || lag.status === 'error', `lag ${lag.status}: ${lag.evidence.what}`);
+  assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}`);
+  assert.is(o.rec.status, 'fail');
 });
 
 faults('SIGTERM to the harness during a gate scenario: it stops within 10 s, exit 3, the record aborted with the evidence so far', async () => {

@@ -57,17 +57,17 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
     o.progress(`daily: measuring over a ${o.windowS} s window…`);
     // Lag is sampled through the window (the worst and the last count), not read once at its end.
     const lag = a ? followLag(admin, group, prices, { untilMs: a.at + o.windowS * 1000, everyMs: 1000, signal: o.signal }) : null;
-    // Checks that need no window run while the window elapses.
+    // Checks that need no window run while the window elapses. The platform's SLIs are read when
+    // it ends: a range of the window's length then covers this window, not the one before the run.
     const [fs, wf, inf, mon] = await Promise.all([
       featureStoreChecks(pgc, pgWhere, fsp.queries, { queryTargetMs: T.dbQueryMs, freshnessS: T.featureFreshnessS }),
       workflowChecks(pgc, pgWhere, fsp.queries.workflowRuns, Math.max(o.windowS, fsp.workflowWindowMinS), T.workflowSuccessPct),
       inferenceChecks(inferenceApi, { probes: 40, p95TargetMs: T.inferenceP95Ms }),
-      prom && slis
+      sleep(o.windowS * 1000, undefined, { signal: o.signal }).then(() => prom && slis
         ? monitoringChecks(prom, am, slis, o.windowS, { healthPct: T.platformHealthPct, uptimePct: T.uptimePct, errorRate: T.errorRate, inferenceP95Ms: T.inferenceP95Ms, consumerLagS: T.consumerLagS })
-        : Promise.resolve(MONITORING_CHECKS.map(([id, title]) => noData(id, title, `profile "${p.name}" names no Prometheus (platform.prometheus and platform.slis)`))),
-      sleep(o.windowS * 1000, undefined, { signal: o.signal }),
+        : MONITORING_CHECKS.map(([id, title]) => noData(id, title, `profile "${p.name}" names no Prometheus (platform.prometheus and platform.slis)`))),
     ]);
-    if (kafkaUp && a) {
+    if (kafkaUp && a) try {
       const b = await sampleEnds(admin, prices);
       checks.push(...await topicChecks(admin, [prices, k.topics.predictions], brokers));
       checks.push(throughputCheck(a, b, prices, T.kafkaThroughputMsgS, brokers));
@@ -80,6 +80,14 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
       const to = b.at - SETTLE_MS;
       checks.push(...await integrityChecks(kafka, pgc, { from: to - o.windowS * 1000, to }, `${brokers} → ${pgWhere}`,
         { topic: prices, group, contract: k.contract, queries: fsp.queries }, o.signal));
+    } catch (e) {
+      if (o.signal.aborted) throw e;
+      // The broker went away during the window: the platform failing, as when it is down from the
+      // start. What was measured before stays; the rest of the Kafka checks were not made.
+      checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'stopped answering', '', isCredentialRefusal(e) ? 'error' : 'fail', {
+        what: `the broker stopped answering during the window: ${(e as Error).message}; the Kafka checks after that point were not made (${checks.length} Kafka check(s) made before it are kept)`,
+        how: 'Kafka admin requests after the window (end offsets, topics, group, integrity read-back)', where: brokers,
+      }));
     }
     checks.push(...fs, ...wf, ...inf, ...mon);
     let kc: ReturnType<typeof kubeConfig>['kc'] | null = null;

@@ -33,7 +33,13 @@ const SAMPLE = 400;
  */
 export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, spec: IntegritySpec, signal?: AbortSignal): Promise<Check[]> {
   const { group, topic } = spec;
-  const stored = await readRange(kafka, topic, w, spec.contract, signal);
+  let stored: Awaited<ReturnType<typeof readRange>>;
+  try { stored = await readRange(kafka, topic, w, spec.contract, signal); } catch (e) {
+    if (signal?.aborted) throw e;
+    // Without the topic there is nothing to account for: every integrity check is an error, not a pass.
+    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) => errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where,
+      new Error(`the window could not be read back from Kafka topic ${topic}: ${(e as Error).message}`)));
+  }
   const ev: Evidence = { prices: stored.length, missing: [], late: [], duplicated: [], corruptInTopic: [], unidentified: [], checksumMismatch: [] };
   // Without a checksum in the contract nothing can be told corrupt: that check has no data.
   const canVerify = spec.contract.checksum !== undefined;

@@ -49,6 +49,7 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
   });
   const sent = r.metrics.kafka_writer_message_count?.values.count;
   if (sent !== undefined && r.crossChecks.topicEndOffsetDelta !== undefined) checks.push(topicCrossCheck(s, r, sent));
+  if (r.outage) checks.push(outageCheck(s, r));
   if (r.generator) checks.push(generatorCheck(s, r, checks));
   // Only a single k6 process gives a verdict of its own to compare (exit code, threshold flags);
   // k6-operator's runners each judge a share, so there is nothing to agree with (README, k6-operator).
@@ -88,6 +89,32 @@ export function topicCrossCheck(s: Scenario, r: ScenarioResult, sent: number): C
  * or without data, a saturated generator means the failure may be the generator's own: an `error` (the gate exits 3, "load
  * generator saturated"), not a FAIL blamed on the platform.
  */
+/**
+ * The platform kept answering: no stretch of the bound in which iterations only failed. Made of the
+ * platform's own answers (failed requests, queries, produce calls), never of drops, so a starved
+ * generator cannot fail it; a stretch that long stopped the scenario (native engine).
+ */
+export function outageCheck(s: Scenario, r: ScenarioResult): Check {
+  const o = r.outage!;
+  const status = o.longestS >= o.boundS ? 'fail' : 'pass';
+  return {
+    id: `${s.name}:target-answering`,
+    title: `${s.name}: the target kept answering (no ${o.boundS} s in which every iteration failed)`,
+    target: `<${o.boundS}`,
+    observed: o.longestS,
+    unit: 's',
+    status,
+    evidence: {
+      what: status === 'fail'
+        ? `${o.failures} iterations failed and none succeeded for ${o.longestS} s${o.stopped ? '; the scenario was stopped there, the rest of its schedule not sent' : ''}`
+        : o.longestS > 0 ? `longest stretch with only failures: ${o.longestS} s (${o.failures} failed), then the target answered again` : 'no stretch with only failures',
+      how: `each iteration's outcome as it completed (a failed request, query or produce call against a success); a stretch counts from the last success once ${o.minFailures} iterations have failed since it; ${o.boundS} s of it stops the scenario`,
+      where: r.where,
+      outage: o,
+    },
+  };
+}
+
 export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]): Check {
   const g = r.generator!;
   // Only what a late generator can distort: latencies (timed from the schedule), drops and achieved
@@ -126,7 +153,7 @@ function timingSensitive(c: Check): boolean {
  * failed, a query that errored, a produce call the broker refused. Everything else a starved
  * generator can make fail (latencies, drops, rates, the harness's own end-to-end consumer).
  */
-const EARNED = new Set(['http_req_failed', 'feature_store_query_failed', 'kafka_writer_error_count']);
+const EARNED = new Set(['http_req_failed', 'feature_store_query_failed', 'kafka_writer_error_count', 'target-answering']);
 
 /**
  * A saturated generator beside a failing timing check: the run could not tell the platform's fault

@@ -33,6 +33,17 @@ export const GENERATOR_BOUND_MS = 50;
 /** monitorEventLoopDelay's timer: its samples include this interval, which is not delay. */
 const LOOP_RESOLUTION_MS = 10;
 
+/**
+ * A target that fails every iteration for this long (with at least OUTAGE_MIN_FAILURES failures,
+ * so a low rate with one stray error is not an outage) has stopped answering: the scenario stops
+ * there rather than run out its window against a dead platform. Only the platform's own answers
+ * count (failed requests, queries, produce calls), never drops, which a starved generator causes too.
+ */
+export const OUTAGE_STOP_MS = 5_000;
+export const OUTAGE_MIN_FAILURES = 3;
+/** In-flight iterations get this long once the run is stopped (outage or interrupt), not the full gracefulStop. */
+const OUTAGE_GRACE_MS = 2_000;
+
 /** Settling time between the warm-up and the measured window for iterations still in flight. */
 const WARMUP_SETTLE_MS = 5_000;
 
@@ -107,6 +118,15 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const timeline: ScenarioResult['timeline'] = [];
   let second = { iterations: 0, failed: 0, trend: new TrendSink() };
   const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
+  const outage = { lastOk: t0, failures: 0, longestMs: 0, longestFailures: 0, stopped: false };
+  const outageSoFar = (now: number) => {
+    if (outage.failures < OUTAGE_MIN_FAILURES) return;
+    if (now - outage.lastOk > outage.longestMs) { outage.longestMs = now - outage.lastOk; outage.longestFailures = outage.failures; }
+  };
+  // Stops the schedule, the wait for stragglers and the target's read-back alike.
+  const stop = new AbortController();
+  const onOuterAbort = () => stop.abort(opts.signal.reason);
+  opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
 
@@ -116,27 +136,44 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     second = { iterations: 0, failed: 0, trend: new TrendSink() };
     const abort = firstAbort(evaluateStore(parsed, store), performance.now() - t0);
     if (abort && !aborted) aborted = `threshold ${abort.key} ${abort.expr} failed (abortOnFail)`;
+    const now = performance.now();
+    outageSoFar(now);
+    if (!aborted && outage.failures >= OUTAGE_MIN_FAILURES && now - outage.lastOk >= OUTAGE_STOP_MS) {
+      outage.stopped = true;
+      aborted = `the target stopped answering: ${outage.failures} iterations failed and none succeeded for ${((now - outage.lastOk) / 1000).toFixed(1)} s; the rest of the schedule was not sent`;
+      stop.abort(new Error(aborted));
+    }
     sampleVus();
     opts.progress?.(progressLine(s, store, t, totalMs / 1000, busy));
   }, 1000);
 
   store.onSample = (name, value) => {
     if (name === trend) second.trend.add(value);
-    if ((name === failedMetric && value) || name === 'kafka_writer_error_count') second.failed += value;
+    const failed = (name === failedMetric && value) || name === 'kafka_writer_error_count';
+    if (failed) { second.failed += value; outage.failures += value; }
+    else if (name === failedMetric || name === 'kafka_writer_message_count') {
+      outageSoFar(performance.now());
+      outage.lastOk = performance.now();
+      outage.failures = 0;
+    }
   };
 
   try {
     await drive(ex, { store, warmup: false }, t0, () => { second.iterations++; });
     sampleVus(); // also when the schedule is shorter than the first sampling tick
-    const grace = sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false });
-    await Promise.race([Promise.allSettled([...inflight]), grace]);
+    // Stragglers get gracefulStop; once the run is stopped (outage, interrupt) only a short grace.
+    const stopped = stop.signal.aborted ? Promise.resolve() : new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
+    await Promise.race([Promise.allSettled([...inflight]), sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false }), stopped]);
+    if (stop.signal.aborted) await Promise.race([Promise.allSettled([...inflight]), sleep(OUTAGE_GRACE_MS, undefined, { ref: false })]);
   } finally {
     clearInterval(tick);
     loop.disable();
+    opts.signal.removeEventListener('abort', onOuterAbort);
+    outageSoFar(performance.now());
     // Rates divide by at least the planned duration: finishing the last arrival early must not
     // flatter a throughput figure.
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
-    await target.teardown(opts.signal);
+    await target.teardown(stop.signal);
   }
 
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
@@ -150,6 +187,10 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     thresholds, ...summarize(store, tags), timeline, crossChecks,
     ...(Object.keys(crossCheckErrors).length ? { crossCheckErrors } : {}),
     ...(warmup ? { warmup } : {}),
+    outage: {
+      longestS: Math.round(outage.longestMs) / 1000, failures: outage.longestFailures,
+      boundS: OUTAGE_STOP_MS / 1000, minFailures: OUTAGE_MIN_FAILURES, stopped: outage.stopped,
+    },
     generator,
   };
   opts.progress?.(progressLine(s, store, Math.round(store.elapsedS()), totalMs / 1000, 0), true);

@@ -208,7 +208,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       try { offsetsAfter = await sampleEnds(admin, t.topic); } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
       await producer.close().catch(() => {});
       await admin.disconnect().catch(() => {});
-      if (signal.aborted) readBackError ??= 'the run was interrupted before the read-back';
+      if (signal.aborted) readBackError ??= `no read-back, the run was stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}`;
       else if (offsetsAfter && seq > 0) {
         try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
