@@ -92,7 +92,7 @@ test('drill verdicts are a function of the stored observation: other targets fli
   // the same samples without the error are a fail (never back under target).
   const cut = { ...observation, timeline: observation.timeline.filter((e) => e.event !== 'lag-recovered'),
     lag: { ...observation.lag, samples: observation.lag.samples.slice(0, 1) } };
-  const cutLag = (o: typeof cut) => drillChecks(targets, o).find((c) => c.id === 'drill.lag-recovered')!;
+  const cutLag = (o: Omit<typeof cut, 'lag'> & { lag: typeof cut.lag & { error?: string } }) => drillChecks(targets, o).find((c) => c.id === 'drill.lag-recovered')!;
   assert.is(cutLag(cut).status, 'fail');
   const stopped = cutLag({ ...cut, lag: { ...cut.lag, error: 'Connection error: connect ECONNREFUSED' } });
   assert.is(stopped.status, 'error');

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cfg, cli, clearFaults, ctx, eventually, sb, writeProfile } from './support.ts';
+import { cfg, cli, clearFaults, ctx, eventually, profile, sb, writeProfile } from './support.ts';
+import { kafkaConn, kafkajs } from '../platform/kafka.ts';
 import { runsDir } from '../core/config.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { promScalar } from '../sandbox/prom-api.ts';
@@ -89,9 +90,18 @@ gate('consumer-hold-ms=7000 makes every message 7 s late: both latency checks fa
   assert.is(check(slow.rec, 'consumer-lag:kafka_e2e_delivered:rate==1').status, 'pass', 'late, not lost');
   clearFaults();
   await consumersCaughtUp();
+  const before = await followGroups();
   const ok = gateOnly('consumer-lag', '4s');
   assert.is(ok.code, 0, ok.rec.checks.map((c) => `${c.id}=${c.observed} ${c.status}`).join('\n'));
+  // The follower's consumer group is ours: deleted when the run ends, not left in the platform's broker.
+  assert.equal((await followGroups()).filter((g) => !before.includes(g)), []);
 });
+
+async function followGroups(): Promise<string[]> {
+  const admin = kafkajs(kafkaConn(profile.platform.kafka), 'gate-test').admin();
+  await admin.connect();
+  try { return (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith('harness-follow-')); } finally { await admin.disconnect(); }
+}
 
 gate('bad arguments exit 2 before any load: unknown suite, bad duration, unknown engine, --only outside the suite', () => {
   assert.is(cli(['gate', '--suite', 'nightly']).code, 2);

@@ -97,7 +97,8 @@ start('bad arguments to the main job exit 2 before anything is started or instal
   assert.is(readdirSync(runsDir(cfg)).length, before, 'no record: nothing ran');
 });
 
-start('SIGTERM to the main job while a step runs: the step is interrupted at once, both records say aborted, no step process is left', async () => {
+// SIGTERM as a CI cancel sends it; SIGINT as Ctrl-C in a terminal does.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) start(`${signal} to the main job while a step runs: the step is interrupted at once, both records say aborted, no step process is left`, async () => {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), 'start', '--duration', '5s', '--window', '8s'], { cwd: projectRoot, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += d; });
@@ -105,11 +106,12 @@ start('SIGTERM to the main job while a step runs: the step is interrupted at onc
   await eventually('the daily check step running', async () => /2\/\d daily check/.test(stderr), 120_000, 200);
   await new Promise((r) => setTimeout(r, 3000));
   const t0 = Date.now();
-  child.kill('SIGTERM');
+  child.kill(signal);
   const code = await closed;
-  assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after SIGTERM`);
+  assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after ${signal}`);
   assert.is(code, 3, stderr.slice(-1500));
   assert.is(latest('start').status, 'aborted');
+  assert.match(latest('start').error ?? '', signal);
   assert.is(latest('daily').status, 'aborted', 'the step was interrupted, not left to finish');
   const left = spawnSync('pgrep', ['-f', 'harness.mjs --json check daily'], { encoding: 'utf8' }).stdout.trim();
   assert.is(left, '', 'no step process left running');

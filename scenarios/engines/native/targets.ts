@@ -110,6 +110,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
   let consumer: Consumer | null = null;
+  let followGroup: string | null = null;
   let offsetsBefore: OffsetSample = { at: 0, offsets: new Map() };
   let offsetsAfter: OffsetSample | null = null;
   let own: { found: number; read: number; complete: boolean } | null = null;
@@ -133,7 +134,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
     if (t.followTo) {
       // Pin the group's start to the topic's current end before joining: "latest" would be
       // resolved only at the first fetch, after our first predictions may already be written.
-      const groupId = `harness-follow-${run}`;
+      const groupId = followGroup = `harness-follow-${run}`;
       const ends = await admin.fetchTopicOffsets(t.followTo);
       await admin.setOffsets({ groupId, topic: t.followTo, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
       consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
@@ -169,6 +170,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       // A failed setup never reaches teardown: close what was opened, or its sockets keep the CLI alive.
       try { await open(); } catch (e) {
         await consumer?.disconnect().catch(() => {});
+        if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
         await producer.close().catch(() => {});
         await admin.disconnect().catch(() => {});
         throw e;
@@ -205,6 +207,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
         for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
         await consumer.disconnect().catch(() => {});
       }
+      // The follower's group is ours: not left in the platform's broker (a dead broker keeps it until its offsets expire).
+      if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
       try { offsetsAfter = await sampleEnds(admin, t.topic); } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
       await producer.close().catch(() => {});
       await admin.disconnect().catch(() => {});
