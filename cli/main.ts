@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, UsageError } from '../core/errors.ts';
+import { EXIT, InfraError, UsageError } from '../core/errors.ts';
 import { mask } from '../core/secrets.ts';
 import { registerSandbox } from './sandbox.ts';
 import { registerProfile } from './profile.ts';
@@ -61,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       process.stderr.write(`error: ${mask(e.message)}\n`);
       return EXIT.usage;
+    }
+    if (e instanceof InfraError) {
+      process.stderr.write(`error: ${mask(e.message)}\n`); // the message names the part
+      return EXIT.infra;
     }
     process.stderr.write(`error: ${mask(String((e as Error).stack ?? e))}\n`);
     return EXIT.infra;

@@ -33,6 +33,8 @@ export interface PodKillPlan {
   /** Consumer lag must come back under this after the kill (prediction-consumer only). */
   lagTargetS: number;
   withLoad?: Scenario;
+  /** Follow the next kill of a Schedule of ours instead of killing (drill follow). */
+  follow?: { schedule: string; timeoutS: number };
   dryRun: boolean;
   yes: boolean;
   alertWaitS: number;
@@ -103,14 +105,53 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   // Lag is sampled from just before the kill, so the timeline shows it rise and come back.
   const lag = isConsumer ? new LagFollower(admin, k.consumerGroup, k.topics.prices, plan.lagTargetS, timeline) : null;
   if (lag) await lag.baseline();
-  const killWall = Date.now();
+  let spawned: Promise<string | null> | null = null;
+  if (plan.follow) {
+    await requireChaosMesh(kc);
+    const { nextSpawned, spawnedNames } = await import('./schedules.ts');
+    let before: Set<string>;
+    try { before = await spawnedNames(kc, plan.namespace, plan.follow.schedule); } catch (e) { throw kubeError(e, `PodChaos of Schedule ${plan.follow.schedule}`, '--schedule'); }
+    const stopLooking = new AbortController();
+    run.onCleanup(() => stopLooking.abort());
+    timeline.armForKill(plan.count);
+    progress(`drill: waiting up to ${plan.follow.timeoutS} s for the next kill of Schedule ${plan.namespace}/${plan.follow.schedule}…`);
+    // Looked for from now; the kill may come before or after its PodChaos is seen (the controller creates it, then deletes pods).
+    spawned = nextSpawned(kc, plan.namespace, plan.follow.schedule, before, plan.follow.timeoutS * 1000 + 30_000, AbortSignal.any([signal, stopLooking.signal]));
+    const deadline = Date.now() + plan.follow.timeoutS * 1000;
+    // The lag baseline is the last one before the kill, not the one taken when the follow began.
+    while (!timeline.has('kill') && Date.now() < deadline && !signal.aborted) {
+      await timeline.waitFor('kill', Math.min(5000, deadline - Date.now()), signal);
+      if (lag && !timeline.has('kill')) await lag.baseline().catch(() => {});
+    }
+    if (!timeline.has('kill')) {
+      stopLooking.abort();
+      if (signal.aborted) return;
+      throw new InfraError(`Schedule ${plan.namespace}/${plan.follow.schedule} killed no pod of ${plan.deployment} within ${plan.follow.timeoutS} s: is Chaos Mesh's controller running, and the schedule due?`, 'chaos-mesh');
+    }
+    // Steady state as it was when the kill came, not when the follow began.
+    const atKill = timeline.readyAtKill ?? 0;
+    rec.addCheck(check('drill.steady-state-at-kill', 'steady state when the scheduled kill came: all replicas Ready', `${desired}/${desired}`, `${atKill}/${desired}`, 'replicas',
+      passIf(atKill >= desired), { what: `${atKill} Ready just before the first pod went`, how: 'the pod watch at the kill', where: `${plan.namespace}/${plan.deployment} @ ${kc.getCurrentContext()}` }));
+  }
+  // The kill's wall time: now, or (following a Schedule) when the watch saw its first pod go.
+  const killWall = plan.follow ? Date.now() - timeline.elapsedMs() : Date.now();
   // Watched from the kill on: with Alertmanager as the source, when an alert is first seen active is its time.
   const alerts = watchAlerts(p, killWall, signal);
   run.onCleanup(() => alerts.stop());
   rec.setData('injected', true); // from here a failure leaves the platform changed: the run is aborted, not merely failed
   let chaosName: string | null = null;
   const injected: string[] = [];
-  if (plan.via === 'api') {
+  if (spawned) {
+    // The Schedule's PodChaos: its records are followed (the pods it names must be the ones that
+    // went, or drill.chaos-mesh fails), but it is the Schedule's to keep or collect.
+    chaosName = await spawned;
+    if (chaosName) run.onCleanup(followPodChaos(kc, plan.namespace, chaosName, (r) => { injected.push(r.id); timeline.mark('chaos-injected', r.id); }));
+    else {
+      rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', `${plan.count} pod(s) injected and gone`, null, 'pods', 'error', {
+        what: `pods went, but no new PodChaos of Schedule ${plan.follow!.schedule} appeared: the deletion cannot be tied to the schedule (a rollout, an eviction?)`,
+        how: 'LIST of PodChaos labelled managed-by=<schedule>, against those present when the follow began', where: `${plan.namespace}/${plan.follow!.schedule}` }));
+    }
+  } else if (plan.via === 'api') {
     timeline.markKill(victims);
     progress(`drill: deleting ${victims.map((v) => v.metadata!.name).join(', ')} through the API…`);
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -159,7 +200,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   if (load) { loadResult = await load; rec.setData('scenarios', [loadResult]); }
 
   rec.setData('timeline', timeline.events);
-  rec.setData('victims', victims.map((v) => v.metadata!.name));
+  rec.setData('victims', plan.follow ? (timeline.events.find((e) => e.event === 'kill')?.pod ?? '').split(', ').filter(Boolean) : victims.map((v) => v.metadata!.name));
+  if (plan.follow) rec.setData('followed', { schedule: plan.follow.schedule, chaos: chaosName });
   // What was seen, stored before it is judged: the verdicts below are a function of this and the targets.
   const observation: DrillObservation = {
     timeline: timeline.events, relists: timeline.relists,
@@ -190,7 +232,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const readyAfter = after.items.filter((p) => readyPod(p) && !p.metadata?.deletionTimestamp).length;
   rec.addCheck(check('drill.steady-state-after', 'steady state after: all replicas Ready', `${desired}/${desired}`, `${readyAfter}/${desired}`, 'replicas',
     passIf(readyAfter >= desired), { what: `${readyAfter} Ready`, how: `LIST pods ${selector}`, where }));
-  if (chaosName) {
+  if (chaosName && !plan.follow) {
     await deletePodChaos(kc, plan.namespace, chaosName);
     rec.addCheck(check('drill.chaos-cleanup', 'no chaos object left behind', 'deleted', 'deleted', '', 'pass', { what: `PodChaos ${chaosName} deleted and confirmed gone`, how: 'DELETE then GET until 404', where: plan.namespace }));
   }

@@ -38,11 +38,24 @@ export class PodTimeline {
     });
     const pods = [...this.lw.objects.values()];
     if (!this.initial.size) pods.forEach((p) => this.initial.add(p.metadata!.uid!));
+    pods.filter((p) => p.metadata?.deletionTimestamp).forEach((p) => this.terminatingAtStart.add(p.metadata!.uid!));
     return pods;
   }
 
   /** Ends the current watch as a dropped connection would (tests). */
   dropWatch(): void { this.lw?.drop(); }
+
+  private armed = 0;
+  private terminatingAtStart = new Set<string>();
+  /** Ready pods (those not being deleted) just before an armed kill. */
+  readyAtKill: number | null = null;
+
+  /**
+   * For a kill someone else makes (a Chaos Mesh Schedule): the first pod of the selector seen going
+   * (deletion started, or gone) is the kill, timed when the watch delivered it; up to `count` pods
+   * going within the next 5 s are its victims. Pods already terminating when the follow began are not.
+   */
+  armForKill(count: number): void { this.armed = count; }
 
   markKill(victims: k8s.V1Pod[]): void {
     this.t0 = performance.now();
@@ -61,6 +74,16 @@ export class PodTimeline {
   private observe(type: string, p: k8s.V1Pod): void {
     const uid = p.metadata!.uid!;
     const name = p.metadata!.name!;
+    const going = this.armed > 0 && this.initial.has(uid) && !this.terminatingAtStart.has(uid) && (type === 'DELETED' || Boolean(p.metadata?.deletionTimestamp));
+    if (going && !this.t0) {
+      // Counted before this event is applied: the victim as it was, Ready or not.
+      this.readyAtKill = this.readyCount();
+      this.markKill([p]);
+    } else if (going && !this.victims.has(uid) && this.victims.size < this.armed && performance.now() - this.t0 < 5000) {
+      this.victims.add(uid);
+      const kill = this.events.find((e) => e.event === 'kill');
+      if (kill) kill.pod = `${kill.pod}, ${name}`;
+    }
     if (type === 'DELETED') {
       this.pods.delete(uid);
       if (this.t0 && this.victims.has(uid)) this.record('pod-gone', name);

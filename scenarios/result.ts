@@ -66,6 +66,8 @@ export interface TargetOutage {
   minFailures: number;
   /** The scenario was stopped for it (its remaining schedule not sent). */
   stopped: boolean;
+  /** Iterations the target answered at all (succeeded or failed); 0: nothing to judge. Absent in older records. */
+  answered?: number;
 }
 
 export interface GeneratorHealth {

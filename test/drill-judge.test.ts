@@ -107,4 +107,25 @@ test('drill verdicts are a function of the stored observation: other targets fli
     .find((c) => c.id === 'drill.alert')!.target, '<=60s');
 });
 
+test('scheduled drills: the crons Chaos Mesh reads, their next run in UTC, and the Schedule object', async () => {
+  const { checkCron, nextRun, scheduleObject } = await import('../drills/schedules.ts');
+  assert.is(checkCron('--schedule', ' 0 10  * * 3 '), '0 10 * * 3');
+  assert.is(checkCron('--schedule', '@every 1h30m'), '@every 1h30m');
+  assert.is(checkCron('--schedule', '@daily'), '@daily');
+  for (const bad of ['0 10 * * 8', '*/0 * * * *', '0 10 * *', '0 0 10 * * 3', '@every 5s', '@every 1d', '@every 30', '@fortnightly', '']) {
+    assert.throws(() => checkCron('--schedule', bad), (e: Error) => e.name === 'UsageError', bad);
+  }
+  const sat = new Date('2026-12-05T18:00:00Z');
+  assert.is(nextRun('0 10 * * 3', sat)!.toISOString(), '2026-12-09T10:00:00.000Z'); // the Wednesday drill
+  assert.is(nextRun('@daily', sat)!.toISOString(), '2026-12-06T00:00:00.000Z');
+  assert.is(nextRun('@every 1h', sat), null);
+  // Field names from Chaos Mesh's Schedule type (api/v1alpha1: ScheduleSpec with an embedded
+  // `podChaos`, `concurrencyPolicy`, `startingDeadlineSeconds`, `historyLimit`).
+  const o = scheduleObject({ name: 's', namespace: 'ml', deployment: 'prediction-consumer', labels: { app: 'prediction-consumer' }, count: 1, cron: '0 10 * * 3', recoverySloS: 30 }) as
+    { kind: string; spec: { schedule: string; type: string; concurrencyPolicy: string; podChaos: { action: string; mode: string; value: string; selector: { namespaces: string[]; labelSelectors: Record<string, string> } } } };
+  assert.is(o.kind, 'Schedule');
+  assert.equal([o.spec.schedule, o.spec.type, o.spec.concurrencyPolicy], ['0 10 * * 3', 'PodChaos', 'Forbid']);
+  assert.equal(o.spec.podChaos, { action: 'pod-kill', mode: 'fixed', value: '1', gracePeriod: 0, selector: { namespaces: ['ml'], labelSelectors: { app: 'prediction-consumer' } } });
+});
+
 test.run();

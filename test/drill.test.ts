@@ -147,6 +147,62 @@ if (!enabled) {
     assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
   });
 
+  drill('--schedule: a Chaos Mesh Schedule; `drill follow` measures its next kill as a drill; `schedules list` shows it; `schedules delete` leaves nothing', async () => {
+    const emu = new ChaosMeshPodKillEmulator(kc, KUBE_NAMESPACE);
+    emu.start();
+    let name = '';
+    try {
+      const made = await cliAsync(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@every 20s']);
+      assert.is(made.code, 0, made.stderr);
+      const rec = JSON.parse(made.stdout) as RunRecord;
+      name = rec.data.scheduleName as string;
+      assert.is(rec.checks.find((c) => c.id === 'drill.schedule')!.status, 'pass');
+      assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), [], 'nothing is killed now');
+      const listed = JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout) as Array<{ name: string; cron: string; deployment: string; count: number }>;
+      assert.equal(listed.map((x) => [x.name, x.cron, x.deployment, x.count]), [[name, '@every 20s', 'prediction-consumer', 1]]);
+      // The kill is Chaos Mesh's (the emulator's cron), not the harness's: follow times it from the watch.
+      const f = await cliAsync(['--json', '--quiet', 'drill', 'follow', '--schedule', name, '--timeout', '40s', '--alert-wait', '3s']);
+      let followed: RunRecord;
+      try { followed = JSON.parse(f.stdout) as RunRecord; } catch { throw new Error(`exit ${f.code}: ${f.stderr}`); }
+      const recovery = followed.checks.find((c) => c.id === 'drill.recovery')!;
+      assert.is(recovery.status, 'pass', recovery.evidence.what);
+      assert.ok((recovery.observed as number) < 10, `${recovery.observed} s`);
+      const chaos = (followed.data.followed as { chaos: string }).chaos;
+      assert.match(chaos, new RegExp(`^${name}-[a-z0-9]{5}$`));
+      assert.ok(emu.applied.includes(chaos), `${chaos} among ${emu.applied.join(', ')}`);
+      assert.is(followed.checks.find((c) => c.id === 'drill.chaos-cleanup'), undefined, 'the Schedule\'s kill is its own to keep');
+      // The pod the watch saw go is the one the Schedule's PodChaos names, and the state at the kill was steady.
+      const applied = followed.checks.find((c) => c.id === 'drill.chaos-mesh')!;
+      assert.is(applied.status, 'pass', applied.evidence.what);
+      assert.is(followed.checks.find((c) => c.id === 'drill.steady-state-at-kill')!.status, 'pass');
+      assert.ok(f.code === 0 || f.code === 1, `exit ${f.code}: judged, not aborted (${followed.status})`);
+      const again = JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout) as Array<{ runs: Array<{ name: string }>; lastScheduleTime: string | null }>;
+      assert.ok(again[0]!.runs.some((r) => r.name === chaos));
+      assert.ok(again[0]!.lastScheduleTime);
+    } finally {
+      const d = name ? await cliAsync(['--json', '--quiet', 'drill', 'schedules', 'delete', name]) : null;
+      emu.stop();
+      if (d) assert.is(d.code, 0, d.stderr);
+    }
+    assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
+    assert.equal(JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout), []);
+  });
+
+  drill('scheduled-drill refusals (2, nothing created): a bad cron, --via api, with load; deleting a Schedule that is not ours or not there', async () => {
+    const bad = cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '61 * * * *']);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, '--schedule');
+    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--schedule', '@daily']).code, 2);
+    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@every 1s']).code, 2);
+    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@daily', '--with-load', 'consumer-lag']).code, 2);
+    const missing = cli(['drill', 'schedules', 'delete', 'no-such-schedule']);
+    assert.is(missing.code, 2);
+    assert.match(missing.stderr, 'no scheduled drill no-such-schedule');
+    const nf = cli(['drill', 'follow', '--schedule', 'no-such-schedule']);
+    assert.is(nf.code, 2, nf.stderr);
+    assert.equal(JSON.parse(cli(['--json', 'drill', 'schedules', 'list']).stdout), []);
+  });
+
   drill('a failure mid-drill (the alert receiver is gone): PodChaos removed, record aborted with the reason, exit 3', async () => {
     const emu = new ChaosMeshPodKillEmulator(kc, KUBE_NAMESPACE);
     emu.start();

@@ -289,4 +289,16 @@ test('a stretch of failures shorter than the bound is measured and passes; the s
   assert.match(outage.evidence.what, 'then the target answered again');
 });
 
+test('a target that answers nothing: the outage check has no data, never a pass', async () => {
+  const server = createServer((req) => { if (req.url === '/healthz') req.socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'); }); // predictions hang
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const s = scenario(5, '1s', 10);
+  const r = await runNative(s, { endpoints: endpoints(url), signal, gracefulStopMs: 300 });
+  server.closeAllConnections(); server.close();
+  assert.is(r.outage!.answered, 0);
+  const c = scenarioChecks(s, r).find((x) => x.id === 'probe:target-answering')!;
+  assert.is(c.status, 'no-data', c.evidence.what);
+});
+
 test.run();

@@ -81,7 +81,8 @@ export async function dailyChecks(p: Profile, o: DailyOptions): Promise<Check[]>
       checks.push(...await integrityChecks(kafka, pgc, { from: to - o.windowS * 1000, to }, `${brokers} → ${pgWhere}`,
         { topic: prices, group, contract: k.contract, queries: fsp.queries }, o.signal));
     } catch (e) {
-      if (o.signal.aborted) throw e;
+      // Only the broker's own failures (kafkajs errors) are the broker going away; anything else is not Kafka's to carry.
+      if (o.signal.aborted || !(e as Error).name?.startsWith('KafkaJS')) throw e;
       // The broker went away during the window: the platform failing, as when it is down from the
       // start. What was measured before stays; the rest of the Kafka checks were not made.
       checks.push(check('daily.kafka.reachable', 'Kafka reachable', 'connects', 'stopped answering', '', isCredentialRefusal(e) ? 'error' : 'fail', {

@@ -96,7 +96,8 @@ export function topicCrossCheck(s: Scenario, r: ScenarioResult, sent: number): C
  */
 export function outageCheck(s: Scenario, r: ScenarioResult): Check {
   const o = r.outage!;
-  const status = o.longestS >= o.boundS ? 'fail' : 'pass';
+  // A target that answered nothing (it hung, or nothing ran) kept nothing: no data, never a pass.
+  const status = o.longestS >= o.boundS ? 'fail' : o.answered === 0 ? 'no-data' : 'pass';
   return {
     id: `${s.name}:target-answering`,
     title: `${s.name}: the target kept answering (no ${o.boundS} s in which every iteration failed)`,
@@ -107,8 +108,9 @@ export function outageCheck(s: Scenario, r: ScenarioResult): Check {
     evidence: {
       what: status === 'fail'
         ? `${o.failures} iterations failed and none succeeded for ${o.longestS} s${o.stopped ? '; the scenario was stopped there, the rest of its schedule not sent' : ''}`
-        : o.longestS > 0 ? `longest stretch with only failures: ${o.longestS} s (${o.failures} failed), then the target answered again` : 'no stretch with only failures',
-      how: `each iteration's outcome as it completed (a failed request, query or produce call against a success); a stretch counts from the last success once ${o.minFailures} iterations have failed since it; ${o.boundS} s of it stops the scenario`,
+        : o.answered === 0 ? 'the target answered no iteration (each still waiting when the run ended, or none sent): nothing shows it kept answering'
+          : o.longestS > 0 ? `longest stretch with only failures: ${o.longestS} s (${o.failures} failed), then the target answered again` : 'no stretch with only failures',
+      how: `each iteration's outcome as it completed (a failed request, query or produce call against a success); a stretch counts from the last success once ${o.minFailures} iterations have failed since it; ${o.boundS} s of it stops the scenario (a target that hangs shows here once its requests time out)`,
       where: r.where,
       outage: o,
     },

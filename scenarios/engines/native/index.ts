@@ -118,7 +118,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const timeline: ScenarioResult['timeline'] = [];
   let second = { iterations: 0, failed: 0, trend: new TrendSink() };
   const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
-  const outage = { lastOk: t0, failures: 0, longestMs: 0, longestFailures: 0, stopped: false };
+  const outage = { lastOk: t0, failures: 0, longestMs: 0, longestFailures: 0, stopped: false, answered: 0, closed: false };
   const outageSoFar = (now: number) => {
     if (outage.failures < OUTAGE_MIN_FAILURES) return;
     if (now - outage.lastOk > outage.longestMs) { outage.longestMs = now - outage.lastOk; outage.longestFailures = outage.failures; }
@@ -126,7 +126,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   // Stops the schedule, the wait for stragglers and the target's read-back alike.
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(opts.signal.reason);
-  opts.signal.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal.aborted) onOuterAbort(); // interrupted during setup or the warm-up
+  else opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
 
@@ -150,8 +151,12 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   store.onSample = (name, value) => {
     if (name === trend) second.trend.add(value);
     const failed = (name === failedMetric && value) || name === 'kafka_writer_error_count';
-    if (failed) { second.failed += value; outage.failures += value; }
+    if (failed) second.failed += value;
+    // Requests the harness itself cuts off when it closes the target are not the target's answers.
+    if (outage.closed) return;
+    if (failed) { outage.failures += value; outage.answered += value; }
     else if (name === failedMetric || name === 'kafka_writer_message_count') {
+      outage.answered++;
       outageSoFar(performance.now());
       outage.lastOk = performance.now();
       outage.failures = 0;
@@ -170,6 +175,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     loop.disable();
     opts.signal.removeEventListener('abort', onOuterAbort);
     outageSoFar(performance.now());
+    outage.closed = true;
     // Rates divide by at least the planned duration: finishing the last arrival early must not
     // flatter a throughput figure.
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
@@ -189,7 +195,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     ...(warmup ? { warmup } : {}),
     outage: {
       longestS: Math.round(outage.longestMs) / 1000, failures: outage.longestFailures,
-      boundS: OUTAGE_STOP_MS / 1000, minFailures: OUTAGE_MIN_FAILURES, stopped: outage.stopped,
+      boundS: OUTAGE_STOP_MS / 1000, minFailures: OUTAGE_MIN_FAILURES, stopped: outage.stopped, answered: outage.answered,
     },
     generator,
   };
