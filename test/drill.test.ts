@@ -176,31 +176,27 @@ if (!enabled) {
       assert.is(applied.status, 'pass', applied.evidence.what);
       assert.is(followed.checks.find((c) => c.id === 'drill.steady-state-at-kill')!.status, 'pass');
       assert.ok(f.code === 0 || f.code === 1, `exit ${f.code}: judged, not aborted (${followed.status})`);
-      const again = JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout) as Array<{ runs: Array<{ name: string }>; lastScheduleTime: string | null }>;
-      assert.ok(again[0]!.runs.some((r) => r.name === chaos));
-      assert.ok(again[0]!.lastScheduleTime);
     } finally {
       const d = name ? await cliAsync(['--json', '--quiet', 'drill', 'schedules', 'delete', name]) : null;
       emu.stop();
-      if (d) assert.is(d.code, 0, d.stderr);
+      if (d) {
+        assert.is(d.code, 0, d.stderr);
+        // Its kills went with it: the one followed at least.
+        assert.match((JSON.parse(d.stdout) as RunRecord).checks[0]!.evidence.what, /and [1-9]\d* PodChaos it spawned deleted/);
+      }
     }
     assert.equal(await listPodChaos(kc, KUBE_NAMESPACE), []);
     assert.equal(JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout), []);
   });
 
-  drill('scheduled-drill refusals (2, nothing created): a bad cron, --via api, with load; deleting a Schedule that is not ours or not there', async () => {
-    const bad = cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '61 * * * *']);
-    assert.is(bad.code, 2);
-    assert.match(bad.stderr, '--schedule');
-    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--schedule', '@daily']).code, 2);
-    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@every 1s']).code, 2);
-    assert.is(cli(['drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@daily', '--with-load', 'consumer-lag']).code, 2);
+  // The flag-only refusals (a bad cron, --via api, with load) are in the bad-input corpus; these need the API.
+  drill('scheduled-drill refusals (2, nothing created): following or deleting a Schedule that is not there', async () => {
     const missing = cli(['drill', 'schedules', 'delete', 'no-such-schedule']);
     assert.is(missing.code, 2);
     assert.match(missing.stderr, 'no scheduled drill no-such-schedule');
     const nf = cli(['drill', 'follow', '--schedule', 'no-such-schedule']);
     assert.is(nf.code, 2, nf.stderr);
-    assert.equal(JSON.parse(cli(['--json', 'drill', 'schedules', 'list']).stdout), []);
+    assert.match(nf.stderr, '--schedule');
   });
 
   drill('a failure mid-drill (the alert receiver is gone): PodChaos removed, record aborted with the reason, exit 3', async () => {

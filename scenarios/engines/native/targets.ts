@@ -82,7 +82,9 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
       store.add('http_req_duration', ms, rt);
       store.add('http_req_failed', status === 0 || status >= 400 ? 1 : 0, rt);
     },
-    async teardown() { await pool.close(); },
+    // Requests still open after the graceful stop are interrupted, as k6 interrupts iterations:
+    // close() would wait out their 60 s timeout against a target that hangs.
+    async teardown() { await pool.destroy(); },
     async crossChecks() { return {}; },
   };
 }
