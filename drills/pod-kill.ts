@@ -134,7 +134,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
       passIf(atKill >= desired), { what: `${atKill} Ready just before the first pod went`, how: 'the pod watch at the kill', where: `${plan.namespace}/${plan.deployment} @ ${kc.getCurrentContext()}` }));
   }
   // The kill's wall time: now, or (following a Schedule) when the watch saw its first pod go.
-  const killWall = plan.follow ? Date.now() - timeline.elapsedMs() : Date.now();
+  // Whole milliseconds: the integrity window's bounds become Kafka timestamps (integers).
+  const killWall = plan.follow ? Math.round(Date.now() - timeline.elapsedMs()) : Date.now();
   // Watched from the kill on: with Alertmanager as the source, when an alert is first seen active is its time.
   const alerts = watchAlerts(p, killWall, signal);
   run.onCleanup(() => alerts.stop());

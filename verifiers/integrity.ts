@@ -158,8 +158,9 @@ async function readRange(kafka: Kafka, topic: string, w: IntegrityWindow, contra
     const high = new Map(ends.map((p) => [p.partition, Number(p.high)]));
     const at = async (ts: number) => new Map((await admin.fetchTopicOffsetsByTimestamp(topic, ts))
       .map((p) => [p.partition, Number(p.offset) < 0 ? high.get(p.partition)! : Number(p.offset)]));
-    const start = await at(w.from);
-    const stop = await at(w.to);
+    // Kafka timestamps are whole milliseconds (a fractional one is refused as a BigInt).
+    const start = await at(Math.floor(w.from));
+    const stop = await at(Math.ceil(w.to));
     const todo = new Set([...start].filter(([p, o]) => o < stop.get(p)!).map(([p]) => p));
     const out: Stored[] = [];
     // Only a uniform sample keeps its parsed value (reservoir sampling): the accuracy check needs ~200
