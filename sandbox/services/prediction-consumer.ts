@@ -54,73 +54,93 @@ export async function main(args: string[]): Promise<void> {
   await serve(env, sb.ports.consumerBase + Number(replica));
   onShutdown(async () => { await consumer.disconnect(); await producer.disconnect(); await pool.end(); });
 
+  // One batch is handled at a time, as with kafkajs' default of one partition at a time; but a batch
+  // on hold (consumer-hold-ms) gives up its turn while it waits. Otherwise a hold on one partition
+  // delays every other partition of this replica by as much again (latency twice the hold, seen in CI).
+  let turn: Promise<void> = Promise.resolve();
+  const takeTurn = async (): Promise<() => void> => {
+    const before = turn;
+    let done!: () => void;
+    turn = new Promise((r) => { done = r; });
+    await before;
+    return done;
+  };
+
   await consumer.run({
+    partitionsConsumedConcurrently: sb.kafka.partitions,
     // Offsets are resolved by hand, only after a message's outputs are written: an interrupted
     // batch must not mark unprocessed messages as consumed.
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) => {
-      const t0 = performance.now();
-      let out: PredictionMessage[] = [];
-      let handled: string | null = null;
-      let chunkStart = performance.now();
-      const flush = async () => {
-        if (out.length) {
-          await producer.send({ topic: sb.topics.predictions, acks: -1, messages: out.map((p) => ({ key: p.commodity, value: JSON.stringify(p) })) });
-          await writePredictions(pool, out);
-          await writeFeatures(pool, out, features);
-          processed.inc(out.length);
-          lagSeconds.set((Date.now() - out[out.length - 1]!.sentAt) / 1000);
-        }
-        if (handled !== null) resolveOffset(handled);
-        out = [];
-        chunkStart = performance.now();
-        await heartbeat();
-      };
-      for (const m of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        const delay = faults.get('consumer-delay-ms');
-        if (delay > 0) await sleep(delay);
-        let price: PriceMessage;
-        try { price = JSON.parse(m.value!.toString()) as PriceMessage; } catch { handled = m.offset; corrupt.inc(); continue; }
-        if (!priceIsIntact(price)) { handled = m.offset; corrupt.inc(); continue; }
-        // Latency without a lower throughput: the wait ends when the oldest message is old enough,
-        // and the messages behind it are by then older still, so no backlog builds.
-        const hold = faults.get('consumer-hold-ms');
-        if (hold > 0 && price.sentAt + hold > Date.now()) {
-          await flush();
-          while (price.sentAt + hold > Date.now() && isRunning() && !isStale()) {
-            await sleep(Math.min(1000, price.sentAt + hold - Date.now()));
-            await heartbeat();
+      let endTurn = await takeTurn();
+      try {
+        const t0 = performance.now();
+        let out: PredictionMessage[] = [];
+        let handled: string | null = null;
+        let chunkStart = performance.now();
+        const flush = async () => {
+          if (out.length) {
+            await producer.send({ topic: sb.topics.predictions, acks: -1, messages: out.map((p) => ({ key: p.commodity, value: JSON.stringify(p) })) });
+            await writePredictions(pool, out);
+            await writeFeatures(pool, out, features);
+            processed.inc(out.length);
+            lagSeconds.set((Date.now() - out[out.length - 1]!.sentAt) / 1000);
           }
-          if (!isRunning() || isStale()) break;
-        }
-        handled = m.offset;
-        // The drop fault loses the message silently: no metric, no log, offset still committed.
-        const dropRate = faults.get('consumer-drop-rate');
-        if (dropRate > 0 && Math.random() < dropRate) continue;
-        const f = features.get(price.commodity) ?? { short: price.price, long: price.price, samples: 0, last: price.price };
-        f.short += MODEL.alphaShort * (price.price - f.short);
-        f.long += MODEL.alphaLong * (price.price - f.long);
-        f.samples += 1;
-        f.last = price.price;
-        features.set(price.commodity, f);
-        const prediction: PredictionMessage = {
-          run: price.run, seq: price.seq, commodity: price.commodity, price: price.price,
-          predicted: MODEL.predict(price.price, f.short, f.long) + faults.get('prediction-bias'),
-          emaShort: f.short, emaLong: f.long, sourceChecksum: price.checksum,
-          sentAt: price.sentAt, processedAt: Date.now(), consumer: id,
+          if (handled !== null) resolveOffset(handled);
+          out = [];
+          chunkStart = performance.now();
+          await heartbeat();
         };
-        out.push(prediction);
-        // A redelivered message processed again, as at-least-once consumers do after a rebalance.
-        const dupRate = faults.get('consumer-duplicate-rate');
-        if (dupRate > 0 && Math.random() < dupRate) out.push({ ...prediction, processedAt: Date.now() });
-        // Slow processing still reports progress (and lag) every second.
-        if (out.length >= 1000 || performance.now() - chunkStart > 1000) await flush();
-      }
-      await flush();
-      partitionLag.set(batch.partition, Math.max(0, Number(batch.highWatermark) - 1 - Number(handled ?? batch.firstOffset() ?? 0)));
-      lagMessages.set([...partitionLag.values()].reduce((a, b) => a + b, 0));
-      batchSeconds.observe((performance.now() - t0) / 1000);
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const delay = faults.get('consumer-delay-ms');
+          if (delay > 0) await sleep(delay);
+          let price: PriceMessage;
+          try { price = JSON.parse(m.value!.toString()) as PriceMessage; } catch { handled = m.offset; corrupt.inc(); continue; }
+          if (!priceIsIntact(price)) { handled = m.offset; corrupt.inc(); continue; }
+          // Latency without a lower throughput: the wait ends when the oldest message is old enough,
+          // and the messages behind it are by then older still, so no backlog builds.
+          // Only a long wait flushes first: a flush per short wait (one per produce burst) cut the
+          // consumers' throughput so far that messages queued 17 s behind a 7 s hold (seen in CI).
+          const hold = faults.get('consumer-hold-ms');
+          if (hold > 0 && price.sentAt + hold > Date.now()) {
+            if (price.sentAt + hold - Date.now() > 250) await flush();
+            endTurn();
+            while (price.sentAt + hold > Date.now() && isRunning() && !isStale()) {
+              await sleep(Math.min(1000, price.sentAt + hold - Date.now()));
+              await heartbeat();
+            }
+            endTurn = await takeTurn();
+            if (!isRunning() || isStale()) break;
+          }
+          handled = m.offset;
+          // The drop fault loses the message silently: no metric, no log, offset still committed.
+          const dropRate = faults.get('consumer-drop-rate');
+          if (dropRate > 0 && Math.random() < dropRate) continue;
+          const f = features.get(price.commodity) ?? { short: price.price, long: price.price, samples: 0, last: price.price };
+          f.short += MODEL.alphaShort * (price.price - f.short);
+          f.long += MODEL.alphaLong * (price.price - f.long);
+          f.samples += 1;
+          f.last = price.price;
+          features.set(price.commodity, f);
+          const prediction: PredictionMessage = {
+            run: price.run, seq: price.seq, commodity: price.commodity, price: price.price,
+            predicted: MODEL.predict(price.price, f.short, f.long) + faults.get('prediction-bias'),
+            emaShort: f.short, emaLong: f.long, sourceChecksum: price.checksum,
+            sentAt: price.sentAt, processedAt: Date.now(), consumer: id,
+          };
+          out.push(prediction);
+          // A redelivered message processed again, as at-least-once consumers do after a rebalance.
+          const dupRate = faults.get('consumer-duplicate-rate');
+          if (dupRate > 0 && Math.random() < dupRate) out.push({ ...prediction, processedAt: Date.now() });
+          // Slow processing still reports progress (and lag) every second.
+          if (out.length >= 1000 || performance.now() - chunkStart > 1000) await flush();
+        }
+        await flush();
+        partitionLag.set(batch.partition, Math.max(0, Number(batch.highWatermark) - 1 - Number(handled ?? batch.firstOffset() ?? 0)));
+        lagMessages.set([...partitionLag.values()].reduce((a, b) => a + b, 0));
+        batchSeconds.observe((performance.now() - t0) / 1000);
+      } finally { endTurn(); }
     },
   });
 }
