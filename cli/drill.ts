@@ -107,9 +107,9 @@ export function registerDrill(program: Command): void {
     .action(async (o: { schedule: string; namespace?: string; timeout?: string; alertWait: string; yes?: boolean }, cmd: Command) => {
       const timeoutMs = o.timeout === undefined ? undefined : durationFlag('--timeout', o.timeout, 1000);
       process.exitCode = await execute(cmd, 'drill', async (p) => {
-        const [{ readSchedule, nextRun }, { drillKubeConfig }, { deployments }] = await Promise.all([import('../drills/schedules.ts'), import('../drills/safety.ts'), import('../platform/kube.ts')]);
+        const [{ readSchedule, nextRun }, { drillKubeConfig, drillNamespaces }] = await Promise.all([import('../drills/schedules.ts'), import('../drills/safety.ts')]);
         const { kc } = drillKubeConfig(p);
-        const namespaces = o.namespace ? [o.namespace] : [...new Set(deployments(p.platform.kubernetes!).filter((d) => d.drill).map((d) => d.namespace))];
+        const namespaces = drillNamespaces(p, o.namespace);
         let found: { namespace: string; s: Awaited<ReturnType<typeof readSchedule>> } | null = null;
         for (const namespace of namespaces) {
           try { found = { namespace, s: await readSchedule(kc, namespace, o.schedule) }; break; } catch (e) { if (namespaces.length === 1 || !/not found/.test((e as Error).message)) throw e; }
@@ -131,9 +131,9 @@ export function registerDrill(program: Command): void {
     .action(async (o: { namespace?: string }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
-      const [{ listSchedules }, { drillKubeConfig, kubeError }, { deployments }] = await Promise.all([import('../drills/schedules.ts'), import('../drills/safety.ts'), import('../platform/kube.ts')]);
+      const [{ listSchedules }, { drillKubeConfig, drillNamespaces, kubeError }] = await Promise.all([import('../drills/schedules.ts'), import('../drills/safety.ts')]);
       const { kc } = drillKubeConfig(lp.profile);
-      const namespaces = o.namespace ? [o.namespace] : [...new Set(deployments(lp.profile.platform.kubernetes!).filter((d) => d.drill).map((d) => d.namespace))];
+      const namespaces = drillNamespaces(lp.profile, o.namespace);
       let list;
       try { list = await listSchedules(kc, namespaces); } catch (e) { throw kubeError(e, `Schedules in ${namespaces.join(', ')}`, '-n/--namespace'); }
       if ((cmd.optsWithGlobals() as { json?: boolean }).json) { process.stdout.write(`${JSON.stringify(list, null, 2)}\n`); return; }
@@ -149,10 +149,10 @@ export function registerDrill(program: Command): void {
     .action(async (name: string, o: { namespace?: string }, cmd: Command) => {
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
-      const [{ deleteSchedule, listSchedules }, { drillKubeConfig, kubeError }, { deployments }, { check }] = await Promise.all([
-        import('../drills/schedules.ts'), import('../drills/safety.ts'), import('../platform/kube.ts'), import('../verifiers/check.ts')]);
+      const [{ deleteSchedule, listSchedules }, { drillKubeConfig, drillNamespaces, kubeError }, { check }] = await Promise.all([
+        import('../drills/schedules.ts'), import('../drills/safety.ts'), import('../verifiers/check.ts')]);
       const { kc } = drillKubeConfig(lp.profile);
-      const namespaces = o.namespace ? [o.namespace] : [...new Set(deployments(lp.profile.platform.kubernetes!).filter((d) => d.drill).map((d) => d.namespace))];
+      const namespaces = drillNamespaces(lp.profile, o.namespace);
       process.exitCode = await runCommand(runOpts(cmd, 'drill-schedule-delete', cfg, lp), async (ctx) => {
         let namespace: string | undefined;
         try { namespace = (await listSchedules(kc, namespaces)).find((s) => s.name === name)?.namespace; } catch (e) { throw kubeError(e, `Schedules in ${namespaces.join(', ')}`, '-n/--namespace'); }

@@ -40,6 +40,9 @@ export interface PodKillPlan {
   alertWaitS: number;
 }
 
+/** How long after a followed kill its Schedule's PodChaos may still appear in a LIST. */
+const SPAWN_GRACE_MS = 10_000;
+
 const readyPod = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /**
@@ -106,12 +109,12 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const lag = isConsumer ? new LagFollower(admin, k.consumerGroup, k.topics.prices, plan.lagTargetS, timeline) : null;
   if (lag) await lag.baseline();
   let spawned: Promise<string | null> | null = null;
+  const stopLooking = new AbortController();
   if (plan.follow) {
     await requireChaosMesh(kc);
     const { nextSpawned, spawnedNames } = await import('./schedules.ts');
     let before: Set<string>;
     try { before = await spawnedNames(kc, plan.namespace, plan.follow.schedule); } catch (e) { throw kubeError(e, `PodChaos of Schedule ${plan.follow.schedule}`, '--schedule'); }
-    const stopLooking = new AbortController();
     run.onCleanup(() => stopLooking.abort());
     timeline.armForKill(plan.count);
     progress(`drill: waiting up to ${plan.follow.timeoutS} s for the next kill of Schedule ${plan.namespace}/${plan.follow.schedule}…`);
@@ -145,11 +148,14 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   if (spawned) {
     // The Schedule's PodChaos: its records are followed (the pods it names must be the ones that
     // went, or drill.chaos-mesh fails), but it is the Schedule's to keep or collect.
-    chaosName = await spawned;
+    // Chaos Mesh creates the PodChaos before its controller deletes a pod: once the kill is seen it
+    // is listed within seconds, or the kill was not the Schedule's.
+    chaosName = await Promise.race([spawned, sleep(SPAWN_GRACE_MS, null, { ref: false })]);
+    stopLooking.abort();
     if (chaosName) run.onCleanup(followPodChaos(kc, plan.namespace, chaosName, (r) => { injected.push(r.id); timeline.mark('chaos-injected', r.id); }));
     else {
       rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', `${plan.count} pod(s) injected and gone`, null, 'pods', 'error', {
-        what: `pods went, but no new PodChaos of Schedule ${plan.follow!.schedule} appeared: the deletion cannot be tied to the schedule (a rollout, an eviction?)`,
+        what: `pods went, but no new PodChaos of Schedule ${plan.follow!.schedule} appeared within ${SPAWN_GRACE_MS / 1000} s: the deletion cannot be tied to the schedule (a rollout, an eviction?)`,
         how: 'LIST of PodChaos labelled managed-by=<schedule>, against those present when the follow began', where: `${plan.namespace}/${plan.follow!.schedule}` }));
     }
   } else if (plan.via === 'api') {

@@ -27,6 +27,12 @@ export function checkSafety(cfg: Config, p: Profile, kc: k8s.KubeConfig, o: { na
   if (pct > d.maxPercent) throw new UsageError('--count', `${o.count} of ${o.desired} replicas is ${pct.toFixed(0)} %, over the blast-radius cap drills.maxPercent=${d.maxPercent}`);
 }
 
+/** The namespaces drills may act in: those with a `drill: true` deployment in the profile, or the one named with -n. */
+export function drillNamespaces(p: Profile, only?: string): string[] {
+  if (only) return [only];
+  return [...new Set((p.platform.kubernetes ? deployments(p.platform.kubernetes) : []).filter((d) => d.drill).map((d) => d.namespace))];
+}
+
 /** A drill may only target a deployment the profile lists with `drill: true`; checked before a kubeconfig is even read. */
 export function checkTarget(p: Profile, namespace: string, deployment: string): { consumer: boolean; replicas: number } {
   const all = p.platform.kubernetes ? deployments(p.platform.kubernetes) : [];

@@ -86,20 +86,28 @@ export interface ScheduleInfo {
 type ScheduleObj = { metadata: { name: string; namespace: string; creationTimestamp?: string; annotations?: Record<string, string> }; spec: { schedule: string }; status?: { lastScheduleTime?: string } };
 type ChaosObj = { metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> } };
 
+/** The PodChaos objects a Schedule has spawned (Chaos Mesh labels each with the Schedule's name). */
+async function spawned(api: k8s.CustomObjectsApi, namespace: string, schedule: string): Promise<ChaosObj[]> {
+  return (await api.listNamespacedCustomObject({ ...CHAOS, namespace, labelSelector: `${SPAWNED_BY}=${schedule}` }) as { items: ChaosObj[] }).items;
+}
+
+const ours = (o: { metadata: { labels?: Record<string, string> } }) =>
+  o.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+
 export async function listSchedules(kc: k8s.KubeConfig, namespaces: string[], now = new Date()): Promise<ScheduleInfo[]> {
   const api = customApi(kc);
   const out: ScheduleInfo[] = [];
   for (const namespace of namespaces) {
     const list = await api.listNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace, labelSelector: labelSelector(MANAGED_BY) }) as { items: ScheduleObj[] };
     for (const sc of list.items) {
-      const a = sc.metadata.annotations ?? {};
-      const runs = (await api.listNamespacedCustomObject({ ...CHAOS, namespace, labelSelector: `${SPAWNED_BY}=${sc.metadata.name}` }) as { items: ChaosObj[] }).items
+      const a = scheduleAnnotations(sc);
+      const runs = (await spawned(api, namespace, sc.metadata.name))
         .map((c) => ({ name: c.metadata.name, createdAt: c.metadata.creationTimestamp ?? null }))
         .sort((x, y) => (y.createdAt ?? '').localeCompare(x.createdAt ?? ''));
       const next = nextRun(sc.spec.schedule, now);
       out.push({
-        name: sc.metadata.name, namespace, cron: sc.spec.schedule, deployment: a[ANNOTATION.deployment] ?? '?',
-        count: Number(a[ANNOTATION.count] ?? 1), recoverySloS: a[ANNOTATION.recoverySloS] ? Number(a[ANNOTATION.recoverySloS]) : null,
+        name: sc.metadata.name, namespace, cron: sc.spec.schedule, deployment: a.deployment ?? '?',
+        count: a.count ?? 1, recoverySloS: a.recoverySloS ?? null,
         createdAt: sc.metadata.creationTimestamp ?? null, lastScheduleTime: sc.status?.lastScheduleTime ?? null,
         nextRun: next?.toISOString() ?? null, runs,
       });
@@ -112,19 +120,19 @@ export async function listSchedules(kc: k8s.KubeConfig, namespaces: string[], no
 export async function deleteSchedule(kc: k8s.KubeConfig, namespace: string, name: string): Promise<{ runs: number }> {
   const api = customApi(kc);
   const sc = await api.getNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace, name }) as ScheduleObj & { metadata: { labels?: Record<string, string> } };
-  if (sc.metadata.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY['app.kubernetes.io/managed-by']) {
+  if (!ours(sc)) {
     throw new UsageError('NAME', `Schedule ${namespace}/${name} was not created by the harness (no ${labelSelector(MANAGED_BY)} label): delete it with the tool that made it`);
   }
+  // Listed before the Schedule goes: they are owned by it, and the garbage collector may remove them
+  // before a LIST made after the delete sees them (they would go uncounted). Deleted here too, so none
+  // is left while a drill is judged, or on a cluster whose collector lags.
+  const runs = await spawned(api, namespace, name);
   await api.deleteNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace, name });
-  // Owned by the Schedule, so garbage collection would remove them; deleted here too, so none is left
-  // while a drill is judged (or on a cluster whose collector lags).
-  const spawned = () => api.listNamespacedCustomObject({ ...CHAOS, namespace, labelSelector: `${SPAWNED_BY}=${name}` }) as Promise<{ items: ChaosObj[] }>;
-  const runs = (await spawned()).items;
   for (const c of runs) await api.deleteNamespacedCustomObject({ ...CHAOS, namespace, name: c.metadata.name }).catch((e) => { if ((e as { code?: number }).code !== 404) throw e; });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const gone = await api.getNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace, name }).then(() => false, () => true);
-    if (gone && (await spawned()).items.length === 0) return { runs: runs.length };
+    if (gone && (await spawned(api, namespace, name)).length === 0) return { runs: runs.length };
     if (Date.now() > deadline) throw new Error(`Schedule ${namespace}/${name} or its PodChaos still present 10 s after delete`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -151,6 +159,7 @@ export interface ScheduleRequest { namespace: string; deployment: string; count:
  */
 export async function scheduleDrill(cfg: Config, p: Profile, plan: ScheduleRequest, cron: string, run: RunContext): Promise<void> {
   const { rec, progress } = run;
+  // The target first, before a kubeconfig is even read.
   checkTarget(p, plan.namespace, plan.deployment);
   const { kc, path } = drillKubeConfig(p);
   checkSafety(cfg, p, kc, { namespace: plan.namespace, deployment: plan.deployment, count: plan.count, yes: plan.yes, desired: Number.MAX_SAFE_INTEGER });
@@ -179,11 +188,20 @@ export async function scheduleDrill(cfg: Config, p: Profile, plan: ScheduleReque
   // Recorded before anything else can fail: a Schedule in the cluster kills pods whether or not this run ends well.
   rec.setData('scheduleName', name);
   const stored = await customApi(kc).getNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace: plan.namespace, name }) as { spec?: { schedule?: string } };
-  const next = nextRun(cron, new Date());
-  rec.addCheck(check('drill.schedule', 'Schedule created and stored as sent', cron, stored.spec?.schedule ?? null, '', passIf(stored.spec?.schedule === cron), {
-    what: `Schedule ${plan.namespace}/${name}: pod-kill ${plan.count} of ${plan.deployment} on "${cron}"${next ? `, next at ${next.toISOString()}` : ''}; follow a run with \`harness drill follow --schedule ${name}\``,
+  const storedCron = stored.spec?.schedule ?? null;
+  const next = storedCron === cron ? nextRun(cron, new Date()) : null;
+  rec.addCheck(check('drill.schedule', 'Schedule created and stored as sent', cron, storedCron, '', passIf(storedCron === cron), {
+    what: storedCron === cron
+      ? `Schedule ${plan.namespace}/${name}: pod-kill ${plan.count} of ${plan.deployment} on "${cron}"${next ? `, next at ${next.toISOString()}` : ''}; follow a run with \`harness drill follow --schedule ${name}\``
+      // An admission webhook or policy rewrote it: Chaos Mesh runs what was stored, not what was asked.
+      : `Schedule ${plan.namespace}/${name} was stored with schedule ${JSON.stringify(storedCron)}, not "${cron}" (an admission webhook or policy changed it); it kills on the stored one: \`harness drill schedules delete ${name}\` if that is not wanted`,
     how: 'create, then GET the stored object', where,
   }));
+}
+
+/** The names of the kills a Schedule has spawned so far: what `nextSpawned` compares against. */
+export async function spawnedNames(kc: k8s.KubeConfig, namespace: string, schedule: string): Promise<Set<string>> {
+  return new Set((await spawned(customApi(kc), namespace, schedule)).map((c) => c.metadata.name));
 }
 
 /**
@@ -191,11 +209,6 @@ export async function scheduleDrill(cfg: Config, p: Profile, plan: ScheduleReque
  * that was not there when `before` was taken (names, not clocks: the API server's clock is not ours).
  * Returns its name, or null when none came in time or the wait was stopped.
  */
-export async function spawnedNames(kc: k8s.KubeConfig, namespace: string, schedule: string): Promise<Set<string>> {
-  const items = (await customApi(kc).listNamespacedCustomObject({ ...CHAOS, namespace, labelSelector: `${SPAWNED_BY}=${schedule}` }) as { items: ChaosObj[] }).items;
-  return new Set(items.map((c) => c.metadata.name));
-}
-
 export async function nextSpawned(kc: k8s.KubeConfig, namespace: string, schedule: string, before: Set<string>, timeoutMs: number, signal: AbortSignal): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
@@ -214,7 +227,7 @@ export async function readSchedule(kc: k8s.KubeConfig, namespace: string, name: 
   try { sc = await customApi(kc).getNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace, name }) as typeof sc; } catch (e) {
     throw kubeError(e, `Schedule ${namespace}/${name}`, '--schedule');
   }
-  if (sc.metadata.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY['app.kubernetes.io/managed-by']) {
+  if (!ours(sc)) {
     throw new UsageError('--schedule', `Schedule ${namespace}/${name} was not created by the harness`);
   }
   return { cron: sc.spec.schedule, ...scheduleAnnotations(sc) };

@@ -371,6 +371,9 @@ async function start(ctx: SandboxContext): Promise<void> {
       '--authorization-mode=Node,RBAC',
       // Endpoints may not hold a loopback address: do not publish the apiserver as the `kubernetes` service.
       '--endpoint-reconciler-type=none',
+      // Mutating admission policies (beta, off by default in 1.35): a cluster may rewrite what the
+      // harness creates, as Kyverno or Gatekeeper mutations do; the tests use one to fault a Schedule.
+      '--feature-gates=MutatingAdmissionPolicy=true', '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
       '--profiling=false', '--event-ttl=30m', '--v=0',
     ], { GOMEMLIMIT: '600MiB' });
   }

@@ -189,6 +189,80 @@ if (!enabled) {
     assert.equal(JSON.parse((await cliAsync(['--json', 'drill', 'schedules', 'list'])).stdout), []);
   });
 
+  drill('follow: a kill its Schedule did not make, with a replica already down: steady-state-at-kill fails, drill.chaos-mesh is an error (exit 1)', async () => {
+    // No emulator: the Schedule never fires, so the pod deleted below is someone else's kill.
+    const made = await cliAsync(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@every 10m']);
+    assert.is(made.code, 0, made.stderr);
+    const name = (JSON.parse(made.stdout) as RunRecord).data.scheduleName as string;
+    try {
+      const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), '--json', 'drill', 'follow', '--schedule', name, '--timeout', '60s', '--alert-wait', '3s'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      const closed = new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+      await eventually('the follow waiting for a kill', async () => /waiting up to/.test(err), 60_000, 200);
+      const [down, victim] = await podNames();
+      const podReady = async (pod: string) => (await core.readNamespacedPod({ name: pod, namespace: KUBE_NAMESPACE })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      // One replica crashes (NotReady until the kubelet's back-off restarts it)…
+      const c = (await core.readNamespacedPod({ name: down!, namespace: KUBE_NAMESPACE })).status!.containerStatuses![0]!;
+      process.kill(-Number(c.containerID!.replace('carbon-bridge://', '')), 'SIGKILL');
+      await eventually(`${down} NotReady`, async () => !(await podReady(down!)), 30_000, 100);
+      await sleep(1000); // the follow's watch has the NotReady too
+      // …and another is deleted by hand: a kill, but not the Schedule's.
+      await core.deleteNamespacedPod({ name: victim!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0 });
+      const code = await closed;
+      let rec: RunRecord;
+      try { rec = JSON.parse(out) as RunRecord; } catch { throw new Error(`exit ${code}: ${err}`); }
+      const n = sb.consumers.replicas;
+      const atKill = rec.checks.find((x) => x.id === 'drill.steady-state-at-kill')!;
+      assert.is(atKill.status, 'fail', atKill.evidence.what);
+      assert.is(atKill.observed, `${n - 1}/${n}`);
+      const applied = rec.checks.find((x) => x.id === 'drill.chaos-mesh')!;
+      assert.is(applied.status, 'error');
+      assert.match(applied.evidence.what, `no new PodChaos of Schedule ${name}`);
+      assert.is(code, 1, err);
+    } finally {
+      const d = await cliAsync(['--json', '--quiet', 'drill', 'schedules', 'delete', name]);
+      assert.is(d.code, 0, d.stderr);
+    }
+  });
+
+  drill('--schedule rewritten by the cluster (a mutating admission policy): drill.schedule fails naming the stored schedule (exit 1)', async () => {
+    // As a Kyverno or Gatekeeper mutation would: every Schedule created is moved to another cron.
+    const obj = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const apiVersion = 'admissionregistration.k8s.io/v1beta1';
+    const policy = { apiVersion, kind: 'MutatingAdmissionPolicy', metadata: { name: 'test-drill-window' }, spec: {
+      failurePolicy: 'Fail', reinvocationPolicy: 'Never',
+      matchConstraints: { resourceRules: [{ apiGroups: ['chaos-mesh.org'], apiVersions: ['*'], operations: ['CREATE'], resources: ['schedules'] }] },
+      mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: '[JSONPatch{op: "replace", path: "/spec/schedule", value: "@every 30m"}]' } }],
+    } };
+    const binding = { apiVersion, kind: 'MutatingAdmissionPolicyBinding', metadata: { name: 'test-drill-window' }, spec: { policyName: 'test-drill-window' } };
+    let name = '';
+    try {
+      await obj.create(policy);
+      await obj.create(binding);
+      // A policy takes effect once the apiserver's policy informer has it.
+      const made = await eventually('the policy rewriting Schedules', async () => {
+        const r = await cliAsync(['--json', '--quiet', 'drill', 'pod-kill', ...TARGET, '--via', 'chaos-mesh', '--schedule', '@every 10m']);
+        const rec = JSON.parse(r.stdout) as RunRecord;
+        name = rec.data.scheduleName as string;
+        const c = rec.checks.find((x) => x.id === 'drill.schedule')!;
+        if (c.status === 'fail') return { r, c };
+        await cliAsync(['--quiet', 'drill', 'schedules', 'delete', name]);
+        name = '';
+        return null;
+      }, 30_000, 1000);
+      assert.is(made.r.code, 1, made.r.stderr);
+      assert.is(made.c.observed, '@every 30m');
+      assert.match(made.c.evidence.what, 'an admission webhook or policy changed it');
+    } finally {
+      await obj.delete(binding).catch(() => {});
+      await obj.delete(policy).catch(() => {});
+      if (name) assert.is((await cliAsync(['--quiet', 'drill', 'schedules', 'delete', name])).code, 0);
+    }
+  });
+
   // The flag-only refusals (a bad cron, --via api, with load) are in the bad-input corpus; these need the API.
   drill('scheduled-drill refusals (2, nothing created): following or deleting a Schedule that is not there', async () => {
     const missing = cli(['drill', 'schedules', 'delete', 'no-such-schedule']);
