@@ -28,7 +28,7 @@ if (!ensureNodeModules(say)) finish(0, 1, 'npm ci failed');
 
 // Files that need no sandbox run first, on a machine not yet busy with it: the engine's latency
 // accuracy test measures a 20 ms target and must not see the sandbox's CPU load as latency.
-const STANDALONE = ['config', 'scenarios', 'structure', 'bad-input', 'baseline', 'faults', 'record', 'engine', 'thresholds', 'k6-parse', 'k6-scripts', 'k6-engine', 'report', 'reports-shared', 'cli', 'proc', 'gate-contract', 'runner', 'drill-judge', 'kafka-writer', 'profile', 'notify'];
+const STANDALONE = ['config', 'scenarios', 'structure', 'bad-input', 'baseline', 'faults', 'record', 'engine', 'thresholds', 'k6-parse', 'k6-scripts', 'k6-engine', 'report', 'reports-shared', 'cli', 'proc', 'gate-contract', 'runner', 'drill-judge', 'kafka-writer', 'profile', 'notify', 'security-judge'];
 const testDir = join(root, 'test');
 const all = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sort()
   .filter((f) => !filter || f.includes(filter));

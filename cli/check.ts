@@ -24,4 +24,20 @@ export function registerCheck(program: Command): void {
         for (const c of await dailyChecks(lp.profile, { windowS, signal: ctx.signal, progress: ctx.progress })) ctx.rec.addCheck(c);
       }, (r) => process.stdout.write(dailyMarkdown(r)));
     });
+  checkCmd.command('security')
+    .description('the seed\'s Thursday security review: the RBAC matrix (SubjectAccessReview, and grants beyond it), default-deny network policies and the declared allows, secret rotation (docs/security.md)')
+    .action(async (_o: object, cmd: Command) => {
+      const cfg = configFrom(cmd);
+      const lp = profileFrom(cmd, cfg);
+      const [{ probeSecurity, judgeSecurity, reviewNamespaces }, { kubeConfig }, { UsageError }] = await Promise.all([import('../verifiers/security.ts'), import('../platform/kube.ts'), import('../core/errors.ts')]);
+      const k = lp.profile.platform.kubernetes;
+      if (!k) throw new UsageError('platform.kubernetes', `profile "${lp.profile.name}" names no Kubernetes cluster; the security review reads one`);
+      process.exitCode = await runCommand(runOpts(cmd, 'security', cfg, lp), async (ctx) => {
+        const { kc } = kubeConfig(k);
+        const evidence = await probeSecurity(lp.profile, kc, ctx.progress);
+        // The evidence is kept: the verdicts can be derived again from the record alone.
+        ctx.rec.setData('evidence', evidence);
+        for (const c of judgeSecurity(evidence, lp.profile.security, reviewNamespaces(lp.profile))) ctx.rec.addCheck(c);
+      });
+    });
 }

@@ -116,9 +116,20 @@ async function drillChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ chec
   return { checks: out, rejudged: [...ids] };
 }
 
+/** A security review's checks again: its stored API answers against the profile's security targets. */
+async function securityChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
+  const { judgeSecurity, reviewNamespaces } = await import('../verifiers/security.ts');
+  const evidence = r.data.evidence as import('../verifiers/security.ts').SecurityEvidence | undefined;
+  if (!evidence?.reviews || !evidence.namespaces) return { checks: r.checks.map(copied), rejudged: [] };
+  // The probe asked about the subjects and namespaces of its own profile: under another, whatever it
+  // never asked or read is NO DATA, never guessed.
+  const checks = judgeSecurity(evidence, lp.profile.security, reviewNamespaces(lp.profile));
+  return { checks, rejudged: checks.map((c) => c.id) };
+}
+
 export function registerJudge(program: Command): void {
   program.command('judge')
-    .description('judge a stored run again, without touching the platform: its evidence against the profile\'s targets (load runs: every threshold; drills: recovery, lag, alert); writes a new record naming its source')
+    .description('judge a stored run again, without touching the platform: its evidence against the profile\'s targets (load runs: every threshold; drills: recovery, lag, alert; security reviews: every check); writes a new record naming its source')
     .argument('<run>', 'a run: its id in the runs folder, its folder, or its record.json')
     .action(async (ref: string, _o: unknown, cmd: Command) => {
       const cfg = configFrom(cmd);
@@ -127,7 +138,8 @@ export function registerJudge(program: Command): void {
       if (record.platform !== lp.profile.name) throw new UsageError('<run>', `${record.id} measured platform "${record.platform}"; judge it with that platform's profile, not "${lp.profile.name}"`);
       const again = record.kind === 'gate' || record.kind === 'run' ? await loadChecks(record, lp)
         : record.kind === 'drill' ? await drillChecksAgain(record, lp)
-          : { checks: record.checks.map(copied), rejudged: [] as string[] };
+          : record.kind === 'security' ? await securityChecksAgain(record, lp)
+            : { checks: record.checks.map(copied), rejudged: [] as string[] };
       process.exitCode = await runCommand(runOpts(cmd, 'judge', cfg, lp), async ({ rec }) => {
         rec.setData('source', { runId: record.id, kind: record.kind, file, status: record.status, profile: record.profile });
         rec.setData('rejudged', again.rejudged);

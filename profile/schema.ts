@@ -209,6 +209,44 @@ const NotificationsSchema = z.strictObject({
   reportBaseUrl: httpUrl.optional(),
 }).optional();
 
+/** `kubectl`'s way of naming a resource: `secrets`, `deployments.apps`, `pods/exec`, `podchaos.chaos-mesh.org`. */
+const resourceName = z.string().regex(/^[a-z][a-z0-9-]*(\/[a-z]+)?(\.[a-z0-9.-]+)?$/, 'expected a resource such as secrets, deployments.apps or pods/exec');
+const verb = z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', '*']);
+/** Who a row is about: a ServiceAccount as namespace/name, or a user (and its groups) as the API server authenticates it. */
+const RbacSubject = z.union([
+  z.strictObject({ serviceAccount: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected namespace/name') }),
+  z.strictObject({ user: nonEmpty, groups: z.array(nonEmpty).default([]) }),
+]);
+const RbacRow = z.strictObject({
+  verbs: z.array(verb).min(1),
+  resources: z.array(resourceName).min(1),
+  /** Namespaces the row is about; `'*'` is cluster-wide (every namespace at once, or a cluster-scoped resource). */
+  namespaces: z.array(z.union([dns1123, z.literal('*')])).min(1),
+});
+
+/** The Thursday security review (`harness check security`, docs/security.md). */
+const SecuritySchema = z.strictObject({
+  namespaces: z.array(dns1123).min(1).optional().describe('namespaces the review covers; default: those under platform.kubernetes.namespaces'),
+  rbac: z.array(z.strictObject({
+    subject: RbacSubject,
+    allow: z.array(RbacRow).default([]).describe('what the subject may do: each verb on each resource in each namespace must be allowed'),
+    deny: z.array(RbacRow).default([]).describe('what it must not do: each must be refused'),
+  })).default([]).describe('the RBAC matrix; any other grant found on the probed resources is a grant beyond the matrix'),
+  probe: z.strictObject({
+    resources: z.array(resourceName).min(1).default(['secrets', 'pods', 'pods/exec', 'configmaps', 'deployments.apps', 'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io', 'networkpolicies.networking.k8s.io', 'podchaos.chaos-mesh.org', 'schedules.chaos-mesh.org']),
+    verbs: z.array(verb.exclude(['*'])).min(1).default(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']).describe('verbs asked one by one (a `*` in a matrix row stands for these)'),
+  }).prefault({}).describe('where grants beyond the matrix are looked for: these resources and those the matrix names, in the review\'s namespaces and cluster-wide'),
+  networkPolicies: z.strictObject({
+    allow: z.array(z.strictObject({ namespace: dns1123, name: dns1123 })).default([]).describe('policies that must exist beside the default deny (the declared allows)'),
+  }).prefault({}),
+  secrets: z.strictObject({
+    maxAgeDays: z.number().positive().max(3650).default(90).describe('a secret not rotated for longer fails'),
+    rotationAnnotation: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'expected an annotation key').default('carbon-harness.io/rotated-at')
+      .describe('annotation holding when the secret was last rotated (RFC 3339); a secret without it fails'),
+    ignoreTypes: z.array(nonEmpty).default(['kubernetes.io/service-account-token']).describe('secret types the control plane rotates itself'),
+  }).prefault({}),
+}).prefault({});
+
 export const ProfileSchema = z.strictObject({
   name: slug.describe('written into every record: reports never mix platforms'),
   description: z.string().optional(),
@@ -227,6 +265,7 @@ export const ProfileSchema = z.strictObject({
   scenarios: z.array(nonEmpty).min(1).default(['builtin']).describe('scenario files, in order; "builtin" is the harness\'s deploy suite (scenarios/definitions/deploy.yaml)'),
   /** Suites by name: scenarios run one after another. Added to (or replacing by name) the files' own suites. */
   suites: z.record(slug, z.array(slug).min(1)).default({}).describe('suites of scenario names, beside those the scenario files define'),
+  security: SecuritySchema.describe('the security review: RBAC matrix, network policies, secret rotation'),
   notifications: NotificationsSchema.describe('post each result to a Slack-compatible webhook and/or a signed JSON webhook'),
 }).superRefine((p, ctx) => {
   if (p.platform.prometheus && !p.platform.slis) ctx.addIssue({ code: 'custom', path: ['platform', 'slis'], message: 'required with platform.prometheus: the PromQL of each SLI' });
@@ -242,6 +281,7 @@ export type InferenceProfile = Profile['platform']['inferenceApi'];
 export type KubernetesProfile = NonNullable<Profile['platform']['kubernetes']>;
 export type Contract = KafkaProfile['contract'];
 export type Slos = Profile['slos'];
+export type SecurityProfile = Profile['security'];
 /** The numeric targets a scenario threshold may name as `${slo:KEY}`. */
 export type NumericSloKey = { [K in keyof Slos]: Slos[K] extends number ? K : never }[keyof Slos];
 

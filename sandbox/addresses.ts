@@ -8,6 +8,12 @@ import type { SandboxConfig } from '../core/config.ts';
 
 type Sb = Pick<SandboxConfig, 'host' | 'ports'>;
 
+/** The sandbox namespace's network policies and secret: what its profile's security review expects. */
+export const SANDBOX_POLICIES = { deny: 'default-deny-ingress', allow: 'allow-metrics-scrape' } as const;
+export const SANDBOX_SECRET = 'inference-api-token';
+/** The profile schema's default rotation annotation (security.secrets.rotationAnnotation). */
+export const ROTATION_ANNOTATION = 'carbon-harness.io/rotated-at';
+
 export function kubeDir(ctx: { dir: string }): string { return join(ctx.dir, 'kube'); }
 /** The admin kubeconfig (system:masters) for the harness, the bridge, tests and users. */
 export function kubeconfigPath(ctx: { dir: string }): string { return join(kubeDir(ctx), 'kubeconfig'); }

@@ -11,7 +11,7 @@
  * them and the kubelet bridge (sandbox/kube-bridge.ts) runs a real consumer process for each and reports
  * its status. Every other pod (inference-api) is faked by kwok as usual.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -24,7 +24,7 @@ import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
-import { apiserverUrl, kubeconfigPath, kubeDir } from './addresses.ts';
+import { apiserverUrl, kubeconfigPath, kubeDir, ROTATION_ANNOTATION, SANDBOX_POLICIES, SANDBOX_SECRET } from './addresses.ts';
 
 export { apiserverUrl, kubeconfigPath, kubeDir };
 import { requirePortFree, run, waitFor } from './proc.ts';
@@ -298,6 +298,27 @@ async function applyObjects(ctx: SandboxContext): Promise<void> {
     deployment(ctx.sb.consumers.deployment, ctx.sb.kube.namespace, ctx.sb.consumers.replicas, true),
     deployment('inference-api', ctx.sb.kube.namespace, 1, false),
   ], kc);
+  // What the security review expects of a platform namespace (security in the sandbox profile):
+  // ingress denied by default, one declared allow (Prometheus scraping the pods' metrics).
+  const ns = ctx.sb.kube.namespace;
+  await apply([
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: SANDBOX_POLICIES.deny, namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: SANDBOX_POLICIES.allow, namespace: ns },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: `${ctx.sb.host}/32` } }] }] } },
+  ] as unknown as k8s.KubernetesObject[], kc);
+  // A platform secret with its rotation time. A `sandbox up` rotates it once it is 30 days old (a
+  // real token would be), so a long-lived sandbox stays inside the review's 90 days; a younger one
+  // keeps its time, so a test can age it.
+  const secret = await core.readNamespacedSecret({ name: SANDBOX_SECRET, namespace: ns }).catch(() => null);
+  const rotated = Date.parse(secret?.metadata?.annotations?.[ROTATION_ANNOTATION] ?? '');
+  if (!secret || !(Date.now() - rotated < 30 * 86_400_000)) {
+    const body = {
+      metadata: { name: SANDBOX_SECRET, namespace: ns, annotations: { [ROTATION_ANNOTATION]: new Date().toISOString() } },
+      type: 'Opaque', stringData: { token: randomBytes(18).toString('base64url') },
+    };
+    if (secret) await core.replaceNamespacedSecret({ name: SANDBOX_SECRET, namespace: ns, body });
+    else await core.createNamespacedSecret({ namespace: ns, body });
+  }
 }
 
 // ---------------------------------------------------------------- start / stop / status

@@ -13,7 +13,7 @@ import { projectRoot } from '../core/paths.ts';
 import { parseProfile, type LoadedProfile } from '../profile/load.ts';
 import type { z } from 'zod';
 import type { ProfileSchema } from '../profile/schema.ts';
-import { alertmanagerUrl, kubeconfigPath, pgUrl, prometheusUrl } from './addresses.ts';
+import { alertmanagerUrl, kubeconfigPath, pgUrl, prometheusUrl, SANDBOX_POLICIES } from './addresses.ts';
 import { REFERENCE_MESSAGE } from '../platform/reference-messages.ts';
 
 export const SANDBOX_PROFILE_NAME = 'sandbox';
@@ -111,6 +111,18 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
     },
     slos: {},
     drill: { alert: { source: `http://${h}:${sb.ports.alertSink}/alerts` } },
+    ...(sb.kube.enabled ? {
+      // The platform pods run as the namespace's default ServiceAccount, which may read no secret and
+      // kill nothing; ingress is denied by default, scraping allowed (sandbox/kube.ts applies both).
+      security: {
+        rbac: [{ subject: { serviceAccount: `${sb.kube.namespace}/default` }, deny: [
+          { verbs: ['get', 'list'], resources: ['secrets'], namespaces: [sb.kube.namespace] },
+          { verbs: ['delete'], resources: ['pods'], namespaces: [sb.kube.namespace] },
+          { verbs: ['create'], resources: ['podchaos.chaos-mesh.org'], namespaces: [sb.kube.namespace] },
+        ] }],
+        networkPolicies: { allow: [{ namespace: sb.kube.namespace, name: SANDBOX_POLICIES.allow }] },
+      },
+    } : {}),
   };
 }
 

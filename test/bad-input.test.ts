@@ -222,6 +222,14 @@ const PROFILES: Array<[string, (p: Record<string, any>) => void, RegExp]> = [
   ['scenario file missing', (p) => { p.scenarios = ['builtin', 'nope.yaml']; }, /scenarios\.1/],
   ['suite names an unknown scenario', (p) => { p.suites = { smoke: ['nope'] }; }, /suites\.smoke/],
   ['suite empty', (p) => { p.suites = { smoke: [] }; }, /suites\.smoke/],
+  ['security: an unknown verb', (p) => { p.security.rbac[0].deny[0].verbs = ['read']; }, /security\.rbac\.0\.deny\.0\.verbs\.0/],
+  ['security: a ServiceAccount without its namespace', (p) => { p.security.rbac[0].subject = { serviceAccount: 'default' }; }, /security\.rbac\.0\.subject/],
+  ['security: a resource in capitals', (p) => { p.security.rbac[0].deny[0].resources = ['Secrets']; }, /security\.rbac\.0\.deny\.0\.resources\.0/],
+  ['security: a row without namespaces', (p) => { p.security.rbac[0].deny[0].namespaces = []; }, /security\.rbac\.0\.deny\.0\.namespaces/],
+  ['security: maxAgeDays 0', (p) => { p.security.secrets = { maxAgeDays: 0 }; }, /security\.secrets\.maxAgeDays/],
+  ['security: an unknown key', (p) => { p.security.rotation = 90; }, /security.*rotation/],
+  ['security: a namespace not DNS', (p) => { p.security.namespaces = ['ML']; }, /security\.namespaces\.0/],
+  ['security: a declared allow without a name', (p) => { p.security.networkPolicies.allow = [{ namespace: 'ml' }]; }, /security\.networkPolicies\.allow\.0\.name/],
 ];
 PROFILES.forEach(([what, edit, names], i) => add(`profile: ${what}`, ['--profile', profile(`profile-${i}.yaml`, edit), 'gate'], names));
 
