@@ -32,6 +32,8 @@ export function parseProfile(text: string, source: string, env: NodeJS.ProcessEn
   // Relative paths are the profile's neighbours, never whatever the working directory holds.
   const k = profile.platform.kubernetes;
   if (k?.kubeconfig && !isAbsolute(k.kubeconfig)) k.kubeconfig = resolve(baseDir, k.kubeconfig);
+  const audit = profile.security.auditLog;
+  if (audit && !isAbsolute(audit.path)) audit.path = resolve(baseDir, audit.path);
   profile.scenarios = profile.scenarios.map((f) => (f === BUILTIN_SCENARIOS || isAbsolute(f) ? f : resolve(baseDir, f)));
   return { profile, source, hash: createHash('sha256').update(text).digest('hex').slice(0, 16), lineOf };
 }

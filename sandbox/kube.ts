@@ -24,7 +24,7 @@ import type { SandboxConfig } from '../core/config.ts';
 import { InfraError } from '../core/errors.ts';
 import { cacheDir, projectRoot } from '../core/paths.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
-import { apiserverUrl, kubeconfigPath, kubeDir, ROTATION_ANNOTATION, SANDBOX_POLICIES, SANDBOX_SECRET } from './addresses.ts';
+import { ADMIN_USER, apiserverUrl, auditLogPath, kubeconfigPath, kubeDir, ROTATION_ANNOTATION, SANDBOX_POLICIES, SANDBOX_SECRET } from './addresses.ts';
 
 export { apiserverUrl, kubeconfigPath, kubeDir };
 import { requirePortFree, run, waitFor } from './proc.ts';
@@ -167,7 +167,7 @@ async function ensurePki(ctx: SandboxContext): Promise<void> {
   if (await ensureCa(dir, 'carbon-harness-sandbox-ca')) ctx.progress('kube: created the sandbox CA and certificates (openssl)');
   await issue(dir, 'apiserver', '/CN=kube-apiserver',
     SERVER_EXT('IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local'));
-  await issue(dir, 'admin', '/O=system:masters/CN=carbon-harness-admin', CLIENT_EXT);
+  await issue(dir, 'admin', `/O=system:masters/CN=${ADMIN_USER}`, CLIENT_EXT);
   await issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', CLIENT_EXT);
   await issue(dir, 'scheduler', '/CN=system:kube-scheduler', CLIENT_EXT);
   if (!existsSync(join(dir, 'sa.pub'))) {
@@ -353,7 +353,7 @@ async function start(ctx: SandboxContext): Promise<void> {
   const pki = pkiDir(ctx);
   mkdirSync(kdir, { recursive: true });
   await ensurePki(ctx);
-  writeKubeconfig(ctx, kubeconfigPath(ctx), 'carbon-harness-admin', 'admin');
+  writeKubeconfig(ctx, kubeconfigPath(ctx), ADMIN_USER, 'admin');
   writeKubeconfig(ctx, join(kdir, 'controller-manager.kubeconfig'), 'system:kube-controller-manager', 'controller-manager');
   writeKubeconfig(ctx, join(kdir, 'scheduler.kubeconfig'), 'system:kube-scheduler', 'scheduler');
   const t0 = Date.now();
@@ -395,6 +395,9 @@ async function start(ctx: SandboxContext): Promise<void> {
       // Mutating admission policies (beta, off by default in 1.35): a cluster may rewrite what the
       // harness creates, as Kyverno or Gatekeeper mutations do; the tests use one to fault a Schedule.
       '--feature-gates=MutatingAdmissionPolicy=true', '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
+      // An audit log for the security review to sample (metadata only: no body, no secret's data).
+      `--audit-policy-file=${join(projectRoot, 'sandbox', 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath(ctx)}`,
+      '--audit-log-format=json', '--audit-log-maxsize=20', '--audit-log-maxbackup=1',
       '--profiling=false', '--event-ttl=30m', '--v=0',
     ], { GOMEMLIMIT: '600MiB' });
   }

@@ -13,7 +13,7 @@ import { projectRoot } from '../core/paths.ts';
 import { parseProfile, type LoadedProfile } from '../profile/load.ts';
 import type { z } from 'zod';
 import type { ProfileSchema } from '../profile/schema.ts';
-import { alertmanagerUrl, kubeconfigPath, pgUrl, prometheusUrl, SANDBOX_POLICIES } from './addresses.ts';
+import { ADMIN_USER, alertmanagerUrl, auditLogPath, kubeconfigPath, pgUrl, prometheusUrl, SANDBOX_POLICIES } from './addresses.ts';
 import { REFERENCE_MESSAGE } from '../platform/reference-messages.ts';
 
 export const SANDBOX_PROFILE_NAME = 'sandbox';
@@ -121,6 +121,13 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
           { verbs: ['create'], resources: ['podchaos.chaos-mesh.org'], namespaces: [sb.kube.namespace] },
         ] }],
         networkPolicies: { allow: [{ namespace: sb.kube.namespace, name: SANDBOX_POLICIES.allow }] },
+        // Who calls the sandbox's API: the harness (its admin certificate, and the ServiceAccount
+        // `deploy render` gives it), the control plane and the nodes. The harness lists secrets in the review.
+        auditLog: {
+          path: auditLogPath({ dir: sandboxDir(cfg) }),
+          knownUsers: [ADMIN_USER, 'system:apiserver', 'system:kube-*', 'system:node:*', 'system:serviceaccount:kube-system:*', 'system:serviceaccount:*:carbon-harness'],
+          secretReaders: [ADMIN_USER, 'system:kube-controller-manager', 'system:serviceaccount:kube-system:*'],
+        },
       },
     } : {}),
   };

@@ -229,6 +229,8 @@ const PROFILES: Array<[string, (p: Record<string, any>) => void, RegExp]> = [
   ['security: maxAgeDays 0', (p) => { p.security.secrets = { maxAgeDays: 0 }; }, /security\.secrets\.maxAgeDays/],
   ['security: an unknown key', (p) => { p.security.rotation = 90; }, /security.*rotation/],
   ['security: a namespace not DNS', (p) => { p.security.namespaces = ['ML']; }, /security\.namespaces\.0/],
+  ['security: an audit log with no known user', (p) => { p.security.auditLog.knownUsers = []; }, /security\.auditLog\.knownUsers/],
+  ['security: an audit sample of 1', (p) => { p.security.auditLog.sample = 1; }, /security\.auditLog\.sample/],
   ['security: a declared allow without a name', (p) => { p.security.networkPolicies.allow = [{ namespace: 'ml' }]; }, /security\.networkPolicies\.allow\.0\.name/],
 ];
 PROFILES.forEach(([what, edit, names], i) => add(`profile: ${what}`, ['--profile', profile(`profile-${i}.yaml`, edit), 'gate'], names));

@@ -1,11 +1,14 @@
 /**
  * The security review's judge on hand-made evidence (no cluster): `*` rows expanded before asking,
- * every gap NO DATA rather than a pass, policies and rotation times read strictly.
+ * every gap NO DATA rather than a pass, policies and rotation times read strictly, the audit log's anomalies.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProfileSchema, type SecurityProfile } from '../profile/schema.ts';
-import { judgeSecurity, plannedReviews, rfc3339, type Review, type SecurityEvidence } from '../verifiers/security.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { judgeSecurity, plannedReviews, readAuditTail, rfc3339, type AuditEntry, type Review, type SecurityEvidence } from '../verifiers/security.ts';
 
 const security = (v: unknown): SecurityProfile => ProfileSchema.shape.security.parse(v);
 const NS = ['ml'];
@@ -107,6 +110,47 @@ test('rotation times: RFC 3339 with an offset only; a day that does not exist, l
   assert.match(judge('2027-01-01T00:00:00Z').evidence.what, 'in the future');
   const tokens = byId(judgeSecurity(evidence(s, undefined, { secrets: { ml: [{ name: 't', type: 'kubernetes.io/service-account-token', createdAt: AT, rotatedAt: null }] } }), s, NS), 'security.secrets:ml');
   assert.is(tokens.status, 'pass', 'types the control plane rotates are skipped');
+});
+
+test('audit log: an unknown caller, more 403s than allowed, and a secret read outside the readers each fail; refused reads are not reads; no log is NO DATA', () => {
+  const s = security({ auditLog: { path: '/audit.log', knownUsers: ['admin', 'system:node:*'], secretReaders: ['admin'], maxForbidden: 10 } });
+  const entry = (user: string, verb: string, resource: string, code: number): AuditEntry => ({ at: AT, user, verb, resource, namespace: 'ml', name: 'x', code });
+  const judge = (entries: AuditEntry[]) => {
+    const cs = judgeSecurity(evidence(s, undefined, { audit: { path: '/audit.log', bytes: 1, entries } }), s, NS);
+    return (k: string) => byId(cs, `security.audit.${k}`);
+  };
+  const ok = judge([entry('admin', 'list', 'secrets', 200), entry('system:node:n1', 'patch', 'nodes', 200), ...Array.from({ length: 10 }, () => entry('admin', 'get', 'pods', 403))]);
+  for (const k of ['unknown-users', 'forbidden-burst', 'secret-reads']) assert.is(ok(k).status, 'pass', k);
+  const bad = judge([entry('mallory', 'get', 'pods', 200), ...Array.from({ length: 11 }, () => entry('admin', 'get', 'pods', 403)), entry('system:node:n1', 'get', 'secrets', 200), entry('system:node:n1', 'list', 'secrets', 403)]);
+  assert.is(bad('unknown-users').status, 'fail');
+  assert.match(bad('unknown-users').evidence.what, 'mallory ×1');
+  assert.is(bad('forbidden-burst').observed, 12);
+  assert.is(bad('forbidden-burst').status, 'fail');
+  assert.is(bad('secret-reads').observed, 1, 'the refused list is not a read');
+  assert.match(bad('secret-reads').evidence.what, 'system:node:n1 get secrets in ml x → 200');
+  // A pattern is a glob, not a regular expression.
+  const dotted = security({ auditLog: { path: '/a', knownUsers: ['a.b'] } });
+  const cs = judgeSecurity(evidence(dotted, undefined, { audit: { path: '/a', bytes: 1, entries: [entry('axb', 'get', 'pods', 200)] } }), dotted, NS);
+  assert.is(byId(cs, 'security.audit.unknown-users').status, 'fail');
+  assert.is(judge([])('unknown-users').status, 'no-data', 'an empty log proves nothing');
+  assert.is(byId(judgeSecurity(evidence(s, undefined, { errors: { audit: 'ENOENT' } }), s, NS), 'security.audit.secret-reads').status, 'error');
+  const none = security({});
+  assert.is(byId(judgeSecurity(evidence(none), none, NS), 'security.audit').status, 'no-data');
+});
+
+test('reading an audit log from its end: completed requests only, the latest `sample`, lines that are not Events skipped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-'));
+  const ev = (i: number, stage: string) => JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', stage, stageTimestamp: `2026-12-05T12:00:${String(i % 60).padStart(2, '0')}Z`,
+    verb: 'get', user: { username: `u${i}` }, objectRef: { resource: 'pods', namespace: 'ml', name: `p${i}` }, responseStatus: { code: 200 } });
+  const lines = Array.from({ length: 300 }, (_, i) => ev(i, i % 3 === 0 ? 'ResponseStarted' : 'ResponseComplete'));
+  lines.splice(150, 0, 'not json', '{"kind":"Other"}');
+  const f = join(dir, 'audit.log');
+  writeFileSync(f, lines.join('\n') + '\n');
+  const t = readAuditTail(f, 50);
+  assert.is(t.entries.length, 50);
+  assert.is(t.entries[49]!.user, 'u299');
+  assert.ok(t.entries.every((x) => Number(x.user.slice(1)) % 3 !== 0), 'ResponseStarted left out');
+  assert.is(readAuditTail(f, 5000).skipped, 2);
 });
 
 test.run();

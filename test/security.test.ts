@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import * as k8s from '@kubernetes/client-node';
 import { cli, ctx, eventually, sb, writeProfile } from './support.ts';
 import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
-import { SANDBOX_POLICIES, ROTATION_ANNOTATION } from '../sandbox/addresses.ts';
+import { SANDBOX_POLICIES, SANDBOX_SECRET, ROTATION_ANNOTATION } from '../sandbox/addresses.ts';
 import type { RunRecord, Check } from '../core/record.ts';
 
 const security = suite('security');
@@ -28,7 +28,10 @@ function review(args: string[] = []): { code: number; rec: RunRecord; byId: (id:
 }
 
 const statuses = (rec: RunRecord) => Object.fromEntries(rec.checks.map((c) => [c.id, c.status]));
-const ALL_PASS = { 'security.rbac.matrix': 'pass', 'security.rbac.beyond-matrix': 'pass', [`security.network-policies:${ns}`]: 'pass', [`security.secrets:${ns}`]: 'pass' };
+const ALL_PASS = {
+  'security.rbac.matrix': 'pass', 'security.rbac.beyond-matrix': 'pass', [`security.network-policies:${ns}`]: 'pass', [`security.secrets:${ns}`]: 'pass',
+  'security.audit.unknown-users': 'pass', 'security.audit.forbidden-burst': 'pass', 'security.audit.secret-reads': 'pass',
+};
 
 if (!enabled) {
   security('the security review needs the kube sandbox (sandbox.kube.enabled=false)', () => {});
@@ -134,6 +137,46 @@ if (!enabled) {
       assert.equal(statuses(fixed.rec), ALL_PASS);
     } finally {
       for (const name of names) await core.deleteNamespacedSecret({ name, namespace: ns }).catch(() => {});
+    }
+  });
+
+  security('the audit log: a ServiceAccount refused a secret 12 times is an unknown caller and a 403 burst; granted, its read is a secret read by someone not named', async () => {
+    const audit = ['security.audit.unknown-users', 'security.audit.forbidden-burst', 'security.audit.secret-reads'];
+    const before = review();
+    for (const id of audit) assert.is(before.byId(id).status, 'pass', `${id}: ${before.byId(id).evidence.what}`);
+    // The namespace's default ServiceAccount, as its pods would call the API.
+    const token = (await core.createNamespacedServiceAccountToken({ name: 'default', namespace: ns, body: { spec: { expirationSeconds: 600, audiences: [] } } })).status!.token!;
+    const cluster = kc.getCurrentCluster()!;
+    const sa = new k8s.KubeConfig();
+    sa.loadFromOptions({
+      clusters: [{ name: 'sandbox', server: cluster.server, caData: cluster.caData, caFile: cluster.caFile, skipTLSVerify: false }],
+      users: [{ name: 'default', token }], contexts: [{ name: 'as-default', cluster: 'sandbox', user: 'default' }], currentContext: 'as-default',
+    });
+    const asSa = sa.makeApiClient(k8s.CoreV1Api);
+    const read = () => asSa.readNamespacedSecret({ name: SANDBOX_SECRET, namespace: ns }).then(() => 200, (e) => (e as { code?: number }).code ?? -1);
+    for (let i = 0; i < 12; i++) assert.is(await read(), 403);
+    const refused = review();
+    const user = `system:serviceaccount:${ns}:default`;
+    const unknown = refused.byId(audit[0]!);
+    assert.is(unknown.status, 'fail');
+    assert.match(unknown.evidence.what, `${user} ×12`);
+    const burst = refused.byId(audit[1]!);
+    assert.is(burst.status, 'fail');
+    assert.ok((burst.observed as number) >= 12, burst.evidence.what);
+    assert.is(refused.byId(audit[2]!).status, 'pass', 'a refused read is not a read');
+    const role = { metadata: { name: 'test-secret-reader', namespace: ns }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
+    const binding = { metadata: { name: 'test-secret-reader', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'test-secret-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] };
+    try {
+      await rbac.createNamespacedRole({ namespace: ns, body: role });
+      await rbac.createNamespacedRoleBinding({ namespace: ns, body: binding });
+      await eventually('the read allowed', async () => (await read()) === 200, 20_000, 250);
+      const reads = review().byId(audit[2]!);
+      assert.is(reads.status, 'fail');
+      assert.match(reads.evidence.what, `${user} get secrets in ${ns} ${SANDBOX_SECRET} → 200`);
+    } finally {
+      await rbac.deleteNamespacedRoleBinding({ name: 'test-secret-reader', namespace: ns }).catch(() => {});
+      await rbac.deleteNamespacedRole({ name: 'test-secret-reader', namespace: ns }).catch(() => {});
     }
   });
 

@@ -5,6 +5,7 @@
  * gathers what the API says into evidence; the judge is a pure function of that evidence and the
  * profile's targets, so a stored record can be judged again.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { Check } from '../core/record.ts';
 import type { Profile, SecurityProfile } from '../profile/schema.ts';
@@ -30,7 +31,12 @@ export interface SecurityEvidence {
   errors: Record<string, string>;
   /** When the probe ran: secret ages count to here. */
   at: string;
+  /** The latest entries of the API server's audit log, read before the probe made a request of its own. */
+  audit?: { path: string; bytes: number; entries: AuditEntry[] };
 }
+
+/** What the judge needs of one audit.k8s.io/v1 Event. */
+export interface AuditEntry { at: string; user: string; verb: string; resource: string; namespace: string; name: string; code: number }
 
 export const subjectName = (s: Subject) => ('serviceAccount' in s ? `serviceaccount ${s.serviceAccount}` : `user ${s.user}`);
 
@@ -97,11 +103,53 @@ async function pool<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): 
 /** The longest annotation value kept: an RFC 3339 time fits; a misnamed annotation holding a whole object does not reach the record. */
 const ANNOTATION_KEPT = 40;
 
+/** The bytes read from the end of an audit log per entry wanted: entries are about 1 KiB of JSON. */
+const BYTES_PER_ENTRY = 4096;
+
+/**
+ * The latest `sample` completed requests of an audit log (JSON lines), read from its end. Lines that
+ * are not audit Events (a line cut by the read window, another format) are skipped and counted.
+ */
+export function readAuditTail(path: string, sample: number): { bytes: number; entries: AuditEntry[]; skipped: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, sample * BYTES_PER_ENTRY);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const lines = buf.toString('utf8').split('\n');
+    if (len < size) lines.shift(); // the first line is cut by the window
+    let skipped = 0;
+    const entries: AuditEntry[] = [];
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let ev: { kind?: string; stage?: string; stageTimestamp?: string; user?: { username?: string }; verb?: string; objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string }; requestURI?: string; responseStatus?: { code?: number } };
+      try { ev = JSON.parse(line); } catch { skipped++; continue; }
+      if (ev.kind !== 'Event' || !ev.user?.username || !ev.verb) { skipped++; continue; }
+      if (ev.stage !== 'ResponseComplete' && ev.stage !== 'Panic') continue;
+      const o = ev.objectRef;
+      entries.push({
+        at: ev.stageTimestamp ?? '', user: ev.user.username, verb: ev.verb,
+        resource: o?.resource ? `${o.resource}${o.subresource ? `/${o.subresource}` : ''}` : (ev.requestURI ?? '').split('?')[0]!,
+        namespace: o?.namespace ?? '', name: o?.name ?? '', code: ev.responseStatus?.code ?? 0,
+      });
+    }
+    return { bytes: size, entries: entries.slice(-sample), skipped };
+  } finally { closeSync(fd); }
+}
+
 /** Reads what the review judges. Each part that cannot be read is an error of its own, never a pass. */
 export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m: string) => void = () => {}): Promise<SecurityEvidence> {
   const s = p.security;
   const namespaces = reviewNamespaces(p);
   const e: SecurityEvidence = { context: kc.getCurrentContext(), namespaces, reviews: [], missingSubjects: [], policies: {}, secrets: {}, errors: {}, at: new Date().toISOString() };
+  // The audit log first: the review's own hundreds of requests would otherwise be the latest entries.
+  if (s.auditLog) {
+    try {
+      const tail = readAuditTail(s.auditLog.path, s.auditLog.sample);
+      e.audit = { path: s.auditLog.path, bytes: tail.bytes, entries: tail.entries };
+    } catch (err) { e.errors.audit = `${s.auditLog.path}: ${(err as Error).message.split('\n')[0]}`; }
+  }
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const subjects = new Map(s.rbac.map((entry) => [subjectName(entry.subject), entry.subject]));
@@ -284,5 +332,44 @@ export function judgeSecurity(e: SecurityEvidence, s: SecurityProfile, namespace
       how: `LIST secrets (metadata kept, data dropped); age from the ${s.secrets.rotationAnnotation} annotation`, where: at,
     }));
   }
+  out.push(...judgeAudit(e, s));
   return out;
+}
+
+/** `*` matches any run of characters; everything else literally. */
+const glob = (patterns: string[]) => {
+  const res = patterns.map((p) => new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
+  return (v: string) => res.some((r) => r.test(v));
+};
+
+/** The audit log's latest entries: unknown users, a burst of 403s, secrets read by whom the profile does not name. */
+function judgeAudit(e: SecurityEvidence, s: SecurityProfile): Check[] {
+  const a = s.auditLog;
+  const ids = ['security.audit.unknown-users', 'security.audit.forbidden-burst', 'security.audit.secret-reads'] as const;
+  const titles = ['audit log: only known users call the API', `audit log: no burst of 403 answers (> ${a?.maxForbidden ?? 10} in the sample)`, 'audit log: secrets read only by the named readers'];
+  const targets = ['0', `<=${a?.maxForbidden ?? 10}`, '0'];
+  const where = e.audit?.path ?? a?.path ?? '';
+  const how = `the latest ${a?.sample ?? 100} completed requests of the API server's audit log (read before the review's own requests)`;
+  const all = (status: 'no-data' | 'error', what: string) => ids.map((id, i) => check(id, titles[i]!, targets[i]!, null, '', status, { what, how, where }));
+  if (!a) return [check('security.audit', 'audit log sampled', 'configured', null, '', 'no-data', { what: 'no audit log in the profile (security.auditLog): unknown users, 403 bursts and secret reads are not looked for', how: '', where: '' })];
+  if (e.errors.audit) return all('error', `could not read: ${e.errors.audit}`);
+  if (!e.audit) return all('no-data', 'the probe did not read the audit log (judged again under another profile?)');
+  const entries = e.audit.entries;
+  if (!entries.length) return all('no-data', `${e.audit.path} (${e.audit.bytes} bytes) holds no completed request: is the API server writing it?`);
+  const span = `${entries.length} entries, ${entries[0]!.at} to ${entries[entries.length - 1]!.at}`;
+  const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ×${n}`);
+  const known = glob(a.knownUsers);
+  const unknown = entries.filter((x) => !known(x.user));
+  const forbidden = entries.filter((x) => x.code === 403);
+  const reader = glob(a.secretReaders);
+  const reads = entries.filter((x) => x.resource === 'secrets' && ['get', 'list', 'watch'].includes(x.verb) && x.code > 0 && x.code < 400 && !reader(x.user));
+  const fmt = (x: AuditEntry) => `${x.user} ${x.verb} ${x.resource}${x.namespace ? ` in ${x.namespace}` : ''}${x.name ? ` ${x.name}` : ''} → ${x.code}`;
+  return [
+    check(ids[0], titles[0]!, targets[0]!, unknown.length, 'requests', passIf(unknown.length === 0),
+      { what: unknown.length ? `not in knownUsers: ${list(count(unknown.map((x) => x.user)))}` : `every caller known (${span})`, how, where }),
+    check(ids[1], titles[1]!, targets[1]!, forbidden.length, 'requests', passIf(forbidden.length <= a.maxForbidden),
+      { what: forbidden.length ? `${forbidden.length} × 403 (${span}): ${list(count(forbidden.map(fmt)), 6)}` : `no 403 (${span})`, how, where }),
+    check(ids[2], titles[2]!, targets[2]!, reads.length, 'requests', passIf(reads.length === 0),
+      { what: reads.length ? `read by someone not in secretReaders: ${list(count(reads.map(fmt)), 6)}` : `no secret read outside secretReaders (${span})`, how, where }),
+  ];
 }
