@@ -398,6 +398,8 @@ async function start(ctx: SandboxContext): Promise<void> {
       // An audit log for the security review to sample (metadata only: no body, no secret's data).
       `--audit-policy-file=${join(projectRoot, 'sandbox', 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath(ctx)}`,
       '--audit-log-format=json', '--audit-log-maxsize=20', '--audit-log-maxbackup=1',
+      // Written before the answer goes out (the default, said here): a review right after a request sees it.
+      '--audit-log-mode=blocking',
       '--profiling=false', '--event-ttl=30m', '--v=0',
     ], { GOMEMLIMIT: '600MiB' });
   }

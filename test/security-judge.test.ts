@@ -151,6 +151,31 @@ test('reading an audit log from its end: completed requests only, the latest `sa
   assert.is(t.entries[49]!.user, 'u299');
   assert.ok(t.entries.every((x) => Number(x.user.slice(1)) % 3 !== 0), 'ResponseStarted left out');
   assert.is(readAuditTail(f, 5000).skipped, 2);
+  assert.ok(readAuditTail(f, 5000).whole);
+  // A window that starts inside a line (and inside a multi-byte character): that line is dropped, the rest are whole.
+  const wide = Array.from({ length: 40 }, (_, i) => JSON.stringify({ kind: 'Event', stage: 'ResponseComplete', stageTimestamp: AT, verb: 'get', user: { username: `ü${'é'.repeat(700)}${i}` }, objectRef: { resource: 'pods' }, responseStatus: { code: 200 } }));
+  const g = join(dir, 'wide.log');
+  writeFileSync(g, wide.join('\n') + '\n');
+  const few = readAuditTail(g, 2);
+  assert.is(few.whole, false, 'read from the end, not the whole file');
+  assert.equal(few.entries.map((x) => x.user.slice(-2)), ['é38'.slice(-2), 'é39'.slice(-2)]);
+  assert.is(few.skipped, 0, 'the cut line is dropped, not counted as garbage');
+  assert.is(readAuditTail(g, 40).entries.length, 40, 'the window grows until it holds the sample');
+});
+
+test('audit log: a stale log is NO DATA; impersonation is judged by both identities', () => {
+  const s = security({ auditLog: { path: '/a', knownUsers: ['admin', 'ops'], secretReaders: ['admin'] } });
+  const ev = (over: Partial<AuditEntry>): AuditEntry => ({ at: AT, user: 'admin', verb: 'get', resource: 'pods', namespace: 'ml', name: 'x', code: 200, ...over });
+  const judge = (entries: AuditEntry[]) => judgeSecurity(evidence(s, undefined, { audit: { path: '/a', bytes: 1, entries } }), s, NS);
+  const stale = judge([ev({ at: '2026-12-05T10:59:00Z' })]);
+  assert.is(byId(stale, 'security.audit.unknown-users').status, 'no-data');
+  assert.match(byId(stale, 'security.audit.unknown-users').evidence.what, '61 min old');
+  assert.is(byId(judge([ev({ at: '2026-12-05T11:01:00Z' })]), 'security.audit.unknown-users').status, 'pass');
+  const imp = judge([ev({ as: 'mallory' }), ev({ user: 'ops', as: 'admin', resource: 'secrets' })]);
+  assert.match(byId(imp, 'security.audit.unknown-users').evidence.what, 'admin as mallory ×1');
+  const reads = byId(imp, 'security.audit.secret-reads');
+  assert.is(reads.status, 'fail', 'ops read a secret, acting as admin');
+  assert.match(reads.evidence.what, 'ops as admin get secrets');
 });
 
 test.run();

@@ -32,11 +32,11 @@ export interface SecurityEvidence {
   /** When the probe ran: secret ages count to here. */
   at: string;
   /** The latest entries of the API server's audit log, read before the probe made a request of its own. */
-  audit?: { path: string; bytes: number; entries: AuditEntry[] };
+  audit?: { path: string; bytes: number; entries: AuditEntry[]; skipped?: number };
 }
 
 /** What the judge needs of one audit.k8s.io/v1 Event. */
-export interface AuditEntry { at: string; user: string; verb: string; resource: string; namespace: string; name: string; code: number }
+export interface AuditEntry { at: string; user: string; /** The user it acted as (impersonation). */ as?: string; verb: string; resource: string; namespace: string; name: string; code: number }
 
 export const subjectName = (s: Subject) => ('serviceAccount' in s ? `serviceaccount ${s.serviceAccount}` : `user ${s.user}`);
 
@@ -103,38 +103,49 @@ async function pool<T, R>(items: T[], width: number, fn: (x: T) => Promise<R>): 
 /** The longest annotation value kept: an RFC 3339 time fits; a misnamed annotation holding a whole object does not reach the record. */
 const ANNOTATION_KEPT = 40;
 
-/** The bytes read from the end of an audit log per entry wanted: entries are about 1 KiB of JSON. */
-const BYTES_PER_ENTRY = 4096;
+/** The first window read from the end of an audit log, per entry wanted (entries are about 1 KiB at Metadata level); doubled until enough are found. */
+const BYTES_PER_ENTRY = 2048;
+const MAX_WINDOW = 64 * 1024 * 1024;
+
+type RawEvent = { kind?: string; stage?: string; stageTimestamp?: string; user?: { username?: string }; impersonatedUser?: { username?: string }; verb?: string;
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string }; requestURI?: string; responseStatus?: { code?: number } };
 
 /**
- * The latest `sample` completed requests of an audit log (JSON lines), read from its end. Lines that
- * are not audit Events (a line cut by the read window, another format) are skipped and counted.
+ * The latest `sample` completed requests of an audit log (JSON lines), read from its end in a window
+ * that grows until it holds enough (or the whole file). Lines that are not audit Events are skipped
+ * and counted.
  */
-export function readAuditTail(path: string, sample: number): { bytes: number; entries: AuditEntry[]; skipped: number } {
+export function readAuditTail(path: string, sample: number): { bytes: number; entries: AuditEntry[]; skipped: number; whole: boolean } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const len = Math.min(size, sample * BYTES_PER_ENTRY);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n');
-    if (len < size) lines.shift(); // the first line is cut by the window
-    let skipped = 0;
-    const entries: AuditEntry[] = [];
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      let ev: { kind?: string; stage?: string; stageTimestamp?: string; user?: { username?: string }; verb?: string; objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string }; requestURI?: string; responseStatus?: { code?: number } };
-      try { ev = JSON.parse(line); } catch { skipped++; continue; }
-      if (ev.kind !== 'Event' || !ev.user?.username || !ev.verb) { skipped++; continue; }
-      if (ev.stage !== 'ResponseComplete' && ev.stage !== 'Panic') continue;
-      const o = ev.objectRef;
-      entries.push({
-        at: ev.stageTimestamp ?? '', user: ev.user.username, verb: ev.verb,
-        resource: o?.resource ? `${o.resource}${o.subresource ? `/${o.subresource}` : ''}` : (ev.requestURI ?? '').split('?')[0]!,
-        namespace: o?.namespace ?? '', name: o?.name ?? '', code: ev.responseStatus?.code ?? 0,
-      });
+    for (let window = sample * BYTES_PER_ENTRY; ; window *= 2) {
+      const len = Math.min(size, window, MAX_WINDOW);
+      // One byte more than the window: whether the window starts at a line's start.
+      const from = Math.max(0, size - len - 1);
+      const buf = Buffer.alloc(size - from);
+      const n = readSync(fd, buf, 0, buf.length, from);
+      const lines = buf.subarray(0, n).toString('utf8').split('\n');
+      // The first line is whole only when the file starts there; otherwise it was cut (or is the byte before the window).
+      if (from > 0) lines.shift();
+      let skipped = 0;
+      const entries: AuditEntry[] = [];
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        let ev: RawEvent;
+        try { ev = JSON.parse(line) as RawEvent; } catch { skipped++; continue; }
+        if (ev.kind !== 'Event' || !ev.user?.username || !ev.verb) { skipped++; continue; }
+        if (ev.stage !== 'ResponseComplete' && ev.stage !== 'Panic') continue;
+        const o = ev.objectRef;
+        entries.push({
+          at: ev.stageTimestamp ?? '', user: ev.user.username, ...(ev.impersonatedUser?.username ? { as: ev.impersonatedUser.username } : {}), verb: ev.verb,
+          resource: o?.resource ? `${o.resource}${o.subresource ? `/${o.subresource}` : ''}` : (ev.requestURI ?? '').split('?')[0]!,
+          namespace: o?.namespace ?? '', name: o?.name ?? '', code: ev.responseStatus?.code ?? 0,
+        });
+      }
+      const whole = from === 0;
+      if (entries.length >= sample || whole || len >= MAX_WINDOW) return { bytes: size, entries: entries.slice(-sample), skipped, whole };
     }
-    return { bytes: size, entries: entries.slice(-sample), skipped };
   } finally { closeSync(fd); }
 }
 
@@ -147,7 +158,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
   if (s.auditLog) {
     try {
       const tail = readAuditTail(s.auditLog.path, s.auditLog.sample);
-      e.audit = { path: s.auditLog.path, bytes: tail.bytes, entries: tail.entries };
+      e.audit = { path: s.auditLog.path, bytes: tail.bytes, entries: tail.entries, skipped: tail.skipped };
     } catch (err) { e.errors.audit = `${s.auditLog.path}: ${(err as Error).message.split('\n')[0]}`; }
   }
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
@@ -356,17 +367,25 @@ function judgeAudit(e: SecurityEvidence, s: SecurityProfile): Check[] {
   if (!e.audit) return all('no-data', 'the probe did not read the audit log (judged again under another profile?)');
   const entries = e.audit.entries;
   if (!entries.length) return all('no-data', `${e.audit.path} (${e.audit.bytes} bytes) holds no completed request: is the API server writing it?`);
-  const span = `${entries.length} entries, ${entries[0]!.at} to ${entries[entries.length - 1]!.at}`;
+  // A log the API server stopped writing (or a shipped copy gone stale) shows an old, quiet past.
+  const newest = Date.parse(entries[entries.length - 1]!.at);
+  const silentMin = (new Date(e.at).getTime() - newest) / 60_000;
+  if (!Number.isFinite(newest) || silentMin > a.maxSilenceMin) {
+    return all('no-data', `the newest entry of ${e.audit.path} is ${Number.isFinite(newest) ? `${silentMin.toFixed(0)} min old` : 'undated'} (more than auditLog.maxSilenceMin=${a.maxSilenceMin}): is the API server still writing it?`);
+  }
+  const span = `${entries.length} entries, ${entries[0]!.at} to ${entries[entries.length - 1]!.at}${e.audit.skipped ? `; ${e.audit.skipped} line(s) not audit events skipped` : ''}`;
   const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ×${n}`);
   const known = glob(a.knownUsers);
-  const unknown = entries.filter((x) => !known(x.user));
+  // Impersonation: both the caller and whom it acted as must be known.
+  const unknown = entries.filter((x) => !known(x.user) || (x.as !== undefined && !known(x.as)));
   const forbidden = entries.filter((x) => x.code === 403);
   const reader = glob(a.secretReaders);
-  const reads = entries.filter((x) => x.resource === 'secrets' && ['get', 'list', 'watch'].includes(x.verb) && x.code > 0 && x.code < 400 && !reader(x.user));
-  const fmt = (x: AuditEntry) => `${x.user} ${x.verb} ${x.resource}${x.namespace ? ` in ${x.namespace}` : ''}${x.name ? ` ${x.name}` : ''} → ${x.code}`;
+  // A read made as someone else is that someone's read, and the caller's too.
+  const reads = entries.filter((x) => x.resource === 'secrets' && ['get', 'list', 'watch'].includes(x.verb) && x.code > 0 && x.code < 400 && (!reader(x.user) || (x.as !== undefined && !reader(x.as))));
+  const fmt = (x: AuditEntry) => `${x.user}${x.as ? ` as ${x.as}` : ''} ${x.verb} ${x.resource}${x.namespace ? ` in ${x.namespace}` : ''}${x.name ? ` ${x.name}` : ''} → ${x.code}`;
   return [
     check(ids[0], titles[0]!, targets[0]!, unknown.length, 'requests', passIf(unknown.length === 0),
-      { what: unknown.length ? `not in knownUsers: ${list(count(unknown.map((x) => x.user)))}` : `every caller known (${span})`, how, where }),
+      { what: unknown.length ? `not in knownUsers: ${list(count(unknown.map((x) => (x.as ? `${x.user} as ${x.as}` : x.user))))}` : `every caller known (${span})`, how, where }),
     check(ids[1], titles[1]!, targets[1]!, forbidden.length, 'requests', passIf(forbidden.length <= a.maxForbidden),
       { what: forbidden.length ? `${forbidden.length} × 403 (${span}): ${list(count(forbidden.map(fmt)), 6)}` : `no 403 (${span})`, how, where }),
     check(ids[2], titles[2]!, targets[2]!, reads.length, 'requests', passIf(reads.length === 0),
