@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -373,4 +373,5 @@ test('property: the CSV readers never throw anything but a UsageError, and parse
   }), { numRuns: 1000 });
 });
 
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

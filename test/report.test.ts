@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -116,6 +116,8 @@ const row = (r: Report, slug: string): Row => {
 const near = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-6, `${what}: ${a} ≠ ${b}`);
 
 const report = suite('report week1');
+// The inputs here reach 120 MB (the 200,000-row feedback file and its report): not left in /tmp after the run.
+report.after(() => rmSync(tmp, { recursive: true, force: true }));
 const goodOut = join(tmp, 'good');
 
 report('the rows are judged against the profile\'s targets: the same records pass a looser health target and fail a stricter p95', () => {
