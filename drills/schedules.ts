@@ -189,9 +189,10 @@ export async function scheduleDrill(cfg: Config, p: Profile, plan: ScheduleReque
   rec.setData('scheduleName', name);
   const stored = await customApi(kc).getNamespacedCustomObject({ ...CHAOS_SCHEDULE, namespace: plan.namespace, name }) as { spec?: { schedule?: string } };
   const storedCron = stored.spec?.schedule ?? null;
-  const next = storedCron === cron ? nextRun(cron, new Date()) : null;
-  rec.addCheck(check('drill.schedule', 'Schedule created and stored as sent', cron, storedCron, '', passIf(storedCron === cron), {
-    what: storedCron === cron
+  const asSent = storedCron === cron;
+  const next = asSent ? nextRun(cron, new Date()) : null;
+  rec.addCheck(check('drill.schedule', 'Schedule created and stored as sent', cron, storedCron, '', passIf(asSent), {
+    what: asSent
       ? `Schedule ${plan.namespace}/${name}: pod-kill ${plan.count} of ${plan.deployment} on "${cron}"${next ? `, next at ${next.toISOString()}` : ''}; follow a run with \`harness drill follow --schedule ${name}\``
       // An admission webhook or policy rewrote it: Chaos Mesh runs what was stored, not what was asked.
       : `Schedule ${plan.namespace}/${name} was stored with schedule ${JSON.stringify(storedCron)}, not "${cron}" (an admission webhook or policy changed it); it kills on the stored one: \`harness drill schedules delete ${name}\` if that is not wanted`,

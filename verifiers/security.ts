@@ -62,6 +62,9 @@ export function reviewNamespaces(p: Profile): string[] {
   return p.security.namespaces ?? Object.keys(p.platform.kubernetes?.namespaces ?? {});
 }
 
+/** Where network policies are read and judged: the review namespaces and any namespace a declared allow names. */
+const policyNamespaces = (s: SecurityProfile, namespaces: string[]) => [...new Set([...namespaces, ...s.networkPolicies.allow.map((a) => a.namespace)])];
+
 interface Ask { subject: string; verb: string; resource: string; namespace: string }
 const key = (a: Ask) => `${a.subject}|${a.verb}|${a.resource}|${a.namespace}`;
 
@@ -185,8 +188,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
   } catch (err) { e.errors.rbac = `${(err as Error).message.split('\n')[0]}`; }
 
   const net = kc.makeApiClient(k8s.NetworkingV1Api);
-  const policyNamespaces = [...new Set([...namespaces, ...s.networkPolicies.allow.map((a) => a.namespace)])];
-  for (const ns of policyNamespaces) {
+  for (const ns of policyNamespaces(s, namespaces)) {
     try {
       e.policies[ns] = (await net.listNamespacedNetworkPolicy({ namespace: ns })).items.map((np) => ({
         name: np.metadata!.name!,
@@ -299,7 +301,7 @@ export function judgeSecurity(e: SecurityEvidence, s: SecurityProfile, namespace
 
   // Network policies: objects only; no packet is sent (kwok runs no network plugin). The declared
   // allows are the only allows: a policy that is neither the default deny nor declared fails.
-  for (const ns of [...new Set([...namespaces, ...s.networkPolicies.allow.map((a) => a.namespace)])]) {
+  for (const ns of policyNamespaces(s, namespaces)) {
     const id = `security.network-policies:${ns}`;
     const t = `${ns}: default-deny ingress and only the declared allows`;
     const at = `${ns} @ ${e.context}`;
