@@ -249,7 +249,7 @@ const SecuritySchema = z.strictObject({
     path: nonEmpty.describe('the API server\'s audit log (JSON lines of audit.k8s.io/v1 Events, as --audit-log-path writes them, or a copy shipped from it); relative to the profile'),
     sample: z.number().int().min(10).max(5000).default(100).describe('the latest entries judged (ResponseComplete stage)'),
     knownUsers: z.array(z.string().regex(/[^*]/, 'a pattern of only * would know everyone')).min(1).describe('user names expected to call the API; * matches any run of characters (system:node:*)'),
-    secretReaders: z.array(nonEmpty).default(['system:kube-controller-manager', 'system:node:*', 'system:serviceaccount:kube-system:*']).describe('who may read secrets (kubelets read those their pods mount); any other successful get/list/watch of a secret is an anomaly'),
+    secretReaders: z.array(nonEmpty).default(['system:apiserver', 'system:kube-controller-manager', 'system:node:*', 'system:serviceaccount:kube-system:*']).describe('who may read secrets (kubelets read those their pods mount); any other successful get/list/watch of a secret is an anomaly'),
     maxSilenceMin: z.number().positive().max(10_080).default(60).describe('a log whose newest entry is older than this is stale: NO DATA, not a quiet cluster'),
     maxForbidden: z.number().int().min(0).default(10).describe('more 403 answers than this in the sample are a burst'),
   }).optional().describe('without it the audit-log checks have no data'),

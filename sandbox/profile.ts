@@ -126,7 +126,7 @@ JOIN predictions p ON p.feed_run = split_part(k.id, ':', 1)::bigint AND p.seq = 
         auditLog: {
           path: auditLogPath({ dir: sandboxDir(cfg) }),
           knownUsers: [ADMIN_USER, 'system:apiserver', 'system:kube-*', 'system:node:*', 'system:serviceaccount:kube-system:*', 'system:serviceaccount:*:carbon-harness'],
-          secretReaders: [ADMIN_USER, 'system:kube-controller-manager', 'system:node:*', 'system:serviceaccount:kube-system:*'],
+          secretReaders: [ADMIN_USER, 'system:apiserver', 'system:kube-controller-manager', 'system:node:*', 'system:serviceaccount:kube-system:*'],
         },
       },
     } : {}),
