@@ -13,6 +13,7 @@ import { runNative } from '../scenarios/engines/native/index.ts';
 import { TrendSink } from '../scenarios/metrics.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { kafkaBench, kafkaMarkdown } from './kafka.ts';
+import { cliBench, cliMarkdown } from './cli.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -74,6 +75,8 @@ async function main() {
   try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') { say('installing wrk (Debian) for the comparison…'); await aptInstall(['wrk'], say); }
   }
+  // First, while nothing else of the bench runs: start-up times are wall times.
+  const cli = await cliBench(say);
   const fast = await startTarget(0);
   say(`max throughput: native engine, open model at 20,000/s offered for ${DURATION_S} s…`);
   const nMax = await native(fast.url, 20_000, 256);
@@ -121,6 +124,7 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 Our latency is counted from each arrival's *scheduled* time, so event-loop delays in the generator are included (no
 coordinated omission); wrk measures from the actual send.
 
+${cliMarkdown(cli)}
 ${kafka ? kafkaMarkdown(kafka, DURATION_S) : '## Kafka producer\n\nSkipped (BENCH_SKIP_KAFKA=1).\n'}
 ## Memory per latency sample
 

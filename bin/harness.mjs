@@ -1,14 +1,27 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The CLI is TypeScript. It runs from a bundle built from the sources on the spot and cached
+// (bin/cli-build.mjs), so it starts at once and there is no build step to forget; where the bundle
+// cannot be built, the sources run through tsx.
+import { buildEntry, freshEntry } from './cli-build.mjs';
 
-register();
 // Output piped into a reader that stopped (`harness scenarios list | head`): stop quietly, as other
 // command-line tools do, rather than with a stack trace for the write that could not land.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); throw e; });
 }
-const { main } = await import('../cli/main.ts');
+
+async function loadMain() {
+  if (process.env.CARBON_HARNESS_FROM_SOURCE !== '1') {
+    const entry = freshEntry() ?? await buildEntry().catch(() => null);
+    if (entry) return (await import(entry)).main;
+  }
+  // A source esbuild cannot build (or a cache that cannot be written): tsx reports it as before.
+  const { register } = await import('tsx/esm/api');
+  register();
+  return (await import('../cli/main.ts')).main;
+}
+
+const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));
 // The record is written: a leftover handle (a watch a library did not close) must not keep the CLI
 // alive. The timer does not itself hold the process open.

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { durationFlag } from './options.ts';
 
@@ -11,6 +10,7 @@ export function registerCheck(program: Command): void {
     .description('the seed\'s morning checklist: topics, throughput, lag, feature store, inference, integrity, health, uptime, alerts, dashboards, workflows')
     .option('--window <d>', 'measurement window for throughput, lag, integrity and rates (k6 duration syntax)', '30s')
     .action(async (o: { window: string }, cmd: Command) => {
+      const { configFrom, profileFrom, runOpts } = await import('./context.ts');
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
       const windowS = durationFlag('--window', o.window, 5000) / 1000;
@@ -27,6 +27,7 @@ export function registerCheck(program: Command): void {
   checkCmd.command('security')
     .description('the seed\'s Thursday security review: the RBAC matrix (SubjectAccessReview, and grants beyond it), default-deny network policies and the declared allows, secret rotation (docs/security.md)')
     .action(async (_o: object, cmd: Command) => {
+      const { configFrom, profileFrom, runOpts } = await import('./context.ts');
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
       const [{ probeSecurity, judgeSecurity, reviewNamespaces }, { kubeConfig }, { UsageError }] = await Promise.all([import('../verifiers/security.ts'), import('../platform/kube.ts'), import('../core/errors.ts')]);

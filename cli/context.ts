@@ -10,7 +10,7 @@ import { announce, announces } from './notify.ts';
 import type { RunRecord } from '../core/record.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadProfile, profileRef, type LoadedProfile } from '../profile/load.ts';
-import { sandboxProfile } from '../sandbox/profile.ts';
+import { sandboxProfile, sandboxProfileRef } from '../sandbox/profile.ts';
 
 export interface GlobalOpts { config?: string; profile?: string; json?: boolean; quiet?: boolean }
 
@@ -40,6 +40,12 @@ export function profileFrom(cmd: Command, cfg: Config, env = process.env): Loade
   // From here on every record, report and message the run writes masks them.
   registerProfileSecrets(lp.profile);
   return lp;
+}
+
+/** The sandbox's own commands record against the sandbox's profile. */
+export function sandboxRunOpts(cmd: Command, kind: string, cfg: Config) {
+  const g = cmd.optsWithGlobals() as GlobalOpts;
+  return { kind, runsDir: runsDir(cfg), platform: 'sandbox', profile: sandboxProfileRef(cfg), json: g.json, quiet: g.quiet };
 }
 
 export function runOpts(cmd: Command, kind: string, cfg: Config, lp: LoadedProfile) {

@@ -1,8 +1,6 @@
 /** `harness deploy render`: the manifests that run the harness in the platform's cluster (docs/deploy.md). */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { configFrom, profileFrom } from './context.ts';
 import { UsageError } from '../core/errors.ts';
 import { DEPLOY_DEFAULTS, manifests } from '../deploy/manifests.ts';
 
@@ -25,7 +23,7 @@ export function registerDeploy(program: Command): void {
     .option('--profile-secret <name>', 'Secret holding profile.yaml (platform.kubernetes.inCluster: true)', DEPLOY_DEFAULTS.profileSecret)
     .option('--env-secret <name>', 'Secret whose keys become the environment (the profile\'s ${VAR}s)', DEPLOY_DEFAULTS.envSecret)
     .option('-o, --output <file>', 'write here instead of stdout')
-    .action((o: RenderOpts, cmd: Command) => {
+    .action(async (o: RenderOpts, cmd: Command) => {
       for (const [flag, v] of [['--namespace', o.namespace], ['--profile-secret', o.profileSecret], ['--env-secret', o.envSecret]] as const) {
         if (!DNS1123.test(v)) throw new UsageError(flag, `"${v}" is not a Kubernetes name (lower-case letters, digits and -)`);
       }
@@ -34,6 +32,7 @@ export function registerDeploy(program: Command): void {
         if (!CRON.test(v.trim())) throw new UsageError(flag, `"${v}" is not a five-field cron schedule (minute hour day-of-month month day-of-week)`);
       }
       if (o.output !== undefined && !o.output.trim()) throw new UsageError('--output', 'names no file');
+      const [{ stringify }, { configFrom, profileFrom }] = await Promise.all([import('yaml'), import('./context.ts')]);
       const lp = profileFrom(cmd, configFrom(cmd));
       const k = lp.profile.platform.kubernetes;
       if (!k) throw new UsageError('platform.kubernetes', `profile "${lp.profile.name}" names no cluster: nothing to grant`);

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { join, relative } from 'node:path';
 import { EXIT } from '../core/errors.ts';
 import { projectRoot } from '../core/paths.ts';
-import { parseConfig } from '../core/config.ts';
-import { sandboxProfileOf } from './context.ts';
 
 export function registerK6(program: Command): void {
   const k6 = program.command('k6').description('k6 scripts generated from the scenario definitions');
@@ -11,7 +9,8 @@ export function registerK6(program: Command): void {
     .description(`render every built-in scenario to a k6 TypeScript script in ${relative(projectRoot, join(projectRoot, 'k6'))}/ (run them with \`k6 run\`)`)
     .option('--check', 'change nothing; exit 1 and list the files that are stale')
     .action(async (o: { check?: boolean }, cmd: Command) => {
-      const { K6_DIR, staleScripts, writeScripts } = await import('../scenarios/engines/k6/script.ts');
+      const [{ K6_DIR, staleScripts, writeScripts }, { parseConfig }, { sandboxProfileOf }] = await Promise.all([
+        import('../scenarios/engines/k6/script.ts'), import('../core/config.ts'), import('./context.ts')]);
       const g = cmd.optsWithGlobals<{ json?: boolean }>();
       // The committed fallbacks are the sandbox's at the default config, whatever this checkout's config says.
       const defaults = sandboxProfileOf(parseConfig({}));

@@ -1,6 +1,6 @@
 /** Flags several commands share, validated the same way everywhere (exit 2 naming the flag). */
 import { UsageError } from '../core/errors.ts';
-import { durationMs } from '../scenarios/verdict.ts';
+import { parseDuration } from '../scenarios/thresholds.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
  */
 export function durationFlag(field: string, v: string, minMs = 1, maxMs = DAY_MS): number {
   let ms: number;
-  try { ms = durationMs(v); } catch (e) { throw new UsageError(field, (e as Error).message); }
+  try { ms = parseDuration(v); } catch (e) { throw new UsageError(field, (e as Error).message); }
   if (!/[a-z]/i.test(v)) throw new UsageError(field, `${JSON.stringify(v)} has no unit; write e.g. ${v}s or ${v}ms`);
   if (!(ms >= minMs) || ms > maxMs) throw new UsageError(field, `${JSON.stringify(v)} is out of range: from ${fmt(minMs)} to ${fmt(maxMs)}`);
   return ms;

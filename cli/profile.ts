@@ -1,14 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configFrom, profileFrom, runOpts } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import { projectRoot } from '../core/paths.ts';
 import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
-import { profileJsonSchema } from '../profile/schema.ts';
-import { scenarioCatalog } from '../scenarios/catalog.ts';
-import { compileMessages } from '../platform/contract.ts';
 
 /** The commented starter profile `harness init` writes. */
 export const STARTER = join(projectRoot, 'templates', 'profile.starter.yaml');
@@ -27,6 +23,8 @@ export function registerProfile(program: Command): void {
   profile.command('check')
     .description('reach every part the profile names (credentials included) without generating load: exit 0 all reachable, 2 bad profile, 3 a part unreachable')
     .action(async (_o: unknown, cmd: Command) => {
+      const [{ configFrom, profileFrom, runOpts }, { scenarioCatalog }, { compileMessages }] = await Promise.all([
+        import('./context.ts'), import('../scenarios/catalog.ts'), import('../platform/contract.ts')]);
       const cfg = configFrom(cmd);
       const lp = profileFrom(cmd, cfg);
       // Its scenario files and message template are part of the profile: a bad one exits 2 here too.
@@ -43,7 +41,10 @@ export function registerProfile(program: Command): void {
     });
   profile.command('schema')
     .description('print the profile\'s JSON Schema (also in docs/profile.schema.json) for editors to validate and complete with')
-    .action(() => { process.stdout.write(`${JSON.stringify(profileJsonSchema(), null, 2)}\n`); });
+    .action(async () => {
+      const { profileJsonSchema } = await import('../profile/schema.ts');
+      process.stdout.write(`${JSON.stringify(profileJsonSchema(), null, 2)}\n`);
+    });
 
   program.command('init')
     .description('write a commented starter profile for your platform (then: harness profile check -p FILE)')

@@ -1,23 +1,14 @@
 import type { Command } from 'commander';
-import { configFrom } from './context.ts';
 import { runCommand } from '../core/run.ts';
 import type { Check, RunRecord } from '../core/record.ts';
 import type { PartStatus } from '../sandbox/part.ts';
 import { GROUPS, PART_NAMES, selectPartNames } from '../sandbox/parts.ts';
-import { FAULTS, FAULT_NAMES, parseFaultArgs, readFaults, writeFaults } from '../sandbox/faults.ts';
-import { sandboxProfileRef, sandboxProfileText, writeSandboxProfile } from '../sandbox/profile.ts';
-import { runsDir, sandboxDir, type Config } from '../core/config.ts';
-
-/** The embedded sandbox's profile, derived from the config (the same text `sandbox up` writes). */
-
-/** The sandbox's own commands record against the sandbox's profile. */
-export const sandboxRunOpts = (cmd: Command, kind: string, cfg: Config) => {
-  const g = cmd.optsWithGlobals() as { json?: boolean; quiet?: boolean };
-  return { kind, runsDir: runsDir(cfg), platform: 'sandbox', profile: sandboxProfileRef(cfg), json: g.json, quiet: g.quiet };
-};
+import { FAULTS, FAULT_NAMES } from '../sandbox/faults.ts';
 
 /** The parts themselves, loaded only when a sandbox command runs (not for help or a bad argument). */
 const loadSandbox = () => import('../sandbox/index.ts');
+/** The config and the sandbox's profile, read when a sandbox command runs. */
+const context = () => import('./context.ts');
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -46,9 +37,10 @@ export function registerSandbox(program: Command): void {
     .description('install (first run, cached) and start every part that is not healthy; idempotent')
     .option('--only <parts>', `comma-separated parts or groups (${Object.keys(GROUPS).join(', ')}; parts: ${PART_NAMES.join(', ')})`, list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
+      const { configFrom, sandboxRunOpts } = await context();
       const cfg = configFrom(cmd);
       selectPartNames(o.only);
-      const { sandboxContext, sandboxUp, selectParts } = await loadSandbox();
+      const [{ sandboxContext, sandboxUp, selectParts }, { writeSandboxProfile }] = await Promise.all([loadSandbox(), import('../sandbox/profile.ts')]);
       const parts = selectParts(o.only);
       process.exitCode = await runCommand(sandboxRunOpts(cmd, 'sandbox-up', cfg), async ({ rec, progress }) => {
         const statuses = await sandboxUp(sandboxContext(cfg, progress), parts);
@@ -62,6 +54,7 @@ export function registerSandbox(program: Command): void {
     .description('stop every process the sandbox started (and nothing else); data is kept')
     .option('--only <parts>', 'comma-separated parts or groups', list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
+      const { configFrom, sandboxRunOpts } = await context();
       const cfg = configFrom(cmd);
       selectPartNames(o.only);
       const { sandboxContext, sandboxDown, selectParts } = await loadSandbox();
@@ -75,6 +68,7 @@ export function registerSandbox(program: Command): void {
     .description('health of each part with the reason; exit 1 if any part is unhealthy')
     .option('--only <parts>', 'comma-separated parts or groups', list)
     .action(async (o: { only?: string[] }, cmd: Command) => {
+      const { configFrom, sandboxRunOpts } = await context();
       const cfg = configFrom(cmd);
       selectPartNames(o.only);
       const { sandboxContext, sandboxStatus, selectParts } = await loadSandbox();
@@ -88,7 +82,8 @@ export function registerSandbox(program: Command): void {
 
   sandbox.command('profile')
     .description('print the profile that describes the sandbox (the file `sandbox up` writes to <sandbox dir>/profile.yaml); a starting point for your own')
-    .action((_o: unknown, cmd: Command) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const [{ configFrom }, { sandboxProfileText }] = await Promise.all([context(), import('../sandbox/profile.ts')]);
       process.stdout.write(sandboxProfileText(configFrom(cmd)));
     });
 
@@ -98,6 +93,8 @@ export function registerSandbox(program: Command): void {
     .option('--clear', 'reset every knob to 0 (applied before any name=value given)')
     .addHelpText('after', `\nKnobs:\n${FAULT_NAMES.map((n) => `  ${n.padEnd(22)} ${FAULTS[n].help}`).join('\n')}\n`)
     .action(async (knobs: string[], o: { clear?: boolean }, cmd: Command) => {
+      const [{ configFrom, sandboxRunOpts }, { parseFaultArgs, readFaults, writeFaults }, { sandboxDir }] = await Promise.all([
+        context(), import('../sandbox/faults.ts'), import('../core/config.ts')]);
       const cfg = configFrom(cmd);
       const set = parseFaultArgs(knobs); // exits 2 naming the knob before anything changes
       const dir = sandboxDir(cfg);

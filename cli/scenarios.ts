@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { configFrom, profileFrom } from './context.ts';
-import { scenarioCatalog, type Catalog } from '../scenarios/catalog.ts';
-import { scenarioJsonSchema } from '../scenarios/file.ts';
+import type { Catalog } from '../scenarios/catalog.ts';
 import type { Scenario } from '../scenarios/types.ts';
 
 function describeLoad(s: Scenario): string {
@@ -27,7 +25,8 @@ export function registerScenarios(program: Command): void {
   const sc = program.command('scenarios').description('the load scenarios and suites of the profile (its scenario files; `builtin` is the harness\'s own)');
   sc.command('list')
     .description('every scenario with its load and thresholds (targets resolved against the profile\'s slos), and every suite')
-    .action((_o: unknown, cmd: Command) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const [{ configFrom, profileFrom }, { scenarioCatalog }] = await Promise.all([import('./context.ts'), import('../scenarios/catalog.ts')]);
       const cfg = configFrom(cmd);
       const cat = scenarioCatalog(profileFrom(cmd, cfg));
       if (cmd.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(cat, null, 2)}\n`);
@@ -35,5 +34,8 @@ export function registerScenarios(program: Command): void {
     });
   sc.command('schema')
     .description('print the scenario files\' JSON Schema (also in docs/scenarios.schema.json)')
-    .action(() => { process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`); });
+    .action(async () => {
+      const { scenarioJsonSchema } = await import('../scenarios/file.ts');
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    });
 }

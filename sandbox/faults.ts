@@ -1,25 +1,27 @@
 import { existsSync, readFileSync, statSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/record.ts';
 
+interface Knob { min: number; max: number; whole?: true; help: string }
+
 /**
  * The fault knobs of the reference platform. Services re-read the file while running, so a knob
- * takes effect live, without a restart.
+ * takes effect live, without a restart. Plain data: `harness sandbox fault --help` lists them
+ * without loading a validation library.
  */
 export const FAULTS = {
-  'inference-latency-ms': { schema: z.number().int().min(0).max(60_000), help: 'extra latency added to every inference request (ms)' },
-  'inference-error-rate': { schema: z.number().min(0).max(1), help: 'fraction of inference requests answered with HTTP 500 (0..1)' },
-  'consumer-drop-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers silently lose (0..1)' },
-  'consumer-delay-ms': { schema: z.number().int().min(0).max(60_000), help: 'processing time per message in the consumers (ms): builds lag' },
-  'consumer-hold-ms': { schema: z.number().int().min(0).max(60_000), help: 'the consumers handle no message before it is this old (ms): end-to-end latency without a backlog' },
-  'ready-delay-s': { schema: z.number().min(0).max(600), help: 'seconds a replacement consumer pod takes to become Ready' },
-  'consumer-duplicate-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the consumers process twice, as an at-least-once redelivery would (0..1)' },
-  'feed-corrupt-rate': { schema: z.number().min(0).max(1), help: 'fraction of price messages the feed sends damaged: the price changed after the checksum (0..1)' },
-  'prediction-bias': { schema: z.number().min(-1000).max(1000), help: 'amount added to every prediction: a model that no longer matches the reference' },
-  'workflow-failure-rate': { schema: z.number().min(0).max(1), help: 'fraction of batch workflow runs that fail (0..1)' },
-} as const;
+  'inference-latency-ms': { min: 0, max: 60_000, whole: true, help: 'extra latency added to every inference request (ms)' },
+  'inference-error-rate': { min: 0, max: 1, help: 'fraction of inference requests answered with HTTP 500 (0..1)' },
+  'consumer-drop-rate': { min: 0, max: 1, help: 'fraction of price messages the consumers silently lose (0..1)' },
+  'consumer-delay-ms': { min: 0, max: 60_000, whole: true, help: 'processing time per message in the consumers (ms): builds lag' },
+  'consumer-hold-ms': { min: 0, max: 60_000, whole: true, help: 'the consumers handle no message before it is this old (ms): end-to-end latency without a backlog' },
+  'ready-delay-s': { min: 0, max: 600, help: 'seconds a replacement consumer pod takes to become Ready' },
+  'consumer-duplicate-rate': { min: 0, max: 1, help: 'fraction of price messages the consumers process twice, as an at-least-once redelivery would (0..1)' },
+  'feed-corrupt-rate': { min: 0, max: 1, help: 'fraction of price messages the feed sends damaged: the price changed after the checksum (0..1)' },
+  'prediction-bias': { min: -1000, max: 1000, help: 'amount added to every prediction: a model that no longer matches the reference' },
+  'workflow-failure-rate': { min: 0, max: 1, help: 'fraction of batch workflow runs that fail (0..1)' },
+} as const satisfies Record<string, Knob>;
 
 export type FaultName = keyof typeof FAULTS;
 export type Faults = Partial<Record<FaultName, number>>;
@@ -39,11 +41,11 @@ export function parseFaultArgs(args: string[]): Faults {
     const raw = arg.slice(eq + 1).trim();
     if (!isFaultName(name)) throw new UsageError(name, `unknown fault; known faults: ${FAULT_NAMES.join(', ')}`);
     const num = raw === '' ? NaN : Number(raw);
-    const parsed = FAULTS[name].schema.safeParse(num);
-    if (!parsed.success) {
-      throw new UsageError(name, `invalid value ${JSON.stringify(raw)}: ${parsed.error.issues[0]!.message}`);
+    const k: Knob = FAULTS[name];
+    if (!Number.isFinite(num) || num < k.min || num > k.max || (k.whole && !Number.isInteger(num))) {
+      throw new UsageError(name, `invalid value ${JSON.stringify(raw)}: expected ${k.whole ? 'a whole number' : 'a number'} from ${k.min} to ${k.max}`);
     }
-    out[name] = parsed.data;
+    out[name] = num;
   }
   return out;
 }

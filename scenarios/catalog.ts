@@ -13,7 +13,7 @@ import { relativeThresholds, withoutRelative } from './baseline-thresholds.ts';
 export const BUILTIN_FILE = join(projectRoot, 'scenarios', 'definitions', 'deploy.yaml');
 
 /** The suite `gate` runs when none is named. */
-export const DEFAULT_SUITE = 'deploy';
+export { DEFAULT_SUITE } from './types.ts';
 
 /**
  * Checks what a schema cannot: every SLO tag is an id of the one vocabulary (`SLOS`,

@@ -7,6 +7,9 @@
 export { SLOS, SLO_IDS, isSloId, type SloId } from '../core/slo.ts';
 import type { SloId } from '../core/slo.ts';
 
+/** The suite `harness gate` runs when none is named. */
+export const DEFAULT_SUITE = 'deploy';
+
 export type Duration = string; // k6 duration: "30s", "1m30s", "500ms"
 
 export type Executor =

@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
+import { statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { freshEntry } from '../bin/cli-build.mjs';
 import { buildProgram, main } from '../cli/main.ts';
 import { projectRoot } from '../core/paths.ts';
 
@@ -53,6 +55,36 @@ test('output piped into a reader that stops early (| true): exit 0, no stack tra
   const r = spawnSync('bash', ['-c', `node ${JSON.stringify(join(projectRoot, 'bin', 'harness.mjs'))} scenarios schema | true; echo "rc=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
   assert.match(r.stderr, /rc=0\s*$/, r.stderr);
   assert.not.match(r.stderr, /EPIPE|\n\s+at /, r.stderr);
+});
+
+const harness = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+test('the CLI runs from a bundle of the sources as they are, rebuilt when one changes, and says what the sources say', () => {
+  const viaBundle = harness(['gate', '--help']);
+  assert.is(viaBundle.status, 0, viaBundle.stderr);
+  const entry = freshEntry();
+  assert.ok(entry, 'a current bundle after a run');
+  // A source changed since the build (its mtime here): the bundle is stale and the next start rebuilds it.
+  const src = join(projectRoot, 'cli', 'k6.ts');
+  const { atime, mtime } = statSync(src);
+  try {
+    utimesSync(src, atime, new Date(mtime.getTime() + 5000));
+    assert.is(freshEntry(), null, 'stale once a source changed');
+    assert.is(harness(['--help']).status, 0);
+    const rebuilt = freshEntry();
+    assert.ok(rebuilt && rebuilt !== entry, `rebuilt: ${rebuilt} after ${entry}`);
+  } finally {
+    utimesSync(src, atime, mtime);
+  }
+  assert.is(freshEntry(), null, 'the source as it was is not what the last bundle was built from');
+  // The same answers as the sources run through tsx.
+  for (const args of [['--help'], ['gate', '--help'], ['sandbox', 'fault', '--help'], ['sandbox', 'fault', 'nope=1'], ['no-such-command']]) {
+    const a = harness(args);
+    const b = harness(args, { CARBON_HARNESS_FROM_SOURCE: '1' });
+    assert.equal([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], args.join(' '));
+  }
+  assert.ok(freshEntry(), 'rebuilt for the tests after this one');
 });
 
 test.run();

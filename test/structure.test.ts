@@ -80,6 +80,38 @@ test('only the sandbox itself and the CLI\'s sandbox commands import sandbox/', 
   assert.equal(importers, ['cli/context.ts', 'cli/sandbox.ts']);
 });
 
+/**
+ * The packages a file loads before any of its code runs: its static value imports, and theirs, down
+ * the tree (`import type` is erased; `import('…')` waits for the code that calls it).
+ */
+function staticPackages(entry: string, read: (f: string) => string): string[] {
+  const pkgs = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const m of read(f).matchAll(/^(?:import|export)(?! type\b)\b[^'"]*?from '([^']+)'|^import '([^']+)'/gm)) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) walk(resolve(dirname(f), spec));
+      else if (!spec.startsWith('node:')) pkgs.add(spec);
+    }
+  };
+  walk(entry);
+  return [...pkgs].sort();
+}
+
+test('the dispatcher loads no package but commander before a command runs (a fast --help; BENCHMARKS.md "CLI start")', () => {
+  assert.equal(staticPackages(join(projectRoot, 'cli', 'main.ts'), (f) => readFileSync(f, 'utf8')), ['commander']);
+  // …and a package one command module imports statically is found, however deep.
+  const fake = new Map([
+    ['/x/cli/main.ts', "import { Command } from 'commander';\nimport type { Z } from 'zod';\nimport { a } from './a.ts';\nconst later = () => import('./lazy.ts');"],
+    ['/x/cli/a.ts', "import { b } from '../core/b.ts';"],
+    ['/x/core/b.ts', "import { parse } from 'yaml';\nimport { join } from 'node:path';"],
+    ['/x/cli/lazy.ts', "import pg from 'pg';"],
+  ]);
+  assert.equal(staticPackages('/x/cli/main.ts', (f) => fake.get(f)!), ['commander', 'yaml']);
+});
+
 test('the checks can fail: an import up the pipeline, one between folders of a rank, and a circle are each found', () => {
   const at = (f: string) => join(projectRoot, f);
   assert.equal(backEdges(new Map([[at('verifiers/a.ts'), [at('drills/b.ts')]], [at('sandbox/c.ts'), [at('scenarios/d.ts')]], [at('cli/e.ts'), [at('core/f.ts')]]])),

@@ -14,9 +14,9 @@ import { mannWhitneyGreater, proportionGreater } from '../core/stats.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { TrendSink } from '../scenarios/metrics.ts';
 import { check, round } from './check.ts';
+import { COMPARE_DEFAULTS, type CompareOptions } from './baseline-options.ts';
 
-export interface CompareOptions { alpha: number; minDeltaPct: number; minDeltaMs: number; minErrorPts: number }
-export const COMPARE_DEFAULTS: CompareOptions = { alpha: 0.01, minDeltaPct: 10, minDeltaMs: 5, minErrorPts: 0.1 };
+export { COMPARE_DEFAULTS, type CompareOptions };
 
 /** Seconds a series needs at least, whatever alpha. */
 export const MIN_SECONDS = 5;
