@@ -124,6 +124,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
     // The lag baseline is the last one before the kill, not the one taken when the follow began.
     while (!timeline.has('kill') && Date.now() < deadline && !signal.aborted) {
       await timeline.waitFor('kill', Math.min(5000, deadline - Date.now()), signal);
+      if (timeline.lost) throw kubeError(timeline.lost, `pods of ${plan.deployment}`, '--target');
       if (lag && !timeline.has('kill')) await lag.baseline().catch(() => {});
     }
     if (!timeline.has('kill')) {
@@ -184,6 +185,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const following = lag?.follow(signal).catch((e: Error) => { lagError = e.message; progress(`drill: lag sampling stopped: ${e.message}`); });
   const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
   await timeline.waitFor('replicas-restored', budgetMs, signal);
+  // The API server gone mid-drill: recovery cannot be seen, so nothing after it can be judged.
+  if (timeline.lost) throw kubeError(timeline.lost, `pods of ${plan.deployment}`, '--target');
   const restoredWall = Date.now();
 
   let chaosStatus: unknown = null;
@@ -235,7 +238,8 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
     for (const c of checks) rec.addCheck({ ...c, id: c.id.replace(/^daily\./, 'drill.') });
   }
 
-  const after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector });
+  let after: k8s.V1PodList;
+  try { after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector }); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
   const readyAfter = after.items.filter((p) => readyPod(p) && !p.metadata?.deletionTimestamp).length;
   rec.addCheck(check('drill.steady-state-after', 'steady state after: all replicas Ready', `${desired}/${desired}`, `${readyAfter}/${desired}`, 'replicas',
     passIf(readyAfter >= desired), { what: `${readyAfter} Ready`, how: `LIST pods ${selector}`, where }));

@@ -4,6 +4,12 @@ import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 export interface TimelineEvent { event: string; atMs: number; pod?: string; detail?: string }
 
 const ready = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+/**
+ * Re-lists failing for this long mean the API server is gone, not blinking: the timeline stops and
+ * says so, and a drill ends at once (exit 3) rather than waiting out its recovery budget blind.
+ */
+const LOST_AFTER_MS = 5000;
+
 const scheduled = (p: k8s.V1Pod) => Boolean(p.spec?.nodeName) || (p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True') ?? false);
 
 /**
@@ -21,6 +27,9 @@ export class PodTimeline {
   private lw: ListWatch<k8s.V1Pod> | null = null;
   private waiters: Array<() => void> = [];
   t0 = 0;
+  /** Why the timeline stopped following: the re-lists failed for LOST_AFTER_MS. */
+  lost: unknown = null;
+  private listFailingSince: number | null = null;
 
   constructor(private kc: k8s.KubeConfig, private namespace: string, private selector: string, private desired: number) {}
 
@@ -35,6 +44,15 @@ export class PodTimeline {
       list: () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }),
       path: `/api/v1/namespaces/${this.namespace}/pods`, query: { labelSelector: this.selector },
       onEvent: (type, p) => this.observe(type, p),
+      onList: () => { this.listFailingSince = null; },
+      onListError: (e) => {
+        const now = performance.now();
+        this.listFailingSince ??= now;
+        if (now - this.listFailingSince < LOST_AFTER_MS) return true;
+        this.lost = e;
+        this.waiters.splice(0).forEach((w) => w());
+        return false;
+      },
     });
     const pods = [...this.lw.objects.values()];
     if (!this.initial.size) pods.forEach((p) => this.initial.add(p.metadata!.uid!));
@@ -106,10 +124,10 @@ export class PodTimeline {
   has(event: string): boolean { return this.events.some((e) => e.event === event); }
   at(event: string): number | null { return this.events.find((e) => e.event === event)?.atMs ?? null; }
 
-  /** Resolves when `event` is on the timeline, or after `timeoutMs`. */
+  /** Resolves when `event` is on the timeline, after `timeoutMs`, or once the timeline is `lost`. */
   async waitFor(event: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
-    while (!this.has(event) && performance.now() < deadline && !signal?.aborted) {
+    while (!this.has(event) && performance.now() < deadline && !signal?.aborted && !this.lost) {
       await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 250); });
     }
     return this.has(event);

@@ -59,6 +59,12 @@ interface Slot {
   crashes?: number;
   /** Bumped on every (re)start: a readiness wait of an older process gives up. */
   generation: number;
+  /**
+   * A status the API server did not take (it was down): sent again on the next reconcile, as a
+   * kubelet's status loop would. Without it a pod that became Ready while the API was away stays
+   * NotReady in the cluster for good.
+   */
+  unsynced?: { state?: object };
   /** The previous run's end, reported as the container's lastState like a kubelet does. */
   lastTerminated?: Terminated;
 }
@@ -247,6 +253,9 @@ class Bridge {
           this.slots.delete(slot.slot);
           await this.startProcess(pod, slot.slot, slot.restarts + 1, Date.now(), slot.crashes, slot.lastTerminated);
         }
+      } else if (!slot.stopping && slot.unsynced) {
+        // The slot's readiness now, not when the patch failed: a later patch may have landed since.
+        await this.patchStatus(pod, slot, slot.ready, slot.unsynced.state);
       } else if (!slot.stopping && slot.generation === 0) {
         // Adopted from an earlier bridge: confirm readiness with this bridge's own checks.
         slot.generation = 1;
@@ -336,7 +345,11 @@ class Bridge {
         { name: pod.metadata!.name!, namespace: this.sb.kube.namespace, body },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
+      if (slot.unsynced) log(`pod ${pod.metadata!.name}: status sent again (Ready=${ready})`);
+      delete slot.unsynced;
     } catch (e) {
+      // A pod deleted meanwhile needs no status; anything else is sent again by the next reconcile.
+      if ((e as { code?: number }).code !== 404) slot.unsynced = state ? { state } : {};
       log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
     }
   }

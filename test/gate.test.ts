@@ -4,11 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cfg, cli, clearFaults, ctx, eventually, profile, sb, writeProfile } from './support.ts';
+import { cfg, cli, clearFaults, consumersCaughtUp, ctx, profile, writeProfile } from './support.ts';
 import { kafkaConn, kafkajs } from '../platform/kafka.ts';
 import { runsDir } from '../core/config.ts';
 import { writeFaults } from '../sandbox/faults.ts';
-import { promScalar } from '../sandbox/prom-api.ts';
 import type { RunRecord, Check } from '../core/record.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gate-'));
@@ -29,13 +28,6 @@ const check = (rec: RunRecord, id: string): Check => {
 };
 async function setFault(f: Parameters<typeof writeFaults>[1]) { writeFaults(ctx.dir, f); await sleep(500); }
 
-/** Lag left by an earlier test would leak into the next one: wait until the consumers have caught up. */
-async function consumersCaughtUp() {
-  await eventually('consumer lag back near zero', async () => {
-    const lag = await promScalar(sb, 'sum(consumer_lag_messages)');
-    return lag !== null && lag < 2000;
-  }, 60_000, 1000);
-}
 
 // The healthy deploy gate (all four scenarios) runs in test/start.test.ts, as a step of `npm start`.
 

@@ -7,6 +7,7 @@ import { sandboxContext } from '../sandbox/index.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { sandboxProfile, sandboxProfileValues } from '../sandbox/profile.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';
+import { promScalar } from '../sandbox/prom-api.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
@@ -44,6 +45,17 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await sleep(everyMs);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * Lag left by an earlier test (or a restarted part) would leak into the next run: the consumers
+ * draining a backlog take the cores the load generator needs. Waits until they have caught up.
+ */
+export async function consumersCaughtUp(belowMessages = 2000, timeoutMs = 60_000): Promise<void> {
+  await eventually(`consumer lag below ${belowMessages} messages`, async () => {
+    const lag = await promScalar(sb, 'sum(consumer_lag_messages)');
+    return lag !== null && lag < belowMessages;
+  }, timeoutMs, 1000);
 }
 
 /** Runs the real CLI as a user would, capturing output and exit code. */
