@@ -79,6 +79,14 @@ export interface GeneratorHealth {
   /** Event-loop delay while the load ran (ms, perf_hooks.monitorEventLoopDelay). */
   loopP99Ms: number;
   loopMaxMs: number;
+  /**
+   * CPU the harness process used while the load ran, in % of one core (user + system over wall
+   * time; the whole process, so a drill's or another scenario's work in it counts too). Absent in
+   * older records.
+   */
+  cpuPct?: number;
+  /** Arrivals dropped because every VU was busy (dropped_iterations). Absent in older records. */
+  dropped?: number;
   /** Above this (either p99) the generator is saturated. */
   boundMs: number;
   saturated: boolean;

@@ -208,11 +208,14 @@ test('the generator judges itself: a starved event loop is named as saturation (
   server.close();
   const g = starved.generator!;
   assert.ok(g.saturated && g.loopP99Ms > GENERATOR_BOUND_MS, JSON.stringify(g));
+  // Its CPU is recorded: the hog's busy loop (150 ms in every 200) shows as the process's own.
+  assert.ok(healthy.generator!.cpuPct! < 50 && g.cpuPct! >= 60, `cpu ${healthy.generator!.cpuPct} % healthy, ${g.cpuPct} % hogged`);
+  assert.is(healthy.generator!.dropped, 0);
   const checks = scenarioChecks(s, starved);
   const gen = checks.find((c) => c.id === 'probe:generator')!;
   assert.ok(checks.some((c) => c.status === 'fail'), 'the late generator made latency look bad');
   assert.is(gen.status, 'error');
-  assert.match(gen.evidence.what, /^load generator saturated/);
+  assert.match(gen.evidence.what, /^load generator saturated.*; the harness process used \d+(\.\d)? % of one core; \d+ arrivals dropped/);
   // Late, but every other check passed: lateness only counts against the platform, the pass stands.
   assert.is(generatorCheck(s, starved, []).status, 'pass');
   // A failed request is the platform's answer however late it left: an error-rate FAIL stands.

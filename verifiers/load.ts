@@ -123,7 +123,8 @@ export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]):
   // rates. A failed request is the platform's answer however late it was sent.
   const bad = others.filter((c) => c.status !== 'pass' && timingSensitive(c)).map((c) => c.id);
   const status = g.saturated && bad.length ? 'error' : 'pass';
-  const seen = `arrivals dispatched late by p99 ${g.lateP99Ms} ms (max ${g.lateMaxMs} ms) over ${g.arrivals} arrivals; event-loop delay p99 ${g.loopP99Ms} ms (max ${g.loopMaxMs} ms)`;
+  const seen = `arrivals dispatched late by p99 ${g.lateP99Ms} ms (max ${g.lateMaxMs} ms) over ${g.arrivals} arrivals; event-loop delay p99 ${g.loopP99Ms} ms (max ${g.loopMaxMs} ms)`
+    + (g.cpuPct === undefined ? '' : `; the harness process used ${g.cpuPct} % of one core`) + (g.dropped === undefined ? '' : `; ${g.dropped} arrivals dropped`);
   return {
     id: `${s.name}:generator`,
     // The rule in words: lateness is judged only where it could have made a check fail.
@@ -136,7 +137,7 @@ export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]):
       what: !g.saturated ? `on schedule: ${seen}`
         : bad.length ? `load generator saturated: ${seen}; the failing checks (${bad.join(', ')}) may be the generator's, not the platform's`
           : `late (${seen}), but every check passed even so: lateness only counts against the platform`,
-      how: 'each arrival\'s dispatch time against its scheduled time; perf_hooks.monitorEventLoopDelay over the measured window',
+      how: 'each arrival\'s dispatch time against its scheduled time; perf_hooks.monitorEventLoopDelay and process.cpuUsage over the measured window',
       where: 'the harness process',
       generator: g,
     },

@@ -130,6 +130,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   else opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
+  const cpu = { at: performance.now(), used: process.cpuUsage() };
 
   const tick = setInterval(() => {
     const t = Math.round((performance.now() - t0) / 1000);
@@ -173,6 +174,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   } finally {
     clearInterval(tick);
     loop.disable();
+    cpu.used = process.cpuUsage(cpu.used);
+    cpu.at = performance.now() - cpu.at;
     opts.signal.removeEventListener('abort', onOuterAbort);
     outageSoFar(performance.now());
     outage.closed = true;
@@ -185,7 +188,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
   const crossChecks = await target.crossChecks();
   const crossCheckErrors = target.crossCheckErrors?.() ?? {};
-  const generator = generatorHealth(lateness, loop);
+  const generator = generatorHealth(lateness, loop, (cpu.used.user + cpu.used.system) / 1000 / Math.max(1, cpu.at), store, s.name);
   const result: ScenarioResult = {
     scenario: s.name, engine: 'native',
     startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
@@ -203,7 +206,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   return result;
 }
 
-function generatorHealth(lateness: TrendSink, loop: IntervalHistogram): GeneratorHealth {
+function generatorHealth(lateness: TrendSink, loop: IntervalHistogram, cpuShare: number, store: MetricStore, scenario: string): GeneratorHealth {
   const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
   const r2 = (v: number | null) => (v === null ? 0 : Math.round(v * 100) / 100);
   const lateP99Ms = r2(lateness.percentile(99));
@@ -211,6 +214,8 @@ function generatorHealth(lateness: TrendSink, loop: IntervalHistogram): Generato
   return {
     arrivals: lateness.count, lateP99Ms, lateMaxMs: r2(lateness.max()),
     loopP99Ms, loopMaxMs: loop.count ? ms(loop.max) : 0,
+    cpuPct: Math.round(cpuShare * 1000) / 10,
+    dropped: (store.select('dropped_iterations', { scenario }) as CounterSink | null)?.sum ?? 0,
     boundMs: GENERATOR_BOUND_MS,
     saturated: lateP99Ms > GENERATOR_BOUND_MS || loopP99Ms > GENERATOR_BOUND_MS,
   };
