@@ -14,6 +14,9 @@ import { TrendSink } from '../scenarios/metrics.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import { kafkaBench, kafkaMarkdown } from './kafka.ts';
 import { cliBench, cliMarkdown } from './cli.ts';
+import { week1Bench, week1Markdown } from './week1.ts';
+import { memoryBench, memoryMarkdown } from './memory.ts';
+import { recoveryBench, recoveryMarkdown } from './recovery.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -77,6 +80,7 @@ async function main() {
   }
   // First, while nothing else of the bench runs: start-up times are wall times.
   const cli = await cliBench(say);
+  const week1 = week1Bench(say);
   const fast = await startTarget(0);
   say(`max throughput: native engine, open model at 20,000/s offered for ${DURATION_S} s…`);
   const nMax = await native(fast.url, 20_000, 256);
@@ -92,6 +96,13 @@ async function main() {
   slow.proc.kill();
 
   const kafka = process.env.BENCH_SKIP_KAFKA === '1' ? null : await kafkaBench(DURATION_S, say);
+
+  let longRun = null;
+  if (process.env.BENCH_SKIP_KAFKA !== '1') {
+    const memTarget = await startTarget(5);
+    try { longRun = await memoryBench(say, memTarget.url); } finally { memTarget.proc.kill(); }
+  }
+  const recovery = process.env.BENCH_SKIP_SANDBOX === '1' ? null : await recoveryBench(say);
 
   say('memory: 5,000,000 samples in an HDR histogram vs kept as an array…');
   const mem = memory(5_000_000);
@@ -125,6 +136,7 @@ Our latency is counted from each arrival's *scheduled* time, so event-loop delay
 coordinated omission); wrk measures from the actual send.
 
 ${cliMarkdown(cli)}
+${week1Markdown(week1)}
 ${kafka ? kafkaMarkdown(kafka, DURATION_S) : '## Kafka producer\n\nSkipped (BENCH_SKIP_KAFKA=1).\n'}
 ## Memory per latency sample
 
@@ -135,7 +147,9 @@ ${kafka ? kafkaMarkdown(kafka, DURATION_S) : '## Kafka producer\n\nSkipped (BENC
 
 **Ratio: the histogram uses ${f(mem.arrBytes / mem.hdrBytes, 0)}× less memory** at this sample count, and stays flat as runs get longer.
 The histogram's size is its own estimate (\`estimatedFootprintInBytes\`); the array's is heap + array-buffer growth after a forced GC (\`node --expose-gc\`).
-`;
+
+${longRun ? memoryMarkdown(longRun) : '## Memory over a long run\n\nSkipped (BENCH_SKIP_KAFKA=1).\n'}
+${recovery ? recoveryMarkdown(recovery) : '## Recovery precision\n\nSkipped (BENCH_SKIP_SANDBOX=1).\n'}`;
   writeFileSync(join(projectRoot, 'BENCHMARKS.md'), md);
   process.stdout.write(md);
 }

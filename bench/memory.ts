@@ -1,0 +1,77 @@
+/**
+ * Memory over a long run: Kafka at 7,000 msg/s and HTTP at 500 req/s at once from one harness
+ * process (bench/memory-run.ts) for 10 minutes (BENCH_MEMORY_S), its RSS sampled each second.
+ * k6 keeps every sample of a trend metric in memory (grafana/k6#763), so its memory grows with the
+ * run; ours keeps HDR histograms and should stay flat after the first minute.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { projectRoot } from '../core/paths.ts';
+import { loadConfig } from '../core/config.ts';
+import { sandboxContext, sandboxDown, sandboxStatus, sandboxUp, selectParts } from '../sandbox/index.ts';
+
+const SECONDS = Number(process.env.BENCH_MEMORY_S ?? 600);
+const KAFKA_RATE = 7000;
+const HTTP_RATE = 500;
+const TOPIC = 'bench-memory';
+
+/** Least-squares slope of y over x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0; let den = 0;
+  for (let i = 0; i < n; i++) { num += (xs[i]! - mx) * (ys[i]! - my); den += (xs[i]! - mx) ** 2; }
+  return den ? num / den : 0;
+}
+
+export async function memoryBench(say: (m: string) => void, targetUrl: string) {
+  const cfg = loadConfig();
+  const ctx = sandboxContext(cfg, say);
+  const kafkaPart = selectParts(['kafka']);
+  const started = !(await sandboxStatus(ctx, kafkaPart)).every((p) => p.healthy);
+  if (started) { say('memory: starting the sandbox broker…'); await sandboxUp(ctx, kafkaPart); }
+  const broker = `${cfg.sandbox.host}:${cfg.sandbox.ports.kafka}`;
+  try {
+    const admin = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    say(`memory: ${SECONDS} s of Kafka ${KAFKA_RATE} msg/s + HTTP ${HTTP_RATE} req/s in one process…`);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'memory-run.ts'), broker, TOPIC, targetUrl, String(SECONDS), String(KAFKA_RATE), String(HTTP_RATE)],
+      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c) => { out += String(c); });
+    const [code] = await once(child, 'exit');
+    if (code !== 0) throw new Error(`memory run exited ${code}`);
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { wallS: number; rss: number[]; kafka: { rate: number; sent: number; dropped: number; readBack: number | null }; http: { rate: number; dropped: number; failed: number } };
+    const mb = r.rss.map((b) => b / 2 ** 20);
+    const after = mb.slice(60);
+    const perMin = after.length > 10 ? slope(after.map((_, i) => i / 60), after) : NaN;
+    return { seconds: SECONDS, ...r, peakMb: Math.max(...mb), firstMinutePeakMb: Math.max(...mb.slice(0, 60)), slopeMbPerMin: perMin, endMb: mb.at(-1)! };
+  } finally {
+    if (started) await sandboxDown(ctx, kafkaPart);
+  }
+}
+
+export function memoryMarkdown(r: Awaited<ReturnType<typeof memoryBench>>): string {
+  const f = (v: number, d = 0) => v.toFixed(d);
+  return `## Memory over a long run
+
+One process (\`bench/memory-run.ts\`: the native engine, as \`harness run\` uses it) driving the sandbox broker at
+${KAFKA_RATE.toLocaleString('en')} msg/s (100 B, acks=1, 100 per produce call) and the bench's HTTP target at ${HTTP_RATE} req/s, both at once, for
+${r.seconds} s (wall ${f(r.wallS)} s, including the Kafka read-back of every message sent). RSS is sampled each second.
+
+| | |
+|---|---|
+| achieved | Kafka ${f(r.kafka.rate)} msg/s (${r.kafka.sent.toLocaleString('en')} sent, ${r.kafka.dropped} dropped arrivals, ${r.kafka.readBack === null ? 'read-back incomplete' : `${r.kafka.readBack.toLocaleString('en')} read back`}); HTTP ${f(r.http.rate)} req/s (${r.http.dropped} dropped, ${r.http.failed} failed) |
+| peak RSS | **${f(r.peakMb)} MiB** (target < 250 MiB); first minute ${f(r.firstMinutePeakMb)} MiB; at the end ${f(r.endMb)} MiB |
+| RSS slope after the first minute | **${f(r.slopeMbPerMin, 2)} MiB/min** (least squares over the per-second samples) |
+
+k6 keeps every sample of a trend metric for its end-of-test summary (grafana/k6#763): at these rates that is
+~${f(((KAFKA_RATE / 100) + HTTP_RATE) * r.seconds / 1e6, 2)} M latency samples more per ${r.seconds} s. The harness keeps HDR histograms instead (the "Memory per
+latency sample" table).
+`;
+}
