@@ -9,6 +9,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Producer, stringSerializers, ProduceAcks } from '@platformatic/kafka';
 import { loadConfig } from '../core/config.ts';
 import { kafkaClasspath } from '../sandbox/kafka.ts';
+import { sandboxProfile } from '../sandbox/profile.ts';
+import type { Contract } from '../profile/schema.ts';
 import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
@@ -36,14 +38,15 @@ async function producerPerformance(classpath: string, broker: string, records: n
   return Number(m[1]);
 }
 
-async function ours(broker: string, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
+/** `contract`: the sandbox profile's price message, as the gate writes it. */
+async function ours(broker: string, contract: Contract, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
   const s: Scenario = {
     name: 'bench-kafka', description: 'bench', slo: [],
     target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes },
     executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
     thresholds: {},
   };
-  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS }, signal: new AbortController().signal });
+  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract }, signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
@@ -110,7 +113,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
         // Offered well above the peer's rate: the achieved rate is the engine's ceiling.
         say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * 1.5)} msg/s offered for ${durationS} s…`);
-        const o = await ours(broker, bytes, acks, peer * 1.5, durationS);
+        const o = await ours(broker, sandboxProfile(cfg).profile.platform.kafka.contract, bytes, acks, peer * 1.5, durationS);
         rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99 });
       }
     }

@@ -4,6 +4,8 @@
  * Usage: node --import tsx bench/memory-run.ts <broker> <topic> <http url> <seconds> <kafka msg/s> <http req/s>
  */
 import { runNative } from '../scenarios/engines/native/index.ts';
+import { loadConfig } from '../core/config.ts';
+import { sandboxProfile } from '../sandbox/profile.ts';
 import type { Scenario } from '../scenarios/types.ts';
 
 const [broker, topic, url, seconds, kafkaRate, httpRate] = process.argv.slice(2);
@@ -23,15 +25,19 @@ const http: Scenario = {
   thresholds: {},
 };
 
+// Before any load: the process with its modules loaded (tsx, both Kafka clients, undici, pg, …).
+const rssAtStart = process.memoryUsage().rss;
 const rss: number[] = [];
 const t0 = Date.now();
 const timer = setInterval(() => rss.push(process.memoryUsage().rss), 1000);
-const endpoints = { inferenceApi: url!, kafkaBrokers: [broker!], featureStore: {}, commodities: Array.from({ length: 24 }, (_, i) => `bench-${i}`) };
+// The sandbox profile's price message, as the gate writes it.
+const contract = sandboxProfile(loadConfig()).profile.platform.kafka.contract;
+const endpoints = { inferenceApi: url!, kafkaBrokers: [broker!], featureStore: {}, commodities: Array.from({ length: 24 }, (_, i) => `bench-${i}`), contract };
 const signal = new AbortController().signal;
 const [k, h] = await Promise.all([runNative(kafka, { endpoints, signal }), runNative(http, { endpoints, signal })]);
 clearInterval(timer);
 process.stdout.write(`${JSON.stringify({
-  wallS: (Date.now() - t0) / 1000, rss,
+  wallS: (Date.now() - t0) / 1000, rss, rssAtStart,
   kafka: { rate: k.metrics.kafka_writer_message_count?.values.rate ?? 0, sent: k.metrics.kafka_writer_message_count?.values.count ?? 0, dropped: k.metrics.dropped_iterations?.values.count ?? 0, readBack: k.crossChecks.readBackComplete === 1 ? k.crossChecks.ownMessagesInTopic : null },
   http: { rate: h.metrics.http_reqs?.values.rate ?? 0, dropped: h.metrics.dropped_iterations?.values.count ?? 0, failed: h.metrics.http_req_failed?.values.passes ?? 0 },
 })}\n`);
