@@ -49,13 +49,18 @@ async function firstRequestMs(): Promise<number[]> {
       const lines = createInterface({ input: target.stdout! })[Symbol.asyncIterator]();
       const port = String((await lines.next()).value).trim();
       const profile = join(dir, 'profile.yaml');
-      writeFileSync(profile, sandboxProfile.replace(/^name: sandbox$/m, 'name: bench').replace('url: http://127.0.0.1:18080', `url: http://127.0.0.1:${port}`));
+      // The sandbox profile with the bench's target as its inference API (and a name of its own).
+      const text = sandboxProfile.replace(/^name: sandbox$/m, 'name: bench').replace(/(inferenceApi:\n\s+url: )\S+/, `$1http://127.0.0.1:${port}`);
+      if (!text.includes(`url: http://127.0.0.1:${port}`) || !text.includes('name: bench')) throw new Error('the sandbox profile has no inferenceApi.url to point at the target');
+      writeFileSync(profile, text);
       const start = performance.timeOrigin + performance.now();
       const cli = spawn(process.execPath, [HARNESS, '-q', '-p', profile, 'run', 'inference-latency', '--duration', '1s'],
         { stdio: 'ignore', env: { ...process.env, CARBON_HARNESS_RUNS: join(dir, 'runs') } });
-      const first = Number(String((await lines.next()).value).split(' ')[1]);
+      const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+      const line = await Promise.race([lines.next(), exited.then((code) => { throw new Error(`harness run exited ${code} before any request reached the target`); })]);
+      const first = Number(String((line as IteratorResult<string>).value).split(' ')[1]);
       out.push(first - start);
-      await new Promise((r) => cli.once('exit', r));
+      await exited;
       target.kill();
     }
   } finally {

@@ -27,9 +27,10 @@ const http: Scenario = {
 
 // Before any load: the process with its modules loaded (tsx, both Kafka clients, undici, pg, …).
 const rssAtStart = process.memoryUsage().rss;
-const rss: number[] = [];
+const rss: Array<[number, number]> = [];
 const t0 = Date.now();
-const timer = setInterval(() => rss.push(process.memoryUsage().rss), 1000);
+// [seconds since the load began, bytes]: the fit reads the time, not the sample's index.
+const timer = setInterval(() => rss.push([(Date.now() - t0) / 1000, process.memoryUsage().rss]), 1000);
 // The sandbox profile's price message, as the gate writes it.
 const contract = sandboxProfile(loadConfig()).profile.platform.kafka.contract;
 const endpoints = { inferenceApi: url!, kafkaBrokers: [broker!], featureStore: {}, commodities: Array.from({ length: 24 }, (_, i) => `bench-${i}`), contract };

@@ -2,6 +2,7 @@
 // The CLI is TypeScript. It runs from a bundle built from the sources on the spot and cached
 // (bin/cli-build.mjs), so it starts at once and there is no build step to forget; where the bundle
 // cannot be built, the sources run through tsx.
+import { pathToFileURL } from 'node:url';
 import { buildEntry, freshEntry } from './cli-build.mjs';
 
 // Output piped into a reader that stopped (`harness scenarios list | head`): stop quietly, as other
@@ -13,9 +14,12 @@ for (const stream of [process.stdout, process.stderr]) {
 async function loadMain() {
   if (process.env.CARBON_HARNESS_FROM_SOURCE !== '1') {
     const entry = freshEntry() ?? await buildEntry().catch(() => null);
-    if (entry) return (await import(entry)).main;
+    if (entry) {
+      try { return (await import(pathToFileURL(entry).href)).main; } catch { /* removed or broken meanwhile: the sources */ }
+    }
   }
-  // A source esbuild cannot build (or a cache that cannot be written): tsx reports it as before.
+  // A source esbuild cannot build, a cache that cannot be written, a bundle that would not load:
+  // the sources through tsx, which report any error as before.
   const { register } = await import('tsx/esm/api');
   register();
   return (await import('../cli/main.ts')).main;

@@ -44,8 +44,9 @@ const opts = { cwd: root, deadline: Date.now() + limitMin * 60_000, say, env: te
 if (filter && !all.length) finish(0, 1, `no test file matches "${filter}"`);
 
 // Two at a time (2 cores, and most of these wait on start-up and I/O), except the files that time
-// things themselves: the engine's latency accuracy and its generator's self-judgement, k6's signals.
-const ALONE = ['engine', 'k6-engine'];
+// things themselves (the engine's latency accuracy and its generator's self-judgement, k6's signals)
+// and cli, which changes a source's mtime to see the CLI bundle rebuilt: others would rebuild it too.
+const ALONE = ['engine', 'k6-engine', 'cli'];
 const isAlone = (f) => ALONE.includes(f.replace(/\.test\.ts$/, ''));
 const timed = await runFiles(all.filter((f) => isStandalone(f) && isAlone(f)).map((f) => join('test', f)), opts);
 const paired = await runFiles(all.filter((f) => isStandalone(f) && !isAlone(f)).map((f) => join('test', f)), { ...opts, concurrency: 2 });

@@ -18,7 +18,7 @@ import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
-import { PodTimeline } from './timeline.ts';
+import { LOST_S, PodTimeline } from './timeline.ts';
 import { drillKubeConfig, checkTarget, checkSafety, kubeError } from './safety.ts';
 import { CHAOS, customApi, deletePodChaos, requireChaosMesh, followPodChaos, podChaos } from './chaos-mesh.ts';
 
@@ -124,7 +124,6 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
     // The lag baseline is the last one before the kill, not the one taken when the follow began.
     while (!timeline.has('kill') && Date.now() < deadline && !signal.aborted) {
       await timeline.waitFor('kill', Math.min(5000, deadline - Date.now()), signal);
-      if (timeline.lost) throw kubeError(timeline.lost, `pods of ${plan.deployment}`, '--target');
       if (lag && !timeline.has('kill')) await lag.baseline().catch(() => {});
     }
     if (!timeline.has('kill')) {
@@ -186,7 +185,11 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
   await timeline.waitFor('replicas-restored', budgetMs, signal);
   // The API server gone mid-drill: recovery cannot be seen, so nothing after it can be judged.
-  if (timeline.lost) throw kubeError(timeline.lost, `pods of ${plan.deployment}`, '--target');
+  // Never exit 2 here: a pod was killed, so this is no bad input whatever the API said.
+  if (timeline.lost) {
+    rec.setData('timeline', timeline.events);
+    throw new InfraError(`Kubernetes API unreachable for ${LOST_S} s while following the pods of ${plan.deployment} after the kill: ${(timeline.lost as Error).message?.split('\n')[0] ?? String(timeline.lost)}`, 'kube-apiserver');
+  }
   const restoredWall = Date.now();
 
   let chaosStatus: unknown = null;
@@ -239,7 +242,9 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   }
 
   let after: k8s.V1PodList;
-  try { after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector }); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
+  try { after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector }); } catch (e) {
+    throw new InfraError(`Kubernetes API unreachable or failing while reading the pods of ${plan.deployment} after the drill: ${(e as Error).message?.split('\n')[0] ?? String(e)}`, 'kube-apiserver');
+  }
   const readyAfter = after.items.filter((p) => readyPod(p) && !p.metadata?.deletionTimestamp).length;
   rec.addCheck(check('drill.steady-state-after', 'steady state after: all replicas Ready', `${desired}/${desired}`, `${readyAfter}/${desired}`, 'replicas',
     passIf(readyAfter >= desired), { what: `${readyAfter} Ready`, how: `LIST pods ${selector}`, where }));

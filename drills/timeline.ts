@@ -5,10 +5,15 @@ export interface TimelineEvent { event: string; atMs: number; pod?: string; deta
 
 const ready = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 /**
- * Re-lists failing for this long mean the API server is gone, not blinking: the timeline stops and
- * says so, and a drill ends at once (exit 3) rather than waiting out its recovery budget blind.
+ * After a kill, re-lists that cannot even connect for this long mean the API server is gone, not
+ * blinking: the timeline stops and says so, and the drill ends at once (exit 3) rather than waiting
+ * out its recovery budget blind. An answer of any kind (429, a 5xx during an election) keeps it
+ * trying, and before the kill (a follow waiting hours for a Schedule) nothing counts.
  */
 const LOST_AFTER_MS = 5000;
+export const LOST_S = LOST_AFTER_MS / 1000;
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const unreachable = (e: unknown) => UNREACHABLE.has(String((e as { code?: unknown }).code ?? (e as { cause?: { code?: unknown } }).cause?.code));
 
 const scheduled = (p: k8s.V1Pod) => Boolean(p.spec?.nodeName) || (p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True') ?? false);
 
@@ -46,6 +51,7 @@ export class PodTimeline {
       onEvent: (type, p) => this.observe(type, p),
       onList: () => { this.listFailingSince = null; },
       onListError: (e) => {
+        if (!this.t0 || !unreachable(e)) { this.listFailingSince = null; return true; }
         const now = performance.now();
         this.listFailingSince ??= now;
         if (now - this.listFailingSince < LOST_AFTER_MS) return true;

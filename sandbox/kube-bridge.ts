@@ -43,6 +43,9 @@ import { replicaName, serviceCommand } from './services.ts';
 const SERVICE = 'prediction-consumer';
 const MAX_SLOTS = 16;
 
+/** Ready as the cluster last showed it. */
+const podReady = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
 interface Slot {
   slot: number;
   pod: string;
@@ -59,12 +62,10 @@ interface Slot {
   crashes?: number;
   /** Bumped on every (re)start: a readiness wait of an older process gives up. */
   generation: number;
-  /**
-   * A status the API server did not take (it was down): sent again on the next reconcile, as a
-   * kubelet's status loop would. Without it a pod that became Ready while the API was away stays
-   * NotReady in the cluster for good.
-   */
-  unsynced?: { state?: object };
+  /** The container's waiting state while a crashed process waits for its restart. */
+  waiting?: object;
+  /** The last status patch failed (logged once until one succeeds). */
+  patchFailing?: boolean;
   /** The previous run's end, reported as the container's lastState like a kubelet does. */
   lastTerminated?: Terminated;
 }
@@ -248,14 +249,19 @@ class Bridge {
           slot.ready = false;
           slot.lastTerminated = this.terminated(slot);
           log(`pod ${name}: process ${slot.pid} (slot ${slot.slot}) exited after ${(ranMs / 1000).toFixed(1)} s; restarting in ${backoffS} s (CrashLoopBackOff)`);
-          await this.patchStatus(pod, slot, false, { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${backoffS}s restarting failed container` } });
+          slot.waiting = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${backoffS}s restarting failed container` } };
+          await this.patchStatus(pod, slot, false, slot.waiting);
         } else if (Date.now() >= slot.restartAt) {
           this.slots.delete(slot.slot);
           await this.startProcess(pod, slot.slot, slot.restarts + 1, Date.now(), slot.crashes, slot.lastTerminated);
+        } else if (podReady(pod)) {
+          await this.patchStatus(pod, slot, false, slot.waiting); // the crash's status never landed
         }
-      } else if (!slot.stopping && slot.unsynced) {
-        // The slot's readiness now, not when the patch failed: a later patch may have landed since.
-        await this.patchStatus(pod, slot, slot.ready, slot.unsynced.state);
+      } else if (!slot.stopping && slot.generation !== 0 && podReady(pod) !== slot.ready) {
+        // As a kubelet's status loop: the cluster says other than this slot knows (a patch lost while
+        // the API server was down, or overtaken by an older one). Without it a pod that became Ready
+        // while the API was away stayed NotReady in the cluster for good.
+        await this.patchStatus(pod, slot, slot.ready);
       } else if (!slot.stopping && slot.generation === 0) {
         // Adopted from an earlier bridge: confirm readiness with this bridge's own checks.
         slot.generation = 1;
@@ -345,12 +351,12 @@ class Bridge {
         { name: pod.metadata!.name!, namespace: this.sb.kube.namespace, body },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
-      if (slot.unsynced) log(`pod ${pod.metadata!.name}: status sent again (Ready=${ready})`);
-      delete slot.unsynced;
+      if (slot.patchFailing) log(`pod ${pod.metadata!.name}: status sent again (Ready=${ready})`);
+      slot.patchFailing = false;
     } catch (e) {
-      // A pod deleted meanwhile needs no status; anything else is sent again by the next reconcile.
-      if ((e as { code?: number }).code !== 404) slot.unsynced = state ? { state } : {};
-      log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
+      // The next reconcile compares again and re-sends what is still out of date.
+      if (!slot.patchFailing) log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
+      slot.patchFailing = true;
     }
   }
 

@@ -105,7 +105,14 @@ faults('the Kafka broker killed during a gate scenario: it stops within 10 s (no
   // The restarted broker's backlog drains first: the consumers catching up take the cores the
   // generator needs, and a generator starved of them errs (exit 3) whatever the broker does.
   await consumersCaughtUp(2000, 120_000);
-  const again = cli(['--json', '--quiet', ...args.slice(0, 2), '--duration', '5s']);
+  // A broker JVM just restarted compiles its hot paths for a while: on two cores the generator can
+  // be starved by it (a measured rerun: lateness p99 142 ms with the harness at 19 % of a core).
+  // That is exit 3, "could not judge", never a pass or a fail; the rerun is tried again after a pause.
+  let again = cli(['--json', '--quiet', ...args.slice(0, 2), '--duration', '5s']);
+  for (let i = 0; i < 2 && again.code === 3 && /load-generator/.test(again.stdout); i++) {
+    await sleep(15_000);
+    again = cli(['--json', '--quiet', ...args.slice(0, 2), '--duration', '5s']);
+  }
   assert.is(again.code, 0, again.stdout.slice(-3000));
 });
 
@@ -191,20 +198,20 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
 // The sandbox's kubelet bridge, not the harness: a pod that became Ready while the API server was
 // down stayed NotReady in the cluster for good (its status patch was lost), and the next drill
 // found 3 Ready of 4 pods and no replacement coming.
-faults('the API server down while a replacement pod becomes Ready: once it is back, the pod shows Ready (the status is sent again)', async () => {
+faults('the API server down while a replacement pod becomes Ready (ready-delay-s=5): once it is back, the pod shows Ready (the status is sent again)', async () => {
   if (!sb.kube.enabled) return;
   const core = kubeConfig(ctx).makeApiClient(k8s.CoreV1Api);
   const list = async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.filter((p) => !p.metadata?.deletionTimestamp);
   const before = new Set((await list()).map((p) => p.metadata!.uid!));
   const log = ctx.procs.logFile('kube-bridge');
   const logFrom = statSync(log).size;
-  writeFaults(ctx.dir, { 'ready-delay-s': 3 });
+  writeFaults(ctx.dir, { 'ready-delay-s': 5 });
   await sleep(500);
   const victim = (await list())[0]!;
   await core.deleteNamespacedPod({ name: victim.metadata!.name!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0 });
   const replacement = await eventually('a replacement bound to a node', async () => (await list()).find((p) => !before.has(p.metadata!.uid!) && p.spec?.nodeName), 20_000, 100);
   crash('kube-apiserver')();
-  await sleep(6000); // its 3 s ready delay ends while the API is down
+  await sleep(7000); // its 5 s ready delay ends while the API is down
   restore();
   await eventually(`${replacement.metadata!.name} Ready, every replica Ready, none NotReady`, async () => {
     const pods = await list();

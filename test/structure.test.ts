@@ -90,8 +90,8 @@ function staticPackages(entry: string, read: (f: string) => string): string[] {
   const walk = (f: string) => {
     if (seen.has(f)) return;
     seen.add(f);
-    for (const m of read(f).matchAll(/^(?:import|export)(?! type\b)\b[^'"]*?from '([^']+)'|^import '([^']+)'/gm)) {
-      const spec = (m[1] ?? m[2])!;
+    for (const m of read(f).matchAll(/^\s*(?:import|export)(?!\s+type\b)\b[^'"]*?from\s*(['"])([^'"]+)\1|^\s*import\s*(['"])([^'"]+)\3/gm)) {
+      const spec = (m[2] ?? m[4])!;
       if (spec.startsWith('.')) walk(resolve(dirname(f), spec));
       else if (!spec.startsWith('node:')) pkgs.add(spec);
     }
@@ -106,10 +106,10 @@ test('the dispatcher loads no package but commander before a command runs (a fas
   const fake = new Map([
     ['/x/cli/main.ts', "import { Command } from 'commander';\nimport type { Z } from 'zod';\nimport { a } from './a.ts';\nconst later = () => import('./lazy.ts');"],
     ['/x/cli/a.ts', "import { b } from '../core/b.ts';"],
-    ['/x/core/b.ts', "import { parse } from 'yaml';\nimport { join } from 'node:path';"],
+    ['/x/core/b.ts', "import { parse } from 'yaml';\nimport { join } from 'node:path';\n  import pino from \"pino\";"],
     ['/x/cli/lazy.ts', "import pg from 'pg';"],
   ]);
-  assert.equal(staticPackages('/x/cli/main.ts', (f) => fake.get(f)!), ['commander', 'yaml']);
+  assert.equal(staticPackages('/x/cli/main.ts', (f) => fake.get(f)!), ['commander', 'pino', 'yaml']);
 });
 
 test('the checks can fail: an import up the pipeline, one between folders of a rank, and a circle are each found', () => {
