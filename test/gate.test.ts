@@ -66,18 +66,19 @@ gate('inference-error-rate=0.01: the error-rate check fails; cleared, it passes'
   assert.is(ok.code, 0);
 });
 
-gate('consumer-hold-ms=7000 makes every message 7 s late: both latency checks fail, delivery still passes; cleared, it passes again', async () => {
+gate('consumer-hold-ms=5500 makes every message at least 5.5 s late: both latency checks fail, delivery still passes; cleared, it passes again', async () => {
   await consumersCaughtUp();
   // A hold, not a slower consumer: a throughput fault's latency depends on how fast this machine
-  // drains the backlog (4.3 s on one CI run, under the 5 s target); a hold puts every message at
-  // 7 s, above the target and inside the 15 s the follower waits for late messages.
-  await setFault({ 'consumer-hold-ms': 7000 });
+  // drains the backlog (4.3 s on one CI run, under the 5 s target); a hold puts every message past
+  // 5.5 s, above the target. On two cores the held consumers add a tail of 4-9 s on top (p95 11.5-12.5 s
+  // under a 7 s hold, max 15.9 s), so the hold leaves that tail inside the 15 s the follower waits.
+  await setFault({ 'consumer-hold-ms': 5500 });
   const slow = gateOnly('consumer-lag', '4s');
   assert.is(slow.code, 1);
   for (const id of ['consumer-lag:kafka_e2e_latency:max<5000', 'consumer-lag:kafka_e2e_latency:p(95)<5000']) {
     const c = check(slow.rec, id);
     assert.is(c.status, 'fail', `${id} ${c.observed}`);
-    assert.ok((c.observed as number) >= 7000, `${id} ${c.observed}`);
+    assert.ok((c.observed as number) >= 5500, `${id} ${c.observed}`);
   }
   assert.is(check(slow.rec, 'consumer-lag:kafka_e2e_delivered:rate==1').status, 'pass', 'late, not lost');
   clearFaults();
