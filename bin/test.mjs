@@ -13,6 +13,9 @@ const filter = process.argv[2]; // optional: a pattern for test file names, e.g.
 
 // Tests write their records to a runs folder of their own, never the user's.
 const testEnv = { CARBON_HARNESS_TEST: '1', CARBON_HARNESS_RUNS: process.env.CARBON_HARNESS_RUNS ?? join(root, 'test-output', 'runs') };
+// The whole suite: the replay test (run last) re-judges the records written since now, and requires
+// every check id of docs/checks.md judged from evidence among them.
+if (!filter) testEnv.CARBON_HARNESS_SUITE_T0 = new Date().toISOString();
 
 function harness(args) {
   return spawnSync(process.execPath, [join(root, 'bin', 'harness.mjs'), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...testEnv } }).status;
@@ -28,10 +31,15 @@ if (!ensureNodeModules(say)) finish(0, 1, 'npm ci failed');
 
 // Files that need no sandbox run first, on a machine not yet busy with it: the engine's latency
 // accuracy test measures a 20 ms target and must not see the sandbox's CPU load as latency.
-const STANDALONE = ['config', 'scenarios', 'structure', 'bad-input', 'baseline', 'faults', 'record', 'engine', 'thresholds', 'k6-parse', 'k6-scripts', 'k6-engine', 'report', 'reports-shared', 'cli', 'proc', 'gate-contract', 'runner', 'drill-judge', 'kafka-writer', 'profile', 'notify', 'security-judge'];
+const STANDALONE = ['daily-judge', 'config', 'scenarios', 'structure', 'bad-input', 'baseline', 'faults', 'record', 'engine', 'thresholds', 'k6-parse', 'k6-scripts', 'k6-engine', 'report', 'reports-shared', 'cli', 'proc', 'gate-contract', 'runner', 'drill-judge', 'kafka-writer', 'profile', 'notify', 'security-judge'];
 const testDir = join(root, 'test');
-const all = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sort()
+// Runs after every other file, on the records they wrote (it needs no sandbox).
+const FINAL = ['replay'];
+const isFinal = (f) => FINAL.includes(f.replace(/\.test\.ts$/, ''));
+const matching = readdirSync(testDir).filter((f) => f.endsWith('.test.ts')).sort()
   .filter((f) => !filter || f.includes(filter));
+const all = matching.filter((f) => !isFinal(f));
+const finals = matching.filter(isFinal).map((f) => join('test', f));
 const isStandalone = (f) => STANDALONE.includes(f.replace(/\.test\.ts$/, ''));
 // Files that bring up a sandbox shape of their own (other ports and names; test/shapes/<name>.yaml):
 // they run last, after the shared sandbox is stopped when this run started it (a sandbox that was
@@ -41,7 +49,7 @@ const isShape = (f) => SHAPES.includes(f.replace(/\.test\.ts$/, ''));
 // A hung test must not hang CI: the whole suite has a hard ceiling.
 const limitMin = Number(process.env.TEST_TIMEOUT_MIN ?? 60);
 const opts = { cwd: root, deadline: Date.now() + limitMin * 60_000, say, env: testEnv };
-if (filter && !all.length) finish(0, 1, `no test file matches "${filter}"`);
+if (filter && !matching.length) finish(0, 1, `no test file matches "${filter}"`);
 
 // Two at a time (2 cores, and most of these wait on start-up and I/O), except the files that time
 // things themselves (the engine's latency accuracy and its generator's self-judgement, k6's signals)
@@ -68,8 +76,13 @@ const shapes = async (before) => {
   }
   return { passed: before.passed + r.passed, failed: before.failed + r.failed, problems: [...before.problems, ...r.problems] };
 };
+const last = async (before) => {
+  if (!finals.length) return before;
+  const r = await runFiles(finals, opts);
+  return { passed: before.passed + r.passed, failed: before.failed + r.failed, problems: [...before.problems, ...r.problems] };
+};
 if (!sandboxed.length) {
-  const r = await shapes(first);
+  const r = await last(await shapes(first));
   finish(r.passed, r.failed, report(r.problems));
 }
 
@@ -86,7 +99,7 @@ if (!keep) {
   say('stopping the sandbox this run started (KEEP_SANDBOX=1 keeps it)…');
   harness(['--quiet', 'sandbox', 'down']);
 }
-const all2 = await shapes({ passed: first.passed + second.passed, failed: first.failed + second.failed, problems: [...first.problems, ...second.problems] });
+const all2 = await last(await shapes({ passed: first.passed + second.passed, failed: first.failed + second.failed, problems: [...first.problems, ...second.problems] }));
 finish(all2.passed, all2.failed, report(all2.problems));
 
 function report(problems) {

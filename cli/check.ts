@@ -15,13 +15,16 @@ export function registerCheck(program: Command): void {
       const lp = profileFrom(cmd, cfg);
       const windowS = durationFlag('--window', o.window, 5000) / 1000;
       // Loaded when the command runs: `--help` and the other commands do without these clients.
-      const [{ dailyChecks }, { dailyHtml, dailyMarkdown }] = await Promise.all([import('../verifiers/daily.ts'), import('../reports/daily.ts')]);
+      const [{ probeDaily, judgeDaily, dailyTargets }, { dailyHtml, dailyMarkdown }] = await Promise.all([import('../verifiers/daily.ts'), import('../reports/daily.ts')]);
       process.exitCode = await runCommand({
         ...runOpts(cmd, 'daily', cfg, lp),
         onFinish: (r, dir) => { writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)); writeFileSync(join(dir, 'daily.html'), dailyHtml(r)); },
       }, async (ctx) => {
         ctx.rec.setData('windowS', windowS);
-        for (const c of await dailyChecks(lp.profile, { windowS, signal: ctx.signal, progress: ctx.progress })) ctx.rec.addCheck(c);
+        const evidence = await probeDaily(lp.profile, { windowS, signal: ctx.signal, progress: ctx.progress });
+        // The evidence is kept: `harness judge` derives the same verdicts from the record alone.
+        ctx.rec.setData('evidence', evidence);
+        for (const c of judgeDaily(evidence, dailyTargets(lp.profile))) ctx.rec.addCheck(c);
       }, (r) => process.stdout.write(dailyMarkdown(r)));
     });
   checkCmd.command('security')

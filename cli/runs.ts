@@ -2,20 +2,22 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import { unreadableVersion, type RunRecord } from '../core/record.ts';
+import type { RunRecord } from '../core/record.ts';
+import { parseRecord } from '../core/journal.ts';
 
 export interface StoredRun { record: RunRecord; file: string }
 
 const LOAD_KINDS = new Set(['gate', 'run']);
 
 function read(file: string, field: string): RunRecord {
-  let r: RunRecord;
-  try { r = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) {
+  let value: unknown;
+  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
     throw new UsageError(field, `${file} is not a run record: ${(e as Error).message.split('\n')[0]}`);
   }
-  const version = r && typeof r === 'object' ? unreadableVersion(r) : null;
-  if (version) throw new UsageError(field, `${file}: ${version}`);
-  if (!r || typeof r !== 'object' || typeof r.id !== 'string' || !LOAD_KINDS.has(r.kind) || !Array.isArray((r.data as { scenarios?: unknown } | undefined)?.scenarios)) {
+  const parsed = parseRecord(value);
+  if ('error' in parsed) throw new UsageError(field, `${file} is not the record of a load run this harness can read: ${parsed.error}`);
+  const r = parsed.record;
+  if (!LOAD_KINDS.has(r.kind) || !Array.isArray(r.data.scenarios)) {
     throw new UsageError(field, `${file} is not the record of a load run (gate or run) with scenario results`);
   }
   return r;

@@ -30,7 +30,7 @@ export interface Check {
  * The record format's version. Readers take this version and older ones (records without the field
  * are version 0, the same shape); a record from a newer harness is refused, named, never half-read.
  */
-export const RECORD_SCHEMA_VERSION = 1;
+export const RECORD_SCHEMA_VERSION = 2;
 
 /** Why a reader cannot take this record, or null when it can. */
 export function unreadableVersion(r: { schemaVersion?: unknown }): string | null {

@@ -6,6 +6,10 @@
 import type { Check } from '../core/record.ts';
 import { check, passIf, round } from '../verifiers/check.ts';
 import type { TimelineEvent } from './timeline.ts';
+import { judgeIntegrity, type IntegrityEvidence } from '../verifiers/integrity.ts';
+import { scenarioChecks } from '../verifiers/load.ts';
+import type { Scenario } from '../scenarios/types.ts';
+import type { ScenarioResult } from '../scenarios/result.ts';
 
 /** One lag reading after the kill; `rate` is the topic's produce rate then (messages/s). */
 export interface LagSample { atMs: number; lagMessages: number; lagS: number; rate?: number }
@@ -13,8 +17,23 @@ export interface LagSample { atMs: number; lagMessages: number; lagS: number; ra
 /** Behind by no more than this over the baseline counts as caught up: a twentieth of a second of traffic, at least 250 messages. */
 export const lagSlack = (rate: number) => Math.max(250, rate * 0.05);
 
+/** Ready replicas of the target as the drill read them: before the kill, when a followed kill came, after the drill. */
+export interface DrillSteady {
+  desired: number;
+  selector: string;
+  before: { ready: number; pods: number };
+  /** Following a Schedule: Ready just before its first pod went. */
+  atKill?: number;
+  /** Ready and not terminating, once recovery, lag, alert and integrity were read. */
+  after?: number;
+}
+
 /** What the drill saw, stored in its record before it is judged. */
 export interface DrillObservation {
+  /** Absent in records written before the steady states were stored (their checks are copied). */
+  steady?: DrillSteady;
+  /** A consumer's prices over the kill, read back and joined with the store (drill.integrity.*). */
+  integrity?: IntegrityEvidence;
   timeline: TimelineEvent[];
   /** Re-lists of the pod watch (410 Gone or a dropped watch). */
   relists: number;
@@ -45,6 +64,24 @@ export interface DrillTargets {
   alert: { workloadLabels: string[]; source: string };
   /** `namespace/deployment @ context`, for evidence. */
   where: string;
+  /** The scenario run as load through the drill (with --with-load), its thresholds as planned. */
+  withLoad?: Scenario;
+}
+
+/** The steady-state checks for what has been read so far: before, at a followed kill, after. */
+export function steadyChecks(t: DrillTargets, s: DrillSteady): Check[] {
+  const { desired, selector } = s;
+  const out = [check('drill.steady-state-before', 'steady state before: all replicas Ready', `${desired}/${desired}`, `${s.before.ready}/${desired}`, 'replicas',
+    passIf(s.before.ready >= desired), { what: `${s.before.ready} Ready of ${s.before.pods} pods`, how: `LIST pods ${selector}`, where: t.where })];
+  if (s.atKill !== undefined) {
+    out.push(check('drill.steady-state-at-kill', 'steady state when the scheduled kill came: all replicas Ready', `${desired}/${desired}`, `${s.atKill}/${desired}`, 'replicas',
+      passIf(s.atKill >= desired), { what: `${s.atKill} Ready just before the first pod went`, how: 'the pod watch at the kill', where: t.where }));
+  }
+  if (s.after !== undefined) {
+    out.push(check('drill.steady-state-after', 'steady state after: all replicas Ready', `${desired}/${desired}`, `${s.after}/${desired}`, 'replicas',
+      passIf(s.after >= desired), { what: `${s.after} Ready`, how: `LIST pods ${selector}`, where: t.where }));
+  }
+  return out;
 }
 
 /** The worst lag sample (the baseline when nothing rose above it). */
@@ -52,7 +89,23 @@ export function lagPeak(lag: { before: number; samples: LagSample[] }): LagSampl
   return lag.samples.reduce((a, b) => (b.lagMessages > a.lagMessages ? b : a), { atMs: 0, lagMessages: lag.before, lagS: 0 });
 }
 
-export function drillChecks(t: DrillTargets, obs: DrillObservation): Check[] {
+/**
+ * Every check of a drill that follows from its observation: steady states, recovery, the
+ * replacement, the PodChaos, lag, the alert, the load run through it (its stored result) and data
+ * integrity. A part not observed (yet, or in an older record) gives no check.
+ */
+export function drillChecks(t: DrillTargets, obs: DrillObservation, load?: ScenarioResult): Check[] {
+  return [
+    ...(obs.steady ? steadyChecks(t, obs.steady).filter((c) => c.id !== 'drill.steady-state-after') : []),
+    ...recoveryChecks(t, obs),
+    ...(load && t.withLoad ? scenarioChecks(t.withLoad, load).map((c) => ({ ...c, id: `drill.load.${c.id}` })) : []),
+    ...(obs.integrity ? judgeIntegrity(obs.integrity).map((c) => ({ ...c, id: c.id.replace(/^daily\./, 'drill.') })) : []),
+    ...(obs.steady ? steadyChecks(t, obs.steady).filter((c) => c.id === 'drill.steady-state-after') : []),
+  ];
+}
+
+/** Recovery, the replacement pod, the PodChaos, the consumer lag and the alert. */
+function recoveryChecks(t: DrillTargets, obs: DrillObservation): Check[] {
   const at = (event: string) => obs.timeline.find((e) => e.event === event)?.atMs ?? null;
   const seconds = (ms: number | null) => (ms === null ? null : round(ms / 1000, 2));
   // An alert of a severity the profile gives no target for is held to the strictest one, never the loosest.

@@ -149,7 +149,7 @@ export function scheduleAnnotations(sc: { metadata: { annotations?: Record<strin
 
 const labelSelector = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',');
 
-/** What a scheduled kill needs of a drill's plan (drills/pod-kill.ts's PodKillPlan has it). */
+/** What a scheduled kill needs of a drill's plan (drills/plan.ts's PodKillPlan has it). */
 export interface ScheduleRequest { namespace: string; deployment: string; count: number; recoverySloS: number; yes: boolean; dryRun: boolean }
 
 /**

@@ -57,3 +57,16 @@ export async function followLag(admin: Admin, group: string, topic: string, o: {
   }
   return { samples };
 }
+
+/** Offsets as a record stores them (JSON has no Map): partition → offset. */
+export interface StoredOffsets { at: number; offsets: Record<string, number> }
+/** A lag sample as a record stores it. */
+export interface StoredLag { readFrom: number; at: number; committed: Record<string, number>; behind: Record<string, number>; total: number; ends: StoredOffsets }
+
+const toRecord = (m: Map<number, number>): Record<string, number> => Object.fromEntries(m);
+const toMap = (r: Record<string, number>): Map<number, number> => new Map(Object.entries(r).map(([k, v]) => [Number(k), v]));
+
+export const storeOffsets = (s: OffsetSample): StoredOffsets => ({ at: s.at, offsets: toRecord(s.offsets) });
+export const readOffsets = (s: StoredOffsets): OffsetSample => ({ at: s.at, offsets: toMap(s.offsets) });
+export const storeLag = (g: GroupLag): StoredLag => ({ readFrom: g.readFrom, at: g.at, committed: toRecord(g.committed), behind: toRecord(g.behind), total: g.total, ends: storeOffsets(g.ends) });
+export const readLag = (g: StoredLag): GroupLag => ({ readFrom: g.readFrom, at: g.at, committed: toMap(g.committed), behind: toMap(g.behind), total: g.total, ends: readOffsets(g.ends) });

@@ -2,7 +2,7 @@ import type { RunRecord } from '../core/record.ts';
 import { render } from '../core/render.ts';
 import { runView } from './view.ts';
 import type { TimelineEvent } from '../drills/timeline.ts';
-import type { LagSample } from '../drills/pod-kill.ts';
+import type { LagSample } from '../drills/judge.ts';
 import { fmt, lineChart, timelineChart } from './charts.ts';
 
 /** The drill report: the record's timeline, lag samples and checks, nothing computed here. */

@@ -7,9 +7,9 @@
  * sources that feed them. Adding a source (another check id) is an edit to that table only.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { z } from 'zod';
 import { join, relative, sep } from 'node:path';
-import { unreadableVersion, type Check, type CheckStatus, type RunRecord } from '../core/record.ts';
+import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
+import { parseRecord } from '../core/journal.ts';
 import type { SloId } from '../core/slo.ts';
 import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
@@ -205,17 +205,6 @@ export interface RecordScan {
 const REPORT_KINDS = new Set(['report-week1', 'compare', 'judge']);
 
 /** What the table reads of a record; anything else a record carries is left alone. A record that fails this is skipped, named. */
-const RecordShape = z.looseObject({
-  id: z.string(), kind: z.string(), startedAt: z.string(), status: z.string(),
-  platform: z.string().optional(),
-  checks: z.array(z.looseObject({
-    id: z.string(), status: z.enum(['pass', 'fail', 'error', 'no-data']),
-    observed: z.union([z.number(), z.string(), z.boolean(), z.null()]), unit: z.string().default(''),
-    evidence: z.looseObject({}).default({ what: '', how: '', where: '' }),
-  })),
-  data: z.looseObject({}).optional(),
-});
-
 /**
  * Every `<dir>/*\/record.json` of `platform` whose run started inside the window, oldest first.
  * Records of another platform, or naming none (older than the field), are skipped: a week's
@@ -233,22 +222,16 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
     try { isDir = statSync(join(dir, name)).isDirectory(); } catch { /* vanished */ }
     if (!isDir || !existsSync(file)) continue;
     scan.found++;
-    let r: RunRecord;
+    let value: unknown;
     try {
-      r = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+      value = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
       skip(file, `unreadable: ${(e as Error).message.split('\n')[0]}`, true);
       continue;
     }
-    const version = unreadableVersion(r);
-    if (version) { skip(file, version, true); continue; }
-    const shape = RecordShape.safeParse(r);
-    if (!shape.success) {
-      const i = shape.error.issues[0]!;
-      skip(file, `not a run record: ${i.path.join('.') || '(root)'}: ${i.message}`, true);
-      continue;
-    }
-    r = shape.data as unknown as RunRecord;
+    const parsed = parseRecord(value);
+    if ('error' in parsed) { skip(file, parsed.error.startsWith('written by') ? parsed.error : `not a run record: ${parsed.error}`, true); continue; }
+    const r = parsed.record;
     if (REPORT_KINDS.has(r.kind)) continue;
     if (r.platform !== platform) {
       scan.otherPlatform++;

@@ -154,6 +154,8 @@ add('judge without a run', ['judge'], /run|argument/);
 add('judge a missing run', ['judge', 'no-such-run'], /<run>: no run "no-such-run"/);
 add('judge a file that is not a record', ['judge', f('not-a-record-2.json', '[1, 2]')], /<run>: .*not a run record/);
 add('judge a record from a newer harness', ['judge', f('future.json', JSON.stringify({ schemaVersion: 99, id: 'x', kind: 'gate', platform: 'corpus', status: 'pass', checks: [], data: {} }))], /<run>: .*written by a newer harness/);
+add('judge a daily record whose stored evidence is damaged', ['judge', f('bad-daily.json', JSON.stringify({ schemaVersion: 2, id: 'x', kind: 'daily', startedAt: '2026-12-01T00:00:00Z', platform: 'corpus', status: 'pass', checks: [], data: { evidence: { windowS: 10, kafka: 7 } } }))], /<run>: .*data\.evidence\.kafka: .*record schema 2/);
+add('judge a drill record whose observation is damaged', ['judge', f('bad-drill.json', JSON.stringify({ id: 'x', kind: 'drill', startedAt: '2026-12-01T00:00:00Z', platform: 'corpus', status: 'pass', checks: [], data: { observation: { timeline: 'soon' } } }))], /<run>: .*data\.observation\.timeline: /);
 add('judge another platform\'s run', ['judge', f('other-platform.json', JSON.stringify({ id: 'x', kind: 'gate', platform: 'prod', status: 'pass', checks: [], data: {} }))], /<run>: x measured platform "prod"/);
 
 // Global options: config and profile files.

@@ -353,10 +353,22 @@ daily('failing batch workflows: the workflow success rate fails', async () => {
       Number((await store.query("SELECT count(*) AS n FROM workflow_runs WHERE status = 'failure' AND started_at >= $1", [since])).rows[0].n) > 0,
     sb.batch.intervalS * 3000, 500);
   } finally { await store.end(); }
-  const { byId } = runDaily();
+  const { rec, byId } = runDaily();
   const w = byId('daily.workflow-success');
   assert.is(w.status, 'fail');
   assert.ok((w.observed as number) < 99);
+  // Judged again from the evidence the record stored, without the platform: the same verdicts under
+  // the same profile; under one that accepts any success rate, that check alone flips.
+  const judge = (f?: string) => {
+    const r = cli(['--json', '--quiet', ...(f ? ['--profile', f] : []), 'judge', rec.id]);
+    return JSON.parse(r.stdout) as RunRecord;
+  };
+  const statuses = (r: RunRecord) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+  const again = judge();
+  assert.equal(statuses(again), statuses(rec));
+  assert.equal((again.data.rejudged as string[]).sort(), rec.checks.map((c) => c.id).sort(), 'every daily check is judged from evidence');
+  const lenient = judge(writeProfile((p) => { p.slos = { ...p.slos, workflowSuccessPct: 0 }; }));
+  assert.equal(Object.entries(statuses(lenient)).filter(([id, st]) => statuses(rec)[id] !== st), [['daily.workflow-success', 'pass']]);
 });
 
 const [PG_SECRET, TOKEN, AM_SECRET] = ['pg@sec/ret:1%x', 'tok/en:2@y%', 'am:p@ss/3%z'];

@@ -1,7 +1,7 @@
 /** The drill's alert attribution, on synthetic notifications (no sandbox). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { alertForKill, type Notification } from '../drills/pod-kill.ts';
+import { alertForKill, type Notification } from '../drills/observe.ts';
 import { lagChecks } from '../verifiers/kafka.ts';
 
 const kill = Date.parse('2026-12-01T10:00:00Z');

@@ -67,6 +67,15 @@ if (!enabled) {
     assert.is(byId('drill.integrity.loss').status, 'pass', 'no data lost on a graceful pod kill');
     assert.is(code, 0, rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n'));
     assert.is(byId('drill.alert').status, 'pass');
+    // Judged again from the stored observation alone: the same verdicts, every one of them re-derived;
+    // with a 2 s recovery target, the recovery check alone flips.
+    const judge = (f?: string) => JSON.parse(cli(['--json', '--quiet', ...(f ? ['--profile', f] : []), 'judge', rec.id]).stdout) as RunRecord;
+    const statuses = (r: RunRecord) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+    const again = judge();
+    assert.equal(statuses(again), statuses(rec));
+    assert.equal((again.data.rejudged as string[]).sort(), rec.checks.map((c) => c.id).sort(), 'every check of the drill is judged from its observation');
+    const strict = judge(writeProfile((p) => { p.slos = { ...p.slos, podRecoveryS: 2 }; }));
+    assert.equal(Object.entries(statuses(strict)).filter(([id, st]) => statuses(rec)[id] !== st), [['drill.recovery', 'fail']]);
   });
 
   // 34 s: past the seed's 30 s by more than the drill's timing error, without waiting longer than that takes.

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunRecorder, statusFromChecks, type Check } from '../core/record.ts';
+import { RECORD_SCHEMA_VERSION, RunRecorder, statusFromChecks, type Check } from '../core/record.ts';
+import { parseRecord } from '../core/journal.ts';
 import { runCommand } from '../core/run.ts';
 import { UsageError, InfraError } from '../core/errors.ts';
 import { addSecret, clearSecrets, mask, maskDeep } from '../core/secrets.ts';
@@ -129,3 +130,27 @@ test('the one mask: every registered secret, whatever its characters, in every f
 });
 
 test.run();
+
+test('the journal: every kind is checked against its schema; older versions are read, newer and damaged ones refused naming the field', () => {
+  const base = { id: 'r', startedAt: '2026-12-01T08:00:00.000Z', status: 'pass', platform: 'p', checks: [check('pass')] };
+  const ok = (v: unknown) => { const r = parseRecord(v); assert.ok('record' in r, JSON.stringify(r)); };
+  const refused = (v: unknown, why: RegExp) => { const r = parseRecord(v); assert.ok('error' in r, 'read'); assert.match((r as { error: string }).error, why); };
+  // Version 0 (no field) and 1: a daily record without evidence, a drill without steady states.
+  ok({ ...base, kind: 'daily', data: { windowS: 30 } });
+  ok({ ...base, schemaVersion: 1, kind: 'drill', data: { observation: { timeline: [{ event: 'kill', atMs: 0 }], relists: 0, chaos: null, lag: null, alert: { hit: null, others: [], where: 'w', how: 'h' } } } });
+  // A kind with no data schema of its own still needs the common fields.
+  ok({ ...base, kind: 'sandbox-up', data: {} });
+  refused({ ...base, kind: 'sandbox-up', checks: [{ id: 7 }] }, /^checks\.0\.id: /);
+  refused({ ...base, schemaVersion: RECORD_SCHEMA_VERSION + 1, kind: 'daily', data: {} }, /written by a newer harness/);
+  refused({ ...base, kind: 'daily', data: { evidence: { windowS: 10, kafka: { brokers: 'b' } } } }, /^data\.evidence\.kafka\.prices: /);
+  refused({ ...base, kind: 'gate', data: { scenarios: [{ scenario: 's', metrics: {}, histograms: { x: 5 }, timeline: [], crossChecks: {} }] } }, /^data\.scenarios\.0\.histograms\.x: /);
+  refused({ ...base, kind: 'drill', status: 'green', data: {} }, /^status: /);
+  refused([1, 2], /not a JSON object/);
+  // What a run writes is what a reader takes.
+  const root = mkdtempSync(join(tmpdir(), 'runs-'));
+  const rec = new RunRecorder(root, 'daily', 'sandbox');
+  rec.setData('windowS', 5);
+  rec.addCheck(check('fail'));
+  ok(JSON.parse(readFileSync(rec.path, 'utf8')));
+  assert.is(rec.record.schemaVersion, RECORD_SCHEMA_VERSION);
+});

@@ -4,11 +4,30 @@ import { pgClient } from '../platform/postgres.ts';
 import type { Check } from '../core/record.ts';
 import type { Contract, FeatureStoreProfile } from '../profile/schema.ts';
 import { messageId, isIntact, checksumOf, headersOf } from '../platform/contract.ts';
-import { check, errorCheck, passIf } from './check.ts';
+import { check, failedReading, passIf, unmeasured, type Reading } from './check.ts';
 
 export interface IntegrityWindow { from: number; to: number }
 
-interface Evidence { prices: number; missing: string[]; late: string[]; duplicated: string[]; corruptInTopic: string[]; unidentified: string[]; checksumMismatch: string[] }
+/** Message ids as the record keeps them: how many, and the first KEEP of them. */
+export interface IdList { n: number; ids: string[] }
+const KEEP = 1000;
+const idList = (ids: string[]): IdList => ({ n: ids.length, ids: ids.slice(0, KEEP) });
+
+/** What the integrity probe found: every price of the window read back and joined with the store. */
+export interface IntegrityEvidence {
+  topic: string; group: string; where: string; window: IntegrityWindow;
+  /** The contract's id fields, and whether it names a checksum (without one, corruption cannot be told). */
+  idFields: string[]; checksum: boolean;
+  found: Reading<{
+    /** Distinct messages read (partition and offset). */
+    prices: number;
+    /** Of them, intact and identified: the ones judged for loss and duplicates. */
+    identified: number;
+    missing: IdList; late: IdList; duplicated: IdList; corruptInTopic: IdList; unidentified: IdList; checksumMismatch: IdList;
+    /** The accuracy spot-check (null: the profile names no accuracy query). */
+    accuracy: { sampled: number; wrong: string[] } | null;
+  }>;
+}
 
 /**
  * A price as read from the topic, with where it sits: a missing prediction is lost only behind the
@@ -31,18 +50,18 @@ const SAMPLE = 400;
  * consumers write the prediction before they commit, so behind the committed offset it should be
  * there. Beyond it, the price is *late* (lag, judged by the lag checks), not lost.
  */
-export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, spec: IntegritySpec, signal?: AbortSignal): Promise<Check[]> {
+export async function probeIntegrity(kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, spec: IntegritySpec, signal?: AbortSignal): Promise<IntegrityEvidence> {
   const { group, topic } = spec;
+  const canVerify = spec.contract.checksum !== undefined;
+  const base = { topic, group, where, window: w, idFields: spec.contract.id, checksum: canVerify };
+  const unread = (e: unknown): IntegrityEvidence => ({ ...base, found: failedReading(e) });
   let stored: Awaited<ReturnType<typeof readRange>>;
   try { stored = await readRange(kafka, topic, w, spec.contract, signal); } catch (e) {
     if (signal?.aborted) throw e;
-    // Without the topic there is nothing to account for: every integrity check is an error, not a pass.
-    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) => errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where,
-      new Error(`the window could not be read back from Kafka topic ${topic}: ${(e as Error).message}`)));
+    return unread(new Error(`the window could not be read back from Kafka topic ${topic}: ${(e as Error).message}`));
   }
-  const ev: Evidence = { prices: stored.length, missing: [], late: [], duplicated: [], corruptInTopic: [], unidentified: [], checksumMismatch: [] };
-  // Without a checksum in the contract nothing can be told corrupt: that check has no data.
-  const canVerify = spec.contract.checksum !== undefined;
+  const missing: string[] = []; const late: string[] = []; const duplicated: string[] = [];
+  const corruptInTopic: string[] = []; const unidentified: string[] = []; const checksumMismatch: string[] = [];
   // A message our own reader was handed twice (a rebalance of its throwaway group) is one message:
   // the same partition and offset. Two offsets with one id are two messages (a duplicate is the platform's).
   const read = new Set<string>();
@@ -50,16 +69,15 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
     const at = `${x.partition}@${x.offset}`;
     if (read.has(at)) return false;
     read.add(at);
-    if (x.id === null) { ev.unidentified.push(`partition ${x.partition} offset ${x.offset}`); return false; }
-    if (x.intact === false) { ev.corruptInTopic.push(x.id); return false; }
+    if (x.id === null) { unidentified.push(`partition ${x.partition} offset ${x.offset}`); return false; }
+    if (x.intact === false) { corruptInTopic.push(x.id); return false; }
     return true;
   });
-  ev.prices = read.size;
-  // Not one message the contract can identify: the contract, not the platform, is what is wrong.
-  if (ev.prices > 0 && ev.unidentified.length === ev.prices) {
-    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) => errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where,
-      new Error(`none of the ${ev.prices} messages in ${topic} carries the contract's id fields (${spec.contract.id.join(', ')}) as JSON: check platform.kafka.contract`)));
-  }
+  let accuracy: { sampled: number; wrong: string[] } | null = null;
+  const found = () => ({ ok: true as const, prices: read.size, identified: intact.length, missing: idList(missing), late: idList(late), duplicated: idList(duplicated),
+    corruptInTopic: idList(corruptInTopic), unidentified: idList(unidentified), checksumMismatch: idList(checksumMismatch), accuracy });
+  // Not one message the contract can identify: nothing to join (the judge names the contract).
+  if (read.size > 0 && unidentified.length === read.size) return { ...base, found: found() };
   const position = new Map(intact.map((x) => [x.id!, x]));
   let committed: Map<number, number>;
   const admin = kafka.admin();
@@ -68,8 +86,7 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
     const parts = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions;
     committed = new Map(parts.map((p) => [p.partition, Number(p.offset)]));
   } catch (e) {
-    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) =>
-      errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, new Error(`committed offsets of ${group} could not be read: ${(e as Error).message}`)));
+    return unread(new Error(`committed offsets of ${group} could not be read: ${(e as Error).message}`));
   } finally {
     await admin.disconnect().catch(() => {});
   }
@@ -79,11 +96,9 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    // Without the store there is nothing to compare against: every integrity check is an error, not a pass.
-    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) =>
-      errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, e));
+    // Without the store there is nothing to compare against.
+    return unread(e);
   }
-  let accuracy: { sampled: number; wrong: string[] } | null = null;
   try {
     const r = await client.query(spec.queries.predictions, [intact.map((x) => x.id!)]);
     const rows = r.rows as Array<Record<string, unknown>>;
@@ -96,46 +111,64 @@ export async function integrityChecks(kafka: Kafka, conn: pg.ClientConfig, w: In
       const row = byId.get(id);
       const n = row === undefined ? 0 : Number(row.n);
       if (!Number.isInteger(n) || n < 0) throw new Error(`platform.featureStore.queries.predictions returned n=${String(row?.n)} for ${id}; expected a count`);
-      if (n === 0) (processed(id) ? ev.missing : ev.late).push(id);
-      else if (n > 1) ev.duplicated.push(id);
+      if (n === 0) (processed(id) ? missing : late).push(id);
+      else if (n > 1) duplicated.push(id);
       if (canVerify && n > 0) {
         if (!Array.isArray(row!.checksums)) throw new Error(`platform.featureStore.queries.predictions returned no checksums array for ${id}`);
-        if ((row!.checksums as unknown[]).some((s) => String(s) !== x.checksum)) ev.checksumMismatch.push(id);
+        if ((row!.checksums as unknown[]).some((s) => String(s) !== x.checksum)) checksumMismatch.push(id);
       }
     }
     if (spec.queries.accuracy) accuracy = await spotCheck(client, spec.queries.accuracy, intact);
   } catch (e) {
-    return ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) =>
-      errorCheck(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, e));
+    return unread(e);
   } finally {
     await client.end().catch(() => {});
   }
-  const span = `${new Date(w.from).toISOString()} – ${new Date(w.to).toISOString()}`;
-  const how = `${ev.prices} price messages read from ${topic} by timestamp range ${span}, joined on their id (${spec.contract.id.join(', ')}) with platform.featureStore.queries.predictions`;
+  return { ...base, found: found() };
+}
+
+/** Loss, duplicates, corruption and the accuracy spot-check, from what the probe found. */
+export function judgeIntegrity(e: IntegrityEvidence): Check[] {
+  const { where, topic, group } = e;
+  const f = e.found;
+  const all = (error: string) => ['loss', 'duplicates', 'corruption', 'accuracy'].map((k) => unmeasured(`daily.integrity.${k}`, `data integrity: ${k}`, '==0', 'messages', where, error));
+  // Without the topic or the store there is nothing to account for: every integrity check is an error, not a pass.
+  if (!f.ok) return all(f.error);
+  // Not one message the contract can identify: the contract, not the platform, is what is wrong.
+  if (f.prices > 0 && f.unidentified.n === f.prices) {
+    return all(`none of the ${f.prices} messages in ${topic} carries the contract's id fields (${e.idFields.join(', ')}) as JSON: check platform.kafka.contract`);
+  }
+  const span = `${new Date(e.window.from).toISOString()} – ${new Date(e.window.to).toISOString()}`;
+  const how = `${f.prices} price messages read from ${topic} by timestamp range ${span}, joined on their id (${e.idFields.join(', ')}) with platform.featureStore.queries.predictions`;
   // The id as the contract builds it (e.g. run:seq), so listed ids can be looked up.
-  const idShape = spec.contract.id.map((r) => r.replace(/^header:/, '').split('.').pop()).join(':');
-  const sample = (ids: string[]) => ids.slice(0, LIST).join(', ') + (ids.length > LIST ? ` … (+${ids.length - LIST})` : '');
+  const idShape = e.idFields.map((r) => r.replace(/^header:/, '').split('.').pop()).join(':');
+  const sample = (l: IdList) => l.ids.slice(0, LIST).join(', ') + (l.n > LIST ? ` … (+${l.n - LIST})` : '');
+  const accuracy = f.accuracy;
+  const bad = f.corruptInTopic.n + f.checksumMismatch.n;
   return [
     // Lost ones fail it; late ones (not yet processed) leave it unverified: no data, never a pass.
-    check('daily.integrity.loss', 'no price message lost', '==0', ev.missing.length, 'messages',
-      !intact.length ? 'no-data' : ev.missing.length ? 'fail' : ev.late.length ? 'no-data' : 'pass', {
-      what: (ev.missing.length ? `lost (${idShape}; behind the group's committed offset, no prediction): ${sample(ev.missing)}` : `every intact message the group has committed past has a prediction`)
-        + (ev.late.length ? `; ${ev.late.length} late, not lost (beyond the committed offset, not yet processed): ${sample(ev.late)}` : ''),
-      how: `${how}; committed offsets of ${group} read before the join`, where, missing: ev.missing.slice(0, 1000), late: ev.late.length, identified: intact.length,
-    }),
-    check('daily.integrity.duplicates', 'no price message processed twice', '==0', ev.duplicated.length, 'messages', intact.length ? passIf(ev.duplicated.length === 0) : 'no-data',
-      { what: ev.duplicated.length ? `duplicated (${idShape}): ${sample(ev.duplicated)}` : 'no duplicates', how, where }),
+    check('daily.integrity.loss', 'no price message lost', '==0', f.missing.n, 'messages',
+      !f.identified ? 'no-data' : f.missing.n ? 'fail' : f.late.n ? 'no-data' : 'pass', {
+        what: (f.missing.n ? `lost (${idShape}; behind the group's committed offset, no prediction): ${sample(f.missing)}` : `every intact message the group has committed past has a prediction`)
+          + (f.late.n ? `; ${f.late.n} late, not lost (beyond the committed offset, not yet processed): ${sample(f.late)}` : ''),
+        how: `${how}; committed offsets of ${group} read before the join`, where, missing: f.missing.ids, late: f.late.n, identified: f.identified,
+      }),
+    check('daily.integrity.duplicates', 'no price message processed twice', '==0', f.duplicated.n, 'messages', f.identified ? passIf(f.duplicated.n === 0) : 'no-data',
+      { what: f.duplicated.n ? `duplicated (${idShape}): ${sample(f.duplicated)}` : 'no duplicates', how, where }),
     // A message the contract cannot identify is outside the contract: a failure whether or not checksums can be told.
-    check('daily.integrity.corruption', 'no corrupted message', '==0', ev.corruptInTopic.length + ev.checksumMismatch.length + ev.unidentified.length, 'messages',
-      ev.unidentified.length ? 'fail' : ev.prices && canVerify ? passIf(ev.corruptInTopic.length + ev.checksumMismatch.length === 0) : 'no-data',
-      { what: (ev.unidentified.length ? `${ev.unidentified.length} message(s) without the contract's id fields (${spec.contract.id.join(', ')}) or not JSON: ${sample(ev.unidentified)}; ` : '')
-        + (canVerify ? `checksum failures in the topic: ${sample(ev.corruptInTopic) || 'none'}; predictions whose source checksum differs: ${sample(ev.checksumMismatch) || 'none'}`
+    check('daily.integrity.corruption', 'no corrupted message', '==0', bad + f.unidentified.n, 'messages',
+      f.unidentified.n ? 'fail' : f.prices && e.checksum ? passIf(bad === 0) : 'no-data',
+      { what: (f.unidentified.n ? `${f.unidentified.n} message(s) without the contract's id fields (${e.idFields.join(', ')}) or not JSON: ${sample(f.unidentified)}; ` : '')
+        + (e.checksum ? `checksum failures in the topic: ${sample(f.corruptInTopic) || 'none'}; predictions whose source checksum differs: ${sample(f.checksumMismatch) || 'none'}`
           : 'the profile\'s message contract names no checksum (platform.kafka.contract.checksum): corruption cannot be told'), how: `${how}; checksums recomputed per the contract`, where }),
     check('daily.integrity.accuracy', 'prediction spot-check matches the model', '==0 wrong', accuracy?.wrong.length ?? null, 'predictions',
       accuracy?.sampled ? passIf(accuracy.wrong.length === 0) : 'no-data',
-      { what: accuracy ? `${accuracy.sampled} predictions checked; wrong: ${sample(accuracy.wrong) || 'none'}` : 'the profile names no accuracy query (platform.featureStore.queries.accuracy)', how: 'random sample of the window\'s predictions, judged by platform.featureStore.queries.accuracy', where }),
+      { what: accuracy ? `${accuracy.sampled} predictions checked; wrong: ${sample(idList(accuracy.wrong)) || 'none'}` : 'the profile names no accuracy query (platform.featureStore.queries.accuracy)', how: 'random sample of the window\'s predictions, judged by platform.featureStore.queries.accuracy', where }),
   ];
 }
+
+export const integrityChecks = async (kafka: Kafka, conn: pg.ClientConfig, w: IntegrityWindow, where: string, spec: IntegritySpec, signal?: AbortSignal): Promise<Check[]> =>
+  judgeIntegrity(await probeIntegrity(kafka, conn, w, where, spec, signal));
 
 /** A random sample of about 200 messages, judged by the profile's accuracy query ($1 ids, $2 the source messages as JSON). */
 async function spotCheck(client: pg.Client, query: string, intact: Stored[]): Promise<{ sampled: number; wrong: string[] }> {

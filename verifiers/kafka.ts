@@ -3,21 +3,32 @@ import type { Check } from '../core/record.ts';
 import { check, errorCheck, passIf, round } from './check.ts';
 import { totalEnds, type GroupLag, type OffsetSample } from '../platform/kafka-offsets.ts';
 
-/** Topics exist and every partition has a leader (the seed's "topics operational"). */
-export async function topicChecks(admin: Admin, topics: string[], where: string): Promise<Check[]> {
+/** A topic as the cluster's metadata describes it (`partitions` null: not in the metadata). */
+export interface TopicMeta { name: string; partitions: number | null; leaderless: number[] }
+
+/** Reads each topic's partitions and their leaders. */
+export async function probeTopics(admin: Admin, topics: string[]): Promise<TopicMeta[]> {
   const existing = new Set(await admin.listTopics());
   const present = topics.filter((t) => existing.has(t));
   const meta = present.length ? await admin.fetchTopicMetadata({ topics: present }) : { topics: [] };
-  return topics.map((t) => {
-    const id = `daily.kafka.topic.${t}`;
-    const title = `Kafka topic ${t} operational`;
-    const m = meta.topics.find((x) => x.name === t);
-    if (!m) return check(id, title, 'exists, every partition led', 'missing', '', 'fail', { what: 'topic not found in cluster metadata', how: 'Kafka Metadata request', where });
-    const leaderless = m.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId);
-    return check(id, title, 'exists, every partition led', `${m.partitions.length - leaderless.length}/${m.partitions.length} partitions led`, '',
-      passIf(leaderless.length === 0), { what: leaderless.length ? `partitions without leader: ${leaderless.join(', ')}` : 'all partitions have a leader', how: 'Kafka Metadata request', where });
+  return topics.map((name) => {
+    const m = meta.topics.find((x) => x.name === name);
+    return { name, partitions: m ? m.partitions.length : null, leaderless: m ? m.partitions.filter((p) => p.leader < 0).map((p) => p.partitionId) : [] };
   });
 }
+
+/** Topics exist and every partition has a leader (the seed's "topics operational"). */
+export function judgeTopics(meta: TopicMeta[], where: string): Check[] {
+  return meta.map((m) => {
+    const id = `daily.kafka.topic.${m.name}`;
+    const title = `Kafka topic ${m.name} operational`;
+    if (m.partitions === null) return check(id, title, 'exists, every partition led', 'missing', '', 'fail', { what: 'topic not found in cluster metadata', how: 'Kafka Metadata request', where });
+    return check(id, title, 'exists, every partition led', `${m.partitions - m.leaderless.length}/${m.partitions} partitions led`, '',
+      passIf(m.leaderless.length === 0), { what: m.leaderless.length ? `partitions without leader: ${m.leaderless.join(', ')}` : 'all partitions have a leader', how: 'Kafka Metadata request', where });
+  });
+}
+
+export const topicChecks = async (admin: Admin, topics: string[], where: string): Promise<Check[]> => judgeTopics(await probeTopics(admin, topics), where);
 
 /** Produce rate measured from end offsets alone: no load of our own, so it is the platform's real rate. */
 export function throughputCheck(a: OffsetSample, b: OffsetSample, topic: string, target: number, where: string): Check {
@@ -72,11 +83,16 @@ export function lagChecks(samples: GroupLag[], a: OffsetSample, b: OffsetSample,
   ];
 }
 
+/** A consumer group as DescribeGroups answers (`state` null: no such group). */
+export interface GroupMembers { state: string | null; members: number }
+
+export async function probeGroup(admin: Admin, group: string): Promise<GroupMembers> {
+  const g = (await admin.describeGroups([group])).groups[0];
+  return { state: g?.state ?? null, members: g?.members.length ?? 0 };
+}
+
 /** The seed's "replicas 3/3" as the consumer group sees it: live members of the group. */
-export async function groupMembersCheck(admin: Admin, group: string, desired: number, where: string): Promise<Check> {
-  const { groups } = await admin.describeGroups([group]);
-  const g = groups[0];
-  const members = g?.members.length ?? 0;
-  return check('daily.consumers.replicas', `prediction consumers ${members}/${desired}`, `${desired}/${desired}`, `${members}/${desired}`, 'replicas',
-    passIf(members === desired && g?.state === 'Stable'), { what: `group ${group} state ${g?.state ?? 'missing'}, ${members} member(s)`, how: 'Kafka DescribeGroups', where });
+export function judgeGroup(g: GroupMembers, group: string, desired: number, where: string): Check {
+  return check('daily.consumers.replicas', `prediction consumers ${g.members}/${desired}`, `${desired}/${desired}`, `${g.members}/${desired}`, 'replicas',
+    passIf(g.members === desired && g.state === 'Stable'), { what: `group ${group} state ${g.state ?? 'missing'}, ${g.members} member(s)`, how: 'Kafka DescribeGroups', where });
 }

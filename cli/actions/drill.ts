@@ -10,7 +10,7 @@ import { parseDuration } from '../../scenarios/thresholds.ts';
 import { compileMessages } from '../../platform/contract.ts';
 import { scenarioCatalog } from '../../scenarios/catalog.ts';
 import { withOverrides } from '../../scenarios/plan.ts';
-import type { PodKillPlan } from '../../drills/pod-kill.ts';
+import type { PodKillPlan } from '../../drills/plan.ts';
 import type { Profile } from '../../profile/schema.ts';
 import type { LoadedProfile } from '../../profile/load.ts';
 

@@ -5,13 +5,13 @@ import { configFrom, profileFrom, runOpts } from '../context.ts';
 import { runsDir } from '../../core/config.ts';
 import { runCommand } from '../../core/run.ts';
 import { UsageError } from '../../core/errors.ts';
-import { unreadableVersion, type Check, type RunRecord } from '../../core/record.ts';
+import type { Check, RunRecord } from '../../core/record.ts';
+import { parseRecord } from '../../core/journal.ts';
 import type { LoadedProfile } from '../../profile/load.ts';
 import type { ScenarioResult } from '../../scenarios/result.ts';
 import type { Scenario } from '../../scenarios/types.ts';
-import type { DrillObservation, DrillTargets } from '../../drills/judge.ts';
+import type { DrillObservation, DrillSteady, DrillTargets } from '../../drills/judge.ts';
 import { check } from '../../verifiers/check.ts';
-import { z } from 'zod';
 
 /** A stored run: its id in the runs folder, its folder, or its record.json. */
 function readRun(ref: string, runs: string): { record: RunRecord; file: string } {
@@ -19,29 +19,13 @@ function readRun(ref: string, runs: string): { record: RunRecord; file: string }
   const at = [isAbsolute(ref) ? ref : resolve(process.cwd(), ref), join(runs, ref)].find((p) => existsSync(p));
   if (!at) throw new UsageError('<run>', `no run "${ref}" here or in ${runs}`);
   const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
-  let record: RunRecord;
-  try { record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord; } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
-  const version = unreadableVersion(record as { schemaVersion?: unknown });
-  if (version) throw new UsageError('<run>', `${file}: ${version}`);
-  const shape = RecordShape.safeParse(record);
-  if (!shape.success) {
-    const i = shape.error.issues[0]!;
-    throw new UsageError('<run>', `${file}: not a run record this harness wrote: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
+  let value: unknown;
+  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
+  const parsed = parseRecord(value);
+  if ('error' in parsed) throw new UsageError('<run>', `${file}: not a run record this harness can read: ${parsed.error}`);
+  const { record } = parsed;
   return { record, file };
 }
-
-/** What re-judging reads of a record; a record that fails this is refused, never half-read. */
-const RecordShape = z.looseObject({
-  id: z.string(), kind: z.string(), platform: z.string(), status: z.string(),
-  checks: z.array(z.looseObject({ id: z.string(), status: z.string(), evidence: z.looseObject({}) })),
-  data: z.looseObject({
-    scenarios: z.array(z.looseObject({
-      scenario: z.string(), metrics: z.record(z.string(), z.looseObject({ type: z.enum(['counter', 'gauge', 'rate', 'trend']), values: z.record(z.string(), z.number()) })),
-      histograms: z.record(z.string(), z.string()), timeline: z.array(z.looseObject({})), crossChecks: z.record(z.string(), z.number()),
-    })).optional(),
-  }),
-});
 
 const copied = (c: Check): Check => ({ ...c, evidence: { ...c.evidence, judged: 'copied from the source record: this check is not re-judged from stored evidence yet' } });
 
@@ -101,19 +85,22 @@ async function loadChecks(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Ch
 
 /** A drill's checks again: its stored observation against the profile's recovery, lag and alert targets. */
 async function drillChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
-  const { drillChecks } = await import('../../drills/judge.ts');
+  const { drillChecks, steadyChecks } = await import('../../drills/judge.ts');
   const obs = r.data.observation as DrillObservation | undefined;
   const stored = r.data.targets as DrillTargets | undefined;
-  if (!obs || !stored) {
+  // Stopped before the kill (steady state not met): only the steady state was read.
+  const steady = r.data.steady as DrillSteady | undefined;
+  if ((!obs || !stored) && !(stored && steady)) {
     return { checks: [...r.checks.map(copied), check('drill.observation', 'a stored observation to judge', 'stored', null, '', 'no-data',
       { what: `${r.id} stored no observation (${r.status}${r.error ? `: ${r.error}` : ''}; drills record one since the judge was split out)`, how: 'the record\'s data.observation', where: r.id })], rejudged: [] };
   }
   const slos = lp.profile.slos;
-  const judged = drillChecks({ ...stored, recoverySloS: slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS }, obs);
+  const t = { ...stored!, recoverySloS: slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS };
+  const judged = obs ? drillChecks(t, obs, (r.data.scenarios as ScenarioResult[] | undefined)?.[0]) : steadyChecks(t, steady!);
   const ids = new Set(judged.map((c) => c.id));
   // In the source's order: the re-judged checks where they stood, the others as they were.
   const out = r.checks.map((c) => (ids.has(c.id) ? judged.find((j) => j.id === c.id)! : copied(c)));
-  return { checks: out, rejudged: [...ids] };
+  return { checks: out, rejudged: r.checks.filter((c) => ids.has(c.id)).map((c) => c.id) };
 }
 
 /** A security review's checks again: its stored API answers against the profile's security targets. */
@@ -127,16 +114,38 @@ async function securityChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ c
   return { checks, rejudged: checks.map((c) => c.id) };
 }
 
+/** A daily check's checks again: its stored evidence against the profile's targets. */
+async function dailyChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
+  const { judgeDaily, dailyTargets } = await import('../../verifiers/daily.ts');
+  const evidence = r.data.evidence as import('../../verifiers/daily.ts').DailyEvidence | undefined;
+  const parts = ['kafka', 'featureStore', 'workflows', 'inference', 'monitoring', 'kubernetes'] as const;
+  if (!evidence || parts.some((k) => typeof evidence[k] !== 'object' || evidence[k] === null)) {
+    return { checks: [...r.checks.map(copied), check('daily.evidence', 'stored evidence to judge', 'stored', null, '', 'no-data',
+      { what: `${r.id} stored no daily evidence (${r.status}${r.error ? `: ${r.error}` : ''}; daily checks record it since the judges were split from the probes)`, how: 'the record\'s data.evidence', where: r.id })], rejudged: [] };
+  }
+  const checks = judgeDaily(evidence, dailyTargets(lp.profile));
+  return { checks, rejudged: checks.map((c) => c.id) };
+}
+
+/**
+ * A stored record's checks judged again under a profile's targets, without touching the platform:
+ * `rejudged` names the checks derived from stored evidence; the others are copied as they were.
+ */
+export async function rejudge(record: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
+  return record.kind === 'gate' || record.kind === 'run' ? loadChecks(record, lp)
+    : record.kind === 'drill' ? drillChecksAgain(record, lp)
+      : record.kind === 'security' ? securityChecksAgain(record, lp)
+        : record.kind === 'daily' ? dailyChecksAgain(record, lp)
+          : { checks: record.checks.map(copied), rejudged: [] };
+}
+
 /** `harness judge RUN`. */
 export async function judgeAction(ref: string, cmd: Command): Promise<void> {
   const cfg = configFrom(cmd);
   const lp = profileFrom(cmd, cfg);
   const { record, file } = readRun(ref, runsDir(cfg));
   if (record.platform !== lp.profile.name) throw new UsageError('<run>', `${record.id} measured platform "${record.platform}"; judge it with that platform's profile, not "${lp.profile.name}"`);
-  const again = record.kind === 'gate' || record.kind === 'run' ? await loadChecks(record, lp)
-    : record.kind === 'drill' ? await drillChecksAgain(record, lp)
-      : record.kind === 'security' ? await securityChecksAgain(record, lp)
-        : { checks: record.checks.map(copied), rejudged: [] as string[] };
+  const again = await rejudge(record, lp);
   process.exitCode = await runCommand(runOpts(cmd, 'judge', cfg, lp), async ({ rec }) => {
     rec.setData('source', { runId: record.id, kind: record.kind, file, status: record.status, profile: record.profile });
     rec.setData('rejudged', again.rejudged);

@@ -1,0 +1,107 @@
+/**
+ * The journal's schemas: what every reader of a stored record (reports, `judge`, `compare`,
+ * `--baseline`) may rely on, one schema per record kind, checked before anything is read from it.
+ * A record that fails is refused with the file, the path of the first bad field and why, never
+ * half-read. The schemas hold the fields readers use; a record may carry more (looseObject).
+ *
+ * Versions (`schemaVersion`; none is version 0, the same shape as 1):
+ *   1  every record names its platform and profile; load runs store their plan before any load.
+ *   2  the daily check stores its evidence (`data.evidence`) and is judged from it; a drill stores
+ *      its steady states, integrity read-back and load scenario in its observation and targets.
+ * Older versions are read as they are: what they did not store is copied by `judge`, not re-derived.
+ */
+import { z } from 'zod';
+import { RECORD_SCHEMA_VERSION, unreadableVersion, type RunRecord } from './record.ts';
+
+const reading = z.looseObject({ ok: z.boolean() });
+const num = z.number();
+
+const CheckShape = z.looseObject({
+  id: z.string(), title: z.string().optional(), status: z.enum(['pass', 'fail', 'error', 'no-data']),
+  observed: z.union([z.number(), z.string(), z.boolean(), z.null()]), unit: z.string().default(''),
+  evidence: z.looseObject({}).default({ what: '', how: '', where: '' }),
+});
+
+const BaseShape = z.looseObject({
+  schemaVersion: z.number().int().min(0).optional(),
+  id: z.string(), kind: z.string(), startedAt: z.string().optional(), status: z.enum(['pass', 'fail', 'error', 'incomplete', 'aborted']),
+  platform: z.string().optional(),
+  profile: z.looseObject({ name: z.string(), source: z.string(), hash: z.string() }).optional(),
+  checks: z.array(CheckShape),
+  data: z.looseObject({}).default({}),
+});
+
+/** A scenario's stored result: what thresholds are judged again from, and baselines compared on. */
+const ScenarioResultShape = z.looseObject({
+  scenario: z.string(),
+  metrics: z.record(z.string(), z.looseObject({ type: z.enum(['counter', 'gauge', 'rate', 'trend']), values: z.record(z.string(), num) })),
+  histograms: z.record(z.string(), z.string()),
+  timeline: z.array(z.looseObject({})),
+  crossChecks: z.record(z.string(), num),
+});
+
+const LoadData = z.looseObject({
+  plan: z.looseObject({ scenarios: z.array(z.looseObject({ name: z.string() })) }).optional(),
+  scenarios: z.array(ScenarioResultShape).optional(),
+});
+
+const DrillData = z.looseObject({
+  targets: z.looseObject({
+    namespace: z.string(), deployment: z.string(), count: num, recoverySloS: num, lagTargetS: num,
+    alertDetectS: z.record(z.string(), num), alertWaitS: num, alert: z.looseObject({ workloadLabels: z.array(z.string()), source: z.string() }), where: z.string(),
+    withLoad: z.looseObject({ name: z.string() }).optional(),
+  }).optional(),
+  steady: z.looseObject({ desired: num, selector: z.string(), before: z.looseObject({ ready: num, pods: num }) }).optional(),
+  observation: z.looseObject({
+    timeline: z.array(z.looseObject({ event: z.string(), atMs: num })), relists: num,
+    chaos: z.looseObject({ name: z.string(), injected: z.array(z.string()) }).nullable(),
+    lag: z.looseObject({ before: num, samples: z.array(z.looseObject({ atMs: num, lagMessages: num, lagS: num })), everyMs: num, where: z.string() }).nullable(),
+    alert: z.looseObject({ hit: z.looseObject({ name: z.string(), severity: z.string(), afterS: num }).nullable(), others: z.array(z.string()), where: z.string(), how: z.string() }),
+    steady: z.looseObject({ desired: num, selector: z.string(), before: z.looseObject({ ready: num, pods: num }) }).optional(),
+    integrity: z.looseObject({ found: reading }).optional(),
+  }).optional(),
+  scenarios: z.array(ScenarioResultShape).optional(),
+});
+
+const DailyData = z.looseObject({
+  windowS: num.optional(),
+  evidence: z.looseObject({
+    windowS: num,
+    kafka: z.looseObject({ brokers: z.string(), prices: z.string(), group: z.string(), via: z.looseObject({ tls: z.boolean() }), unreachable: z.looseObject({ error: z.string() }).nullable() }),
+    featureStore: z.looseObject({ where: z.string(), connect: reading }),
+    workflows: z.looseObject({ where: z.string(), windowS: num, runs: reading }),
+    inference: z.looseObject({ health: reading }),
+    monitoring: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ prometheus: z.string(), windowS: num, slis: z.looseObject({}), dashboards: reading })]),
+    kubernetes: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ error: z.string() }), z.looseObject({ workloads: z.array(z.looseObject({ status: reading })) })]),
+  }).optional(),
+});
+
+const SecurityData = z.looseObject({ evidence: z.looseObject({}).optional() });
+const CompareData = z.looseObject({ baseline: z.looseObject({ runId: z.string() }).optional(), current: z.looseObject({ runId: z.string() }).optional() });
+const JudgeData = z.looseObject({ source: z.looseObject({ runId: z.string(), kind: z.string() }).optional() });
+
+/** The data schema of each kind a reader looks into; other kinds (sandbox, start, schedules) carry only the common fields. */
+const DATA: Record<string, z.ZodType> = {
+  gate: LoadData, run: LoadData, drill: DrillData, daily: DailyData, security: SecurityData, compare: CompareData, judge: JudgeData,
+};
+
+/** The record kinds readers know the data of. */
+export const JOURNAL_KINDS = Object.keys(DATA);
+
+/** The stored record, checked against its kind's schema, or why it cannot be read (naming the field). */
+export function parseRecord(value: unknown): { record: RunRecord } | { error: string } {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'not a JSON object' };
+  const version = unreadableVersion(value as { schemaVersion?: unknown });
+  if (version) return { error: version };
+  const base = BaseShape.safeParse(value);
+  if (!base.success) return { error: issue(base.error) };
+  const data = DATA[base.data.kind]?.safeParse(base.data.data);
+  if (data && !data.success) return { error: issue(data.error, 'data') };
+  return { record: base.data as unknown as RunRecord };
+}
+
+function issue(e: z.ZodError, under?: string): string {
+  const i = e.issues[0]!;
+  const path = [...(under ? [under] : []), ...i.path.map(String)].join('.') || '(root)';
+  return `${path}: ${i.message} (record schema ${RECORD_SCHEMA_VERSION})`;
+}
