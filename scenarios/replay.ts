@@ -30,7 +30,10 @@ export function resultSource(r: ScenarioResult): MetricSource {
         case 'trend': {
           const t = trend(name);
           if (!t) return null;
-          return { type: 'trend', samples: () => t.count, avg: () => t.avg(), min: () => t.min(), max: () => t.max(), percentile: (p) => t.percentile(p) };
+          // The run's own min, max and mean are exact; a decoded histogram gives its buckets' edges
+          // (7.047 for a max of 7.045 ms). Percentiles come from the histogram, as the run's did.
+          const exact = (k: 'avg' | 'min' | 'max', fallback: () => number | null) => () => (t.count && Number.isFinite(v[k]) ? v[k]! : fallback());
+          return { type: 'trend', samples: () => t.count, avg: exact('avg', () => t.avg()), min: exact('min', () => t.min()), max: exact('max', () => t.max()), percentile: (p) => t.percentile(p) };
         }
         case 'counter': return { type: 'counter', count: () => v.count ?? 0, rate: () => v.rate ?? 0 };
         case 'rate': return { type: 'rate', samples: () => (v.passes ?? 0) + (v.fails ?? 0), rate: () => ((v.passes ?? 0) + (v.fails ?? 0) ? v.rate ?? null : null) };
