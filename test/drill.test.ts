@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { sandboxProfile } from '../sandbox/profile.ts';
+import { rejudge } from '../cli/actions/judge.ts';
 import { cli, cliAsync, clearFaults, ctx, cfg, eventually, sb, writeProfile } from './support.ts';
 import { alertmanagerAlerts } from '../sandbox/prom-api.ts';
 import { runsDir } from '../core/config.ts';
@@ -67,15 +69,17 @@ if (!enabled) {
     assert.is(byId('drill.integrity.loss').status, 'pass', 'no data lost on a graceful pod kill');
     assert.is(code, 0, rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}=${c.observed} ${c.evidence.what}`).join('\n'));
     assert.is(byId('drill.alert').status, 'pass');
-    // Judged again from the stored observation alone: the same verdicts, every one of them re-derived;
-    // with a 2 s recovery target, the recovery check alone flips.
-    const judge = (f?: string) => JSON.parse(cli(['--json', '--quiet', ...(f ? ['--profile', f] : []), 'judge', rec.id]).stdout) as RunRecord;
+    // Judged again from the stored observation alone (`harness judge`): the same verdicts, every one
+    // of them re-derived; with a 2 s recovery target (in-process: a profile named "sandbox" is the
+    // sandbox's own), the recovery check alone flips.
     const statuses = (r: RunRecord) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
-    const again = judge();
-    assert.equal(statuses(again), statuses(rec));
+    const judged = cli(['--json', '--quiet', 'judge', rec.id]);
+    const again = JSON.parse(judged.stdout) as RunRecord;
+    assert.equal(statuses(again), statuses(rec), judged.stderr);
     assert.equal((again.data.rejudged as string[]).sort(), rec.checks.map((c) => c.id).sort(), 'every check of the drill is judged from its observation');
-    const strict = judge(writeProfile((p) => { p.slos = { ...p.slos, podRecoveryS: 2 }; }));
-    assert.equal(Object.entries(statuses(strict)).filter(([id, st]) => statuses(rec)[id] !== st), [['drill.recovery', 'fail']]);
+    const lp = sandboxProfile(cfg);
+    const strict = await rejudge(rec, { ...lp, profile: { ...lp.profile, slos: { ...lp.profile.slos, podRecoveryS: 2 } } });
+    assert.equal(strict.checks.filter((c) => statuses(rec)[c.id] !== c.status).map((c) => [c.id, c.status]), [['drill.recovery', 'fail']]);
   });
 
   // 34 s: past the seed's 30 s by more than the drill's timing error, without waiting longer than that takes.

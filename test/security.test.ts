@@ -48,6 +48,17 @@ if (!enabled) {
     assert.is(reviews.filter((x) => x.allowed).length, 0, 'the default ServiceAccount may do nothing probed');
   });
 
+  security('a profile that names no namespace to review: security.namespaces is NO DATA and the review incomplete (exit 4), never a pass', () => {
+    const f = writeProfile((p) => {
+      p.name = 'no-namespaces';
+      p.platform.kubernetes!.namespaces = {};
+      delete (p.security as { namespaces?: unknown }).namespaces;
+    });
+    const r = review(['--profile', f]);
+    assert.is(r.byId('security.namespaces').status, 'no-data');
+    assert.is(r.code, 4, r.stderr);
+  });
+
   security('a grant beyond the matrix fails (and one against it fails the matrix); revoked, both pass', async () => {
     const role = { metadata: { name: 'test-extra-grant', namespace: ns }, rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }] };
     const binding = { metadata: { name: 'test-extra-grant', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'test-extra-grant' },
