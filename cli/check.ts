@@ -24,7 +24,8 @@ export function registerCheck(program: Command): void {
         const evidence = await probeDaily(lp.profile, { windowS, signal: ctx.signal, progress: ctx.progress });
         // The evidence is kept: `harness judge` derives the same verdicts from the record alone.
         ctx.rec.setData('evidence', evidence);
-        for (const c of judgeDaily(evidence, dailyTargets(lp.profile))) ctx.rec.addCheck(c);
+        // Judged as the record holds it (JSON), so the verdicts are exactly those `judge` derives again.
+        for (const c of judgeDaily(JSON.parse(JSON.stringify(evidence)) as typeof evidence, dailyTargets(lp.profile))) ctx.rec.addCheck(c);
       }, (r) => process.stdout.write(dailyMarkdown(r)));
     });
   checkCmd.command('security')

@@ -13,7 +13,6 @@
 import { z } from 'zod';
 import { RECORD_SCHEMA_VERSION, unreadableVersion, type RunRecord } from './record.ts';
 
-const reading = z.looseObject({ ok: z.boolean() });
 const num = z.number();
 
 const CheckShape = z.looseObject({
@@ -34,15 +33,30 @@ const BaseShape = z.looseObject({
 /** A scenario's stored result: what thresholds are judged again from, and baselines compared on. */
 const ScenarioResultShape = z.looseObject({
   scenario: z.string(),
-  metrics: z.record(z.string(), z.looseObject({ type: z.enum(['counter', 'gauge', 'rate', 'trend']), values: z.record(z.string(), num) })),
+  // A value or cross-check a run could not compute is null (JSON has no NaN).
+  metrics: z.record(z.string(), z.looseObject({ type: z.enum(['counter', 'gauge', 'rate', 'trend']), values: z.record(z.string(), num.nullable()) })),
   histograms: z.record(z.string(), z.string()),
   timeline: z.array(z.looseObject({})),
-  crossChecks: z.record(z.string(), num),
+  crossChecks: z.record(z.string(), num.nullable()),
 });
 
 const LoadData = z.looseObject({
   plan: z.looseObject({ scenarios: z.array(z.looseObject({ name: z.string() })) }).optional(),
   scenarios: z.array(ScenarioResultShape).optional(),
+});
+
+/** A probe's reading: what the judge reads when it was made, or why it could not be. */
+const readingOf = <T extends z.ZodRawShape>(fields: T) => z.discriminatedUnion('ok', [
+  z.looseObject({ ok: z.literal(true), ...fields }), z.looseObject({ ok: z.literal(false), error: z.string() }),
+]);
+const nullableNum = num.nullable();
+const promReading = z.intersection(z.looseObject({ expr: z.string() }), readingOf({ value: nullableNum, nonFinite: z.string().optional() }));
+const offsets = z.looseObject({ at: num, offsets: z.record(z.string(), num) });
+const ids = z.looseObject({ n: num, ids: z.array(z.string()) });
+const integrity = z.looseObject({
+  topic: z.string(), group: z.string(), where: z.string(), window: z.looseObject({ from: num, to: num }), idFields: z.array(z.string()), checksum: z.boolean(),
+  found: readingOf({ prices: num, identified: num, missing: ids, late: ids, duplicated: ids, corruptInTopic: ids, unidentified: ids, checksumMismatch: ids,
+    accuracy: z.looseObject({ sampled: num, wrong: z.array(z.string()) }).nullable() }),
 });
 
 const DrillData = z.looseObject({
@@ -58,7 +72,7 @@ const DrillData = z.looseObject({
     lag: z.looseObject({ before: num, samples: z.array(z.looseObject({ atMs: num, lagMessages: num, lagS: num })), everyMs: num, where: z.string() }).nullable(),
     alert: z.looseObject({ hit: z.looseObject({ name: z.string(), severity: z.string(), afterS: num }).nullable(), others: z.array(z.string()), where: z.string(), how: z.string() }),
     steady: z.looseObject({ desired: num, selector: z.string(), before: z.looseObject({ ready: num, pods: num }) }).optional(),
-    integrity: z.looseObject({ found: reading }).optional(),
+    integrity: integrity.optional(),
   }).optional(),
   scenarios: z.array(ScenarioResultShape).optional(),
 });
@@ -67,12 +81,35 @@ const DailyData = z.looseObject({
   windowS: num.optional(),
   evidence: z.looseObject({
     windowS: num,
-    kafka: z.looseObject({ brokers: z.string(), prices: z.string(), group: z.string(), via: z.looseObject({ tls: z.boolean() }), unreachable: z.looseObject({ error: z.string() }).nullable() }),
-    featureStore: z.looseObject({ where: z.string(), connect: reading }),
-    workflows: z.looseObject({ where: z.string(), windowS: num, runs: reading }),
-    inference: z.looseObject({ health: reading }),
-    monitoring: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ prometheus: z.string(), windowS: num, slis: z.looseObject({}), dashboards: reading })]),
-    kubernetes: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ error: z.string() }), z.looseObject({ workloads: z.array(z.looseObject({ status: reading })) })]),
+    kafka: z.looseObject({
+      brokers: z.string(), prices: z.string(), predictions: z.string(), group: z.string(), via: z.looseObject({ tls: z.boolean(), sasl: z.string().optional() }),
+      unreachable: z.looseObject({ error: z.string(), credentials: z.boolean(), sasl: z.boolean() }).nullable(),
+      start: offsets.optional(), end: offsets.optional(),
+      topics: z.array(z.looseObject({ name: z.string(), partitions: nullableNum, leaderless: z.array(num) })).optional(),
+      lag: z.looseObject({ samples: z.array(z.looseObject({ readFrom: num, at: num, committed: z.record(z.string(), num), behind: z.record(z.string(), num), total: num, ends: offsets })), error: z.string().optional() }).optional(),
+      members: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ expected: num, state: z.string().nullable(), members: num })]).optional(),
+      integrity: integrity.optional(),
+      stopped: z.looseObject({ error: z.string(), credentials: z.boolean() }).optional(),
+    }),
+    featureStore: z.looseObject({
+      where: z.string(), connect: readingOf({ ms: num }),
+      query: readingOf({ ms: num, rows: nullableNum }).optional(), freshness: readingOf({ rows: nullableNum, ageS: nullableNum }).optional(),
+    }),
+    workflows: z.looseObject({ where: z.string(), windowS: num, runs: readingOf({ workflows: z.array(z.looseObject({ workflow: z.string(), ok: num, failed: num })) }) }),
+    inference: z.looseObject({
+      health: z.intersection(z.looseObject({ url: z.string(), path: z.string() }), readingOf({ status: num, body: z.string() })),
+      probes: z.looseObject({ url: z.string(), method: z.string(), path: z.string(), ms: z.array(num).min(1), failed: num }).optional(),
+    }),
+    monitoring: z.union([z.looseObject({ missing: z.string() }), z.looseObject({
+      prometheus: z.string(), windowS: num, slis: z.record(z.string(), promReading), requests: promReading.optional(),
+      alerts: z.intersection(z.looseObject({ url: z.string() }), readingOf({ active: z.array(z.record(z.string(), z.string())) })).nullable(),
+      dashboards: readingOf({ ages: z.record(z.string(), nullableNum) }),
+    })]),
+    kubernetes: z.union([z.looseObject({ missing: z.string() }), z.looseObject({ error: z.string(), where: z.string() }), z.looseObject({ workloads: z.array(z.looseObject({
+      namespace: z.string(), name: z.string(), idSuffix: z.string(), where: z.string(), expected: num.optional(),
+      status: readingOf({ specReplicas: num, ready: num, available: num, pods: num, restarts: num, lastCrashed: z.array(z.string()) }),
+      crashes: z.union([z.looseObject({ missing: z.string() }), z.intersection(z.looseObject({ where: z.string() }), promReading)]).optional(),
+    })) })]),
   }).optional(),
 });
 

@@ -34,6 +34,8 @@ export interface DrillObservation {
   steady?: DrillSteady;
   /** A consumer's prices over the kill, read back and joined with the store (drill.integrity.*). */
   integrity?: IntegrityEvidence;
+  /** Following a Schedule: pods went, but no new PodChaos of it appeared within `graceS`. */
+  unmatched?: { schedule: string; graceS: number };
   timeline: TimelineEvent[];
   /** Re-lists of the pod watch (410 Gone or a dropped watch). */
   relists: number;
@@ -66,6 +68,8 @@ export interface DrillTargets {
   where: string;
   /** The scenario run as load through the drill (with --with-load), its thresholds as planned. */
   withLoad?: Scenario;
+  /** Targets the run set itself (a flag, a Schedule's annotation): judged again, they stay as they were. */
+  fixed?: Array<'recoverySloS'>;
 }
 
 /** The steady-state checks for what has been read so far: before, at a followed kill, after. */
@@ -89,6 +93,14 @@ export function lagPeak(lag: { before: number; samples: LagSample[] }): LagSampl
   return lag.samples.reduce((a, b) => (b.lagMessages > a.lagMessages ? b : a), { atMs: 0, lagMessages: lag.before, lagS: 0 });
 }
 
+/** A followed kill that no new PodChaos of the Schedule accounts for: the deletion cannot be tied to it. */
+export function unmatchedKillCheck(t: DrillTargets, u: NonNullable<DrillObservation['unmatched']>): Check {
+  return check('drill.chaos-mesh', 'PodChaos applied', `${t.count} pod(s) injected and gone`, null, 'pods', 'error', {
+    what: `pods went, but no new PodChaos of Schedule ${u.schedule} appeared within ${u.graceS} s: the deletion cannot be tied to the schedule (a rollout, an eviction?)`,
+    how: 'LIST of PodChaos labelled managed-by=<schedule>, against those present when the follow began', where: `${t.namespace}/${u.schedule}`,
+  });
+}
+
 /**
  * Every check of a drill that follows from its observation: steady states, recovery, the
  * replacement, the PodChaos, lag, the alert, the load run through it (its stored result) and data
@@ -97,6 +109,7 @@ export function lagPeak(lag: { before: number; samples: LagSample[] }): LagSampl
 export function drillChecks(t: DrillTargets, obs: DrillObservation, load?: ScenarioResult): Check[] {
   return [
     ...(obs.steady ? steadyChecks(t, obs.steady).filter((c) => c.id !== 'drill.steady-state-after') : []),
+    ...(obs.unmatched ? [unmatchedKillCheck(t, obs.unmatched)] : []),
     ...recoveryChecks(t, obs),
     ...(load && t.withLoad ? scenarioChecks(t.withLoad, load).map((c) => ({ ...c, id: `drill.load.${c.id}` })) : []),
     ...(obs.integrity ? judgeIntegrity(obs.integrity).map((c) => ({ ...c, id: c.id.replace(/^daily\./, 'drill.') })) : []),

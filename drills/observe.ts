@@ -87,9 +87,11 @@ export function alertForKill(list: Notification[], sinceWall: number, workload: 
   const others: string[] = [];
   for (const n of list) {
     const at = Date.parse(n.receivedAt);
-    if (at < sinceWall || n.status !== 'firing') continue;
+    // A notification without a readable arrival time cannot be placed after the kill: never counted.
+    if (!Number.isFinite(at) || at < sinceWall || n.status !== 'firing') continue;
     for (const a of n.alerts) {
-      if (a.status !== 'firing' || Date.parse(a.startsAt) < sinceWall - 2000) continue;
+      const started = Date.parse(a.startsAt);
+      if (a.status !== 'firing' || !Number.isFinite(started) || started < sinceWall - 2000) continue;
       const labelled = Object.entries(match.labels).every(([k, v]) => a.labels[k] === v);
       if (labelled && match.workloadLabels.some((k) => a.labels[k] === workload)) return { hit: { name: a.labels.alertname ?? '?', severity: severityOf(a.labels, match.severity), afterS: (at - sinceWall) / 1000 }, others };
       others.push(`${a.labels.alertname ?? '?'}${a.labels.workload ? ` (${a.labels.workload})` : ''}`);

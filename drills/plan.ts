@@ -14,6 +14,8 @@ export interface PodKillPlan {
   /** Seconds a killed pod gets to stop; undefined = the pod's own (chaos-mesh: 0). */
   gracePeriodS?: number;
   recoverySloS: number;
+  /** The recovery target was the run's own (--recovery-slo, or the Schedule's annotation), not the profile's. */
+  recoverySloFixed?: boolean;
   /** Consumer lag must come back under this after the kill (prediction-consumer only). */
   lagTargetS: number;
   withLoad?: Scenario;

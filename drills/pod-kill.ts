@@ -8,7 +8,7 @@ import type { RunContext } from '../core/run.ts';
 import { InfraError, UsageError } from '../core/errors.ts';
 import { check } from '../verifiers/check.ts';
 import type { PodKillPlan } from './plan.ts';
-import { drillChecks, steadyChecks, type DrillObservation, type DrillSteady, type DrillTargets } from './judge.ts';
+import { drillChecks, steadyChecks, unmatchedKillCheck, type DrillObservation, type DrillSteady, type DrillTargets } from './judge.ts';
 import { probeIntegrity } from '../verifiers/integrity.ts';
 import { saturation } from '../verifiers/load.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
@@ -72,12 +72,23 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
     namespace: plan.namespace, deployment: plan.deployment, count: plan.count, recoverySloS: plan.recoverySloS, lagTargetS: plan.lagTargetS,
     alertDetectS: p.slos.alertDetectS, alertWaitS: plan.alertWaitS, alert: { workloadLabels: alertSpec.workloadLabels, source: alertSpec.source }, where,
     ...(plan.withLoad ? { withLoad: plan.withLoad } : {}),
+    ...(plan.recoverySloFixed ? { fixed: ['recoverySloS' as const] } : {}),
   };
   rec.setData('targets', targets);
   // Each verdict is recorded as soon as what it judges has been read (an interrupted drill keeps
   // them), always from the observation through the one judge, so a stored drill judges the same again.
-  const judged = new Set<string>();
-  const record = (checks: Check[]) => { for (const c of checks) if (!judged.has(c.id)) { judged.add(c.id); rec.addCheck(c); } };
+  const judged = new Map<string, Check>();
+  const record = (checks: Check[]) => {
+    for (const c of checks) {
+      const was = judged.get(c.id);
+      if (!was) { judged.set(c.id, c); rec.addCheck(c); continue; }
+      // Judged again over a grown observation, a verdict already recorded must come out the same:
+      // otherwise the record would hold one verdict and its evidence another.
+      if (was.status !== c.status || JSON.stringify(was.observed) !== JSON.stringify(c.observed)) {
+        throw new Error(`drill: ${c.id} judged ${was.status} (${JSON.stringify(was.observed)}), then ${c.status} (${JSON.stringify(c.observed)}) over the same observation`);
+      }
+    }
+  };
   const readyBefore = pods.filter(readyPod).length;
   const steady: DrillSteady = { desired, selector, before: { ready: readyBefore, pods: pods.length } };
   rec.setData('steady', steady);
@@ -121,12 +132,12 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const injected: string[] = [];
   const onInjected = (id: string) => { injected.push(id); timeline.mark('chaos-injected', id); };
   let chaosName: string | null;
+  let unmatched: DrillObservation['unmatched'];
   if (spawn) {
     chaosName = await scheduledChaos(kc, plan.namespace, spawn, run, onInjected);
     if (!chaosName) {
-      rec.addCheck(check('drill.chaos-mesh', 'PodChaos applied', `${plan.count} pod(s) injected and gone`, null, 'pods', 'error', {
-        what: `pods went, but no new PodChaos of Schedule ${plan.follow!.schedule} appeared within ${SPAWN_GRACE_MS / 1000} s: the deletion cannot be tied to the schedule (a rollout, an eviction?)`,
-        how: 'LIST of PodChaos labelled managed-by=<schedule>, against those present when the follow began', where: `${plan.namespace}/${plan.follow!.schedule}` }));
+      unmatched = { schedule: plan.follow!.schedule, graceS: SPAWN_GRACE_MS / 1000 };
+      record([unmatchedKillCheck(targets, unmatched)]);
     }
   } else {
     chaosName = await killPods({ kc, plan, timeline, run, pods: pods.filter(readyPod), victims, labels, onInjected });
@@ -167,9 +178,11 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   rec.setData('victims', plan.follow ? (timeline.events.find((e) => e.event === 'kill')?.pod ?? '').split(', ').filter(Boolean) : victims.map((v) => v.metadata!.name));
   if (plan.follow) rec.setData('followed', { schedule: plan.follow.schedule, chaos: chaosName });
   // What was seen, stored before it is judged: the verdicts below are a function of this and the targets.
+  // A copy as it is now: the watches run on until clean-up, and the record must hold what was judged.
   const observation: DrillObservation = {
-    steady, timeline: timeline.events, relists: timeline.relists,
-    chaos: chaosName ? { name: chaosName, injected, status: chaosStatus } : null,
+    steady, timeline: [...timeline.events], relists: timeline.relists,
+    chaos: chaosName ? { name: chaosName, injected: [...injected], status: chaosStatus } : null,
+    ...(unmatched ? { unmatched } : {}),
     lag: lag ? { before: lag.before, samples: lag.samples, everyMs: LAG_SAMPLE_MS, where: ep.kafkaBrokers.join(','), targetS: plan.lagTargetS, ...(lagError && !signal.aborted ? { error: lagError } : {}) } : null,
     alert: { hit: alert.alert, others: alert.others, where: alert.where, how: alert.how, ...(alert.alert ? {} : { chain: await alertChain(p) }) },
   };

@@ -40,7 +40,7 @@ export interface ScenarioResult {
   histograms: Record<string, string>;
   /** One point per second: load achieved and latency, for charts. */
   timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null }>;
-  crossChecks: Record<string, number>;
+  crossChecks: Record<string, number | null>;
   /** Cross-checks that could not be made, with why (their verdict is `error`, never a pass). */
   crossCheckErrors?: Record<string, string>;
   /** The declared warm-up before the measured window (native engine): shown, never judged. */

@@ -10,6 +10,7 @@ import { judgeDaily, type DailyEvidence, type DailyTargets } from '../verifiers/
 import { SEED_SLOS } from '../profile/schema.ts';
 import type { Check } from '../core/record.ts';
 import type { WorkloadEvidence } from '../verifiers/kube.ts';
+import { promReading } from '../verifiers/monitoring.ts';
 
 const t0 = Date.parse('2026-12-01T08:00:00Z');
 const none = { n: 0, ids: [] };
@@ -144,6 +145,22 @@ test('evidence that could not be gathered is an error or no data, never a pass',
   assert.is(loss.status, 'fail');
   assert.is(loss.observed, 1500);
   assert.match(loss.evidence.what, 'r:7 … (+1480)');
+});
+
+test('values JSON cannot hold (+Inf from histogram_quantile, NaN) are judged the same live and from the stored record', () => {
+  const e = healthy();
+  const mon = e.monitoring as Exclude<DailyEvidence['monitoring'], { missing: string }>;
+  const odd: DailyEvidence = { ...e, monitoring: { ...mon, slis: { ...mon.slis, inferenceLatencyP95Ms: promReading('l', Infinity), uptime: promReading('u', NaN) } } };
+  const live = judgeDaily(odd, targets());
+  const stored = judgeDaily(JSON.parse(JSON.stringify(odd)) as DailyEvidence, targets());
+  assert.equal(stored, live);
+  const byId = (id: string) => live.find((c) => c.id === id)!;
+  // Every request slower than the top bucket is a failure, never no data; NaN fails too.
+  assert.equal([byId('daily.inference.latency-p95-platform').status, byId('daily.inference.latency-p95-platform').observed], ['fail', '+Inf']);
+  assert.equal([byId('daily.uptime').status, byId('daily.uptime').observed], ['fail', 'NaN']);
+  // A required SLI missing from the evidence is not left out: no data.
+  const { uptime: _gone, ...rest } = mon.slis;
+  assert.is(judgeDaily({ ...e, monitoring: { ...mon, slis: rest } }, targets()).find((c) => c.id === 'daily.uptime')!.status, 'no-data');
 });
 
 test.run();

@@ -27,6 +27,9 @@ test('drill.alert: only an alert that names the killed workload and started afte
   assert.equal(alertForKill([unrelated, ours], kill, 'inference-api').hit, { name: 'ResponseTimeHigh', severity: 'warning', afterS: 3 });
   // A notification that reached the receiver before the kill never counts.
   assert.is(alertForKill([note(-1, 0, { alertname: 'ConsumerGroupRebalancing', workload: 'prediction-consumer' })], kill, 'prediction-consumer').hit, null);
+  // A notification or alert whose time does not parse cannot be placed after the kill: never counted.
+  assert.is(alertForKill([{ ...ours, receivedAt: 'soon' }], kill, 'prediction-consumer').hit, null);
+  assert.is(alertForKill([{ ...ours, alerts: [{ ...ours.alerts[0]!, startsAt: '' }] }], kill, 'prediction-consumer').hit, null);
   // Labels other than workload that name it (deployment, job, app) count too.
   assert.ok(alertForKill([note(2, 1, { alertname: 'X', deployment: 'prediction-consumer' })], kill, 'prediction-consumer').hit);
 });

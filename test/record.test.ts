@@ -129,8 +129,6 @@ test('the one mask: every registered secret, whatever its characters, in every f
   assert.match(err, 'SASL *** refused');
 });
 
-test.run();
-
 test('the journal: every kind is checked against its schema; older versions are read, newer and damaged ones refused naming the field', () => {
   const base = { id: 'r', startedAt: '2026-12-01T08:00:00.000Z', status: 'pass', platform: 'p', checks: [check('pass')] };
   const ok = (v: unknown) => { const r = parseRecord(v); assert.ok('record' in r, JSON.stringify(r)); };
@@ -154,3 +152,5 @@ test('the journal: every kind is checked against its schema; older versions are 
   ok(JSON.parse(readFileSync(rec.path, 'utf8')));
   assert.is(rec.record.schemaVersion, RECORD_SCHEMA_VERSION);
 });
+
+test.run();

@@ -11,7 +11,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cfg } from './support.ts';
 import { runsDir } from '../core/config.ts';
-import type { RunRecord } from '../core/record.ts';
+import { RECORD_SCHEMA_VERSION, type RunRecord } from '../core/record.ts';
+import { parseRecord } from '../core/journal.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import { rejudge } from '../cli/actions/judge.ts';
 
@@ -25,10 +26,12 @@ function catalog(): Entry[] {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 4 || !cells[1]!.startsWith('`')) continue;
     for (const id of cells[1]!.match(/`[^`]+`/g)!.map((x) => x.slice(1, -1))) {
-      // A name is one or more characters (`<suffix>` may be empty); the literal parts are matched as written.
+      // A name has no colon, except a metric (it may carry tags), a threshold and a load check's id;
+      // `<suffix>` may be empty. The literal parts are matched as written.
       const names = id.match(/<[^>]+>/g) ?? [];
       const literal = id.split(/<[^>]+>/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-      const re = new RegExp(`^${literal.map((part, i) => part + (i < names.length ? (names[i] === '<suffix>' ? '.*' : '.+') : '')).join('')}$`);
+      const name = (n: string) => (n === '<suffix>' ? '.*' : ['<metric>', '<threshold>', '<check>'].includes(n) ? '.+' : '[^:]+');
+      const re = new RegExp(`^${literal.map((part, i) => part + (i < names.length ? name(names[i]!) : '')).join('')}$`);
       out.push({ id, re, from: cells[2]!, literal: id.replace(/<[^>]+>/g, '').length });
     }
   }
@@ -41,21 +44,38 @@ const entryOf = (ids: Entry[], id: string): Entry | undefined => ids.filter((x) 
 const since = process.env.CARBON_HARNESS_SUITE_T0;
 const JUDGED = new Set(['gate', 'run', 'drill', 'security', 'daily']);
 
-function records(): RunRecord[] {
+/** The suite's records, each read as every reader reads it (core/journal.ts); one it cannot read is named. */
+function records(): { records: RunRecord[]; unreadable: string[] } {
   const dir = runsDir(cfg);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((d) => {
+  const out: RunRecord[] = [];
+  const unreadable: string[] = [];
+  for (const d of existsSync(dir) ? readdirSync(dir) : []) {
     const f = join(dir, d, 'record.json');
-    if (!existsSync(f)) return [];
-    try { return [JSON.parse(readFileSync(f, 'utf8')) as RunRecord]; } catch { return []; }
-  }).filter((r) => !since || r.startedAt >= since);
+    if (!existsSync(f)) continue;
+    let value: unknown;
+    try { value = JSON.parse(readFileSync(f, 'utf8')); } catch (e) { unreadable.push(`${d}: ${(e as Error).message}`); continue; }
+    const parsed = parseRecord(value);
+    if ('error' in parsed) {
+      // Records of an older harness (a runs folder kept across versions) may be refused; this suite's may not.
+      if (!since || String((value as { startedAt?: unknown }).startedAt) >= since) unreadable.push(`${d}: ${parsed.error}`);
+      continue;
+    }
+    if (!since || (parsed.record.startedAt ?? '') >= since) out.push(parsed.record);
+  }
+  return { records: out, unreadable };
 }
+
+test('every record the suite wrote is readable by the journal\'s schema of its kind', () => {
+  const { records: all, unreadable } = records();
+  assert.ok(all.length > 0, `no record in ${runsDir(cfg)}`);
+  assert.equal(unreadable, [], 'records the harness wrote and its own readers refuse');
+});
 
 test('docs/checks.md: every check id a record of the suite holds is in the catalog', () => {
   const ids = catalog();
   assert.ok(ids.length > 60, `${ids.length} ids read from docs/checks.md`);
   const unknown = new Set<string>();
-  for (const r of records()) for (const c of r.checks) if (!entryOf(ids, c.id)) unknown.add(`${c.id} (${r.kind} ${r.id})`);
+  for (const r of records().records) for (const c of r.checks) if (!entryOf(ids, c.id)) unknown.add(`${c.id} (${r.kind} ${r.id})`);
   assert.equal([...unknown], [], 'ids missing from docs/checks.md');
 });
 
@@ -76,12 +96,18 @@ test('every stored verdict judged from evidence is judged the same again from th
   const differ: string[] = [];
   const skipped: string[] = [];
   let judged = 0;
-  for (const r of records().filter((x) => JUDGED.has(x.kind))) {
+  const missed: string[] = [];
+  for (const r of records().records.filter((x) => JUDGED.has(x.kind))) {
     const lp = profileOf(r);
     if (typeof lp === 'string') { skipped.push(`${r.id}: ${lp}`); continue; }
     const again = await rejudge(r, lp);
     judged++;
     const redone = new Map(again.checks.map((c) => [c.id, c]));
+    // This harness's records: each check the catalog says is judged from evidence must have been.
+    if (r.schemaVersion === RECORD_SCHEMA_VERSION) {
+      const rejudged = new Set(again.rejudged);
+      for (const c of r.checks) if (entryOf(ids, c.id)?.from === 'evidence' && !rejudged.has(c.id)) missed.push(`${r.kind} ${r.id} ${c.id}: ${redone.get(c.id)?.evidence.judged ?? 'not judged again'}`);
+    }
     for (const id of new Set(again.rejudged)) {
       const before = r.checks.find((c) => c.id === id);
       const after = redone.get(id);
@@ -95,6 +121,8 @@ test('every stored verdict judged from evidence is judged the same again from th
     }
   }
   process.stderr.write(`replay: ${judged} record(s) judged again, ${skipped.length} skipped (profile gone or changed); ${[...seen.values()].reduce((a, b) => a + b, 0)} verdicts over ${seen.size} catalog ids\n`);
+  assert.ok(judged > 0, 'no record was judged again');
+  assert.equal(missed, [], 'checks judged from evidence that were not derived again from the record');
   assert.equal(differ, [], 'verdicts that came out differently from the stored evidence');
   if (since) {
     const never = ids.filter((x) => x.from === 'evidence' && !seen.has(x.id)).map((x) => x.id);

@@ -162,6 +162,10 @@ export function judgeDaily(e: DailyEvidence, t: DailyTargets): Check[] {
     }));
   }
   const made = checks.length;
+  // Connected, yet no offsets and no word of the broker going away: nothing was measured.
+  if (!k.unreachable && !k.start && !k.stopped) {
+    checks.push(check('daily.kafka.throughput', `real-time throughput into ${k.prices}`, `>=${T.kafkaThroughputMsgS}`, null, 'msg/s', 'no-data', { what: 'the evidence holds no end offsets of the window', how: '', where: k.brokers }));
+  }
   if (k.topics) checks.push(...judgeTopics(k.topics, k.brokers));
   if (k.start && k.end) {
     const a = readOffsets(k.start);

@@ -37,7 +37,7 @@ export async function probeFeatureStore(conn: pg.ClientConfig, where: string, qu
     const f = await client.query(queries.freshness);
     const row = f.rows[0] as { rows?: number; age_s?: number | null } | undefined;
     if (!row || !('age_s' in row)) throw new Error('platform.featureStore.queries.freshness must return one row with an age_s column');
-    ev.freshness = { ok: true, rows: row.rows === undefined ? null : Number(row.rows), ageS: row.age_s === null || row.age_s === undefined ? null : Number(row.age_s) };
+    ev.freshness = { ok: true, rows: row.rows === undefined || row.rows === null ? null : Number(row.rows), ageS: row.age_s === null || row.age_s === undefined ? null : Number(row.age_s) };
   } catch (e) {
     ev.freshness = failed(e);
   } finally {

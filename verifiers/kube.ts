@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Check } from '../core/record.ts';
 import { check, failedReading, passIf, unmeasured, type Reading } from './check.ts';
-import type { PromReading } from './monitoring.ts';
+import { promReading, promValue, type PromReading } from './monitoring.ts';
 
 /** Reads one PromQL scalar (null: no series); `where` names the Prometheus it asks. */
 export interface PromReader { scalar(expr: string): Promise<number | null>; where: string }
@@ -44,7 +44,7 @@ export async function probeWorkload(kc: k8s.KubeConfig, namespace: string, deplo
     if ('missing' in prom) ev.crashes = { missing: prom.missing };
     else {
       const expr = crashQuery(prom.sli, namespace, deployment);
-      try { ev.crashes = { where: prom.where, expr, ok: true, value: await prom.scalar(expr) }; } catch (e) { ev.crashes = { where: prom.where, expr, ...failedReading(e) }; }
+      try { ev.crashes = { where: prom.where, ...promReading(expr, await prom.scalar(expr)) }; } catch (e) { ev.crashes = { where: prom.where, expr, ...failedReading(e) }; }
     }
     return ev;
   } catch (e) {
@@ -68,13 +68,14 @@ export function judgeWorkload(e: WorkloadEvidence, maxCrashes5m: number): Check[
     passIf(desired > 0 && s.ready >= desired), { what: `deployment status: ${s.ready} ready, ${s.available} available; spec.replicas ${s.specReplicas}, expected ${desired}`, how: 'GET deployment status (Kubernetes API)', where });
   const title = `${deployment} pod crashes in the last 5 min`;
   const c = e.crashes;
-  if (!c) return [replicas];
+  if (!c) return [replicas, check(id('crashes'), title, `<=${maxCrashes5m}`, null, 'crashes', 'no-data', { what: 'the evidence holds no restart reading', how: '', where })];
   if ('missing' in c) return [replicas, check(id('crashes'), title, `<=${maxCrashes5m}`, null, 'crashes', 'no-data', { what: c.missing, how: '', where })];
   if (!c.ok) return [replicas, unmeasured(id('crashes'), title, `<=${maxCrashes5m}`, 'crashes', c.where, c.error)];
-  const crashes = c.value === null ? null : Math.round(c.value);
+  const v = promValue(c);
+  const crashes = v === null ? null : Math.round(v);
   return [
     replicas,
-    check(id('crashes'), title, `<=${maxCrashes5m}`, crashes, 'crashes',
+    check(id('crashes'), title, `<=${maxCrashes5m}`, crashes === null ? null : c.nonFinite ?? crashes, 'crashes',
       // No series at all: nothing exports the restart counters, so nothing was measured.
       crashes === null ? 'no-data' : passIf(crashes <= maxCrashes5m), {
         what: crashes === null ? 'no kube_pod_container_status_restarts_total series for these pods (is kube-state-metrics scraped?)'

@@ -64,19 +64,19 @@ export function scenarioChecks(s: Scenario, r: ScenarioResult): Check[] {
  * confirmation at all, and the check is an error, never a pass on the offsets.
  */
 export function topicCrossCheck(s: Scenario, r: ScenarioResult, sent: number): Check {
-  const delta = r.crossChecks.topicEndOffsetDelta!;
+  const delta = r.crossChecks.topicEndOffsetDelta ?? null;
   const own = r.crossChecks.ownMessagesInTopic;
   const complete = r.crossChecks.readBackComplete === 1;
   const base = { id: `${s.name}:topic-end-offsets`, title: `${s.name}: acknowledged messages are in the topic (read back between end offsets)`, target: `>=${sent}`, unit: 'messages' };
-  if (own === undefined) {
+  if (own === undefined || own === null) {
     const why = r.crossCheckErrors?.ownMessagesInTopic ?? 'no read-back was made';
     return { ...base, observed: null, status: 'error',
-      evidence: { what: `${why}; end offsets grew by ${Number.isNaN(delta) ? '?' : delta} (all producers, so this proves nothing about our messages)`, how: 'Kafka admin ListOffsets per partition before and after the run, then every message in between consumed and matched by run id', where: r.where } };
+      evidence: { what: `${why}; end offsets grew by ${delta === null ? '?' : delta} (all producers, so this proves nothing about our messages)`, how: 'Kafka admin ListOffsets per partition before and after the run, then every message in between consumed and matched by run id', where: r.where } };
   }
   return { ...base, observed: own,
     status: own >= sent ? 'pass' : complete ? 'fail' : 'error',
     evidence: {
-      what: `${own} distinct sequence numbers of this run found among ${r.crossChecks.messagesReadBack ?? '?'} messages read back; end offsets grew by ${delta} (all producers)${complete ? '' : '; read-back did not reach the end offsets in time'}`,
+      what: `${own} distinct sequence numbers of this run found among ${r.crossChecks.messagesReadBack ?? '?'} messages read back; end offsets grew by ${delta ?? '?'} (all producers)${complete ? '' : '; read-back did not reach the end offsets in time'}`,
       how: 'Kafka admin ListOffsets per partition before and after the run, then every message in between consumed and matched by run id',
       where: r.where,
     } };

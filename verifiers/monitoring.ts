@@ -17,11 +17,26 @@ export const MONITORING_CHECKS: Array<[string, string]> = [
 /** An SLI's PromQL with the window put in (`$window`, e.g. `30s`). */
 export const withWindow = (expr: string, windowS: number) => expr.replaceAll('$window', `${windowS}s`);
 
-/** One PromQL reading: the query as sent and its value (null: no series), or why it failed. */
-export type PromReading = { expr: string } & Reading<{ value: number | null }>;
+/**
+ * One PromQL reading: the query as sent and its value (null: no series), or why it failed. A value
+ * JSON cannot hold (+Inf from histogram_quantile, NaN from 0/0) is kept as Prometheus writes it in
+ * `nonFinite`, so a stored reading is judged as the live one was.
+ */
+export type PromReading = { expr: string } & Reading<{ value: number | null; nonFinite?: string }>;
+
+/** A reading as a JSON-safe record entry. */
+export function promReading(expr: string, v: number | null): PromReading {
+  return v === null || Number.isFinite(v) ? { expr, ok: true, value: v } : { expr, ok: true, value: null, nonFinite: v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN' };
+}
+
+/** The value a stored reading stands for (±Infinity and NaN included). */
+export const promValue = (r: Extract<PromReading, { ok: true }>): number | null =>
+  r.nonFinite === undefined ? r.value : r.nonFinite === '+Inf' ? Infinity : r.nonFinite === '-Inf' ? -Infinity : NaN;
 
 /** The SLIs a daily check reads, by their profile key (platform.slis). */
 type SliKey = 'platformHealth' | 'uptime' | 'errorRate' | 'inferenceLatencyP95Ms' | 'consumerLagS';
+/** Those every profile with Prometheus names. */
+const REQUIRED: SliKey[] = ['platformHealth', 'uptime', 'errorRate'];
 
 /** What the monitoring probe read from Prometheus and Alertmanager. */
 export interface MonitoringEvidence {
@@ -45,7 +60,7 @@ export interface MonitoringTargets {
 }
 
 async function readSli(prom: HttpClient, expr: string): Promise<PromReading> {
-  try { return { expr, ok: true, value: await promSli(prom, expr) }; } catch (e) { return { expr, ...failedReading(e) }; }
+  try { return promReading(expr, await promSli(prom, expr)); } catch (e) { return { expr, ...failedReading(e) }; }
 }
 
 /**
@@ -71,7 +86,8 @@ export async function probeMonitoring(prom: HttpClient, am: HttpClient | null, s
   }
   try {
     const ages: Record<string, number | null> = {};
-    for (const m of slis.dashboardSeries) ages[m] = (await promQuery(prom, `time() - max(timestamp(${m}))`))[0]?.value ?? null;
+    // An age that is not a number is no sample to go by: missing, so stale.
+    for (const m of slis.dashboardSeries) { const age = (await promQuery(prom, `time() - max(timestamp(${m}))`))[0]?.value ?? null; ages[m] = age !== null && Number.isFinite(age) ? age : null; }
     e.dashboards = { ok: true, ages };
   } catch (err) {
     e.dashboards = failedReading(err);
@@ -86,10 +102,15 @@ export function judgeMonitoring(e: MonitoringEvidence, t: MonitoringTargets): Ch
   const w = e.windowS;
   const scalar = (key: SliKey, id: string, title: string, target: string, unit: string, judge: (v: number) => boolean, what: string) => {
     const r = e.slis[key];
-    if (!r) return;
-    out.push(r.ok
-      ? check(id, title, target, r.value === null ? null : round(r.value, 4), unit, r.value === null ? 'no-data' : passIf(judge(r.value)), { what, how: `PromQL: ${r.expr}`, where })
-      : unmeasured(id, title, target, unit, where, r.error));
+    // The optional SLIs are judged where the profile names them; a required one missing from the
+    // evidence (a damaged record) was not read: no data, never left out.
+    if (!r) {
+      if (REQUIRED.includes(key)) out.push(check(id, title, target, null, unit, 'no-data', { what: `the evidence holds no reading of platform.slis.${key}`, how: '', where }));
+      return;
+    }
+    if (!r.ok) { out.push(unmeasured(id, title, target, unit, where, r.error)); return; }
+    const v = promValue(r);
+    out.push(check(id, title, target, v === null ? null : r.nonFinite ?? round(v, 4), unit, v === null ? 'no-data' : passIf(judge(v)), { what, how: `PromQL: ${r.expr}`, where }));
   };
   scalar('platformHealth', 'daily.platform-health', 'platform health (share of platform components up: services and infrastructure)', `>=${t.healthPct}`, '%',
     (v) => v >= t.healthPct, `mean over ${w} s of the share of platform components up (platform.slis.platformHealth)`);
@@ -104,7 +125,7 @@ export function judgeMonitoring(e: MonitoringEvidence, t: MonitoringTargets): Ch
   if (n && ratio !== null) {
     const rate = out[out.length - 1]!;
     if (!n.ok) Object.assign(rate.evidence, { requestsError: n.error.split('\n')[0] });
-    else if (n.value !== null && n.value >= 0) Object.assign(rate.evidence, { requests: round(n.value, 3), errors: round(n.value * ratio, 3), requestsHow: `PromQL: ${n.expr}` });
+    else if (n.value !== null && n.nonFinite === undefined && n.value >= 0) Object.assign(rate.evidence, { requests: round(n.value, 3), errors: round(n.value * ratio, 3), requestsHow: `PromQL: ${n.expr}` });
   }
   // The platform's own view of latency and lag, where its profile names one: a second witness beside
   // the harness's probe and the lag it reads from Kafka's offsets.

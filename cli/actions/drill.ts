@@ -55,7 +55,7 @@ export async function planFrom(o: PodKillOpts, lp: LoadedProfile): Promise<PodKi
   }
   return {
     namespace, deployment, count, via: o.via, gracePeriodS, ...(o.follow ? { follow: o.follow } : {}),
-    recoverySloS: o.recoverySlo === undefined ? p.slos.podRecoveryS : seconds('--recovery-slo', o.recoverySlo),
+    recoverySloS: o.recoverySlo === undefined ? p.slos.podRecoveryS : seconds('--recovery-slo', o.recoverySlo), recoverySloFixed: o.recoverySlo !== undefined,
     lagTargetS: p.slos.consumerLagS, withLoad, dryRun: Boolean(o.dryRun), yes: Boolean(o.yes), alertWaitS: seconds('--alert-wait', o.alertWait),
   };
 }

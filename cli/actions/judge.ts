@@ -95,8 +95,14 @@ async function drillChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ chec
       { what: `${r.id} stored no observation (${r.status}${r.error ? `: ${r.error}` : ''}; drills record one since the judge was split out)`, how: 'the record\'s data.observation', where: r.id })], rejudged: [] };
   }
   const slos = lp.profile.slos;
-  const t = { ...stored!, recoverySloS: slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS };
-  const judged = obs ? drillChecks(t, obs, (r.data.scenarios as ScenarioResult[] | undefined)?.[0]) : steadyChecks(t, steady!);
+  // The profile's targets, except one the run set itself (--recovery-slo, a Schedule's annotation).
+  const t = { ...stored!, recoverySloS: stored!.fixed?.includes('recoverySloS') ? stored!.recoverySloS : slos.podRecoveryS, lagTargetS: slos.consumerLagS, alertDetectS: slos.alertDetectS };
+  // The load run through the drill: its thresholds evaluated again from its stored summary and
+  // histograms, as a gate's are; with one a summary cannot answer, its checks are copied instead.
+  const stored0 = (r.data.scenarios as ScenarioResult[] | undefined)?.[0];
+  const { rejudge: replay, unreplayable } = await import('../../scenarios/replay.ts');
+  const loadAgain = stored0 && t.withLoad && !unreplayable(t.withLoad).length ? replay(t.withLoad, stored0) : undefined;
+  const judged = (obs ? drillChecks(t, obs, loadAgain) : steadyChecks(t, steady!));
   const ids = new Set(judged.map((c) => c.id));
   // In the source's order: the re-judged checks where they stood, the others as they were.
   const out = r.checks.map((c) => (ids.has(c.id) ? judged.find((j) => j.id === c.id)! : copied(c)));
@@ -123,8 +129,11 @@ async function dailyChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ chec
     return { checks: [...r.checks.map(copied), check('daily.evidence', 'stored evidence to judge', 'stored', null, '', 'no-data',
       { what: `${r.id} stored no daily evidence (${r.status}${r.error ? `: ${r.error}` : ''}; daily checks record it since the judges were split from the probes)`, how: 'the record\'s data.evidence', where: r.id })], rejudged: [] };
   }
-  const checks = judgeDaily(evidence, dailyTargets(lp.profile));
-  return { checks, rejudged: checks.map((c) => c.id) };
+  const judged = judgeDaily(evidence, dailyTargets(lp.profile));
+  const ids = new Set(judged.map((c) => c.id));
+  // A check the run recorded that its evidence no longer yields stays as it was (marked copied):
+  // a recorded failure never vanishes on judging again.
+  return { checks: [...judged, ...r.checks.filter((c) => !ids.has(c.id)).map(copied)], rejudged: [...ids] };
 }
 
 /**

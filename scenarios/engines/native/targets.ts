@@ -28,7 +28,7 @@ export interface IterationTarget {
   /** After the last iteration: wait for what is still in flight downstream, then close. */
   teardown(signal: AbortSignal): Promise<void>;
   /** Independent evidence gathered outside the engine's own counters. */
-  crossChecks(): Promise<Record<string, number>>;
+  crossChecks(): Promise<Record<string, number | null>>;
   /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
   crossCheckErrors?(): Record<string, string>;
 }
@@ -221,7 +221,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
     },
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
     async crossChecks() {
-      const out: Record<string, number> = { topicEndOffsetDelta: offsetsAfter ? totalEnds(offsetsAfter) - totalEnds(offsetsBefore) : NaN };
+      // null: the end offsets after the run could not be read (a record keeps null; NaN would not survive its JSON).
+      const out: Record<string, number | null> = { topicEndOffsetDelta: offsetsAfter ? totalEnds(offsetsAfter) - totalEnds(offsetsBefore) : null };
       if (own) {
         out.ownMessagesInTopic = own.found;
         out.messagesReadBack = own.read;
