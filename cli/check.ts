@@ -21,6 +21,8 @@ export function registerCheck(program: Command): void {
         onFinish: (r, dir) => { writeFileSync(join(dir, 'daily.md'), dailyMarkdown(r)); writeFileSync(join(dir, 'daily.html'), dailyHtml(r)); },
       }, async (ctx) => {
         ctx.rec.setData('windowS', windowS);
+        // The plan before anything is measured: the window and the targets it will be judged against.
+        ctx.rec.setData('targets', dailyTargets(lp.profile));
         const evidence = await probeDaily(lp.profile, { windowS, signal: ctx.signal, progress: ctx.progress });
         // The evidence is kept: `harness judge` derives the same verdicts from the record alone.
         ctx.rec.setData('evidence', evidence);

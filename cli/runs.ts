@@ -1,7 +1,7 @@
 /** Stored load runs named on the command line (`compare`, `gate --baseline`), checked before anything runs. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from '../core/errors.ts';
+import { UsageError, firstLine } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
 import { parseRecord } from '../core/journal.ts';
 
@@ -12,7 +12,7 @@ const LOAD_KINDS = new Set(['gate', 'run']);
 function read(file: string, field: string): RunRecord {
   let value: unknown;
   try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
-    throw new UsageError(field, `${file} is not a run record: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(field, `${file} is not a run record: ${firstLine(e)}`);
   }
   const parsed = parseRecord(value);
   if ('error' in parsed) throw new UsageError(field, `${file} is not the record of a load run this harness can read: ${parsed.error}`);

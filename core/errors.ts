@@ -24,3 +24,9 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   return EXIT.infra;
 }
+
+/** An error's first line (API clients append whole response bodies after it), or the value itself when it is no Error. */
+export function firstLine(e: unknown): string {
+  const m = (e as Error | null | undefined)?.message;
+  return typeof m === 'string' ? m.split('\n')[0]! : String(e);
+}

@@ -79,6 +79,8 @@ const DrillData = z.looseObject({
 
 const DailyData = z.looseObject({
   windowS: num.optional(),
+  /** The targets the run was judged against, stored before the probes ran. */
+  targets: z.looseObject({ slos: z.looseObject({}), staleAfterS: num }).optional(),
   evidence: z.looseObject({
     windowS: num,
     kafka: z.looseObject({
@@ -114,12 +116,18 @@ const DailyData = z.looseObject({
 });
 
 const SecurityData = z.looseObject({ evidence: z.looseObject({}).optional() });
+const Week1Data = z.looseObject({ week1: z.looseObject({ window: z.looseObject({}), summary: z.looseObject({}) }).optional(), outputs: z.array(z.unknown()).optional() });
+const StartData = z.looseObject({ steps: z.array(z.looseObject({ step: z.string() })).optional() });
+const SandboxData = z.looseObject({ parts: z.array(z.looseObject({})).optional(), stopped: z.unknown().optional(), faults: z.record(z.string(), num).optional() });
+const ScheduleData = z.looseObject({ plan: z.looseObject({ namespace: z.string(), deployment: z.string() }).optional(), schedule: z.looseObject({}).optional(), scheduleName: z.string().optional() });
 const CompareData = z.looseObject({ baseline: z.looseObject({ runId: z.string() }).optional(), current: z.looseObject({ runId: z.string() }).optional() });
 const JudgeData = z.looseObject({ source: z.looseObject({ runId: z.string(), kind: z.string() }).optional() });
 
-/** The data schema of each kind a reader looks into; other kinds (sandbox, start, schedules) carry only the common fields. */
+/** The data schema of each kind the harness writes; a kind not listed (a newer harness's) is read by the common fields alone. */
 const DATA: Record<string, z.ZodType> = {
   gate: LoadData, run: LoadData, drill: DrillData, daily: DailyData, security: SecurityData, compare: CompareData, judge: JudgeData,
+  'report-week1': Week1Data, start: StartData, 'sandbox-up': SandboxData, 'sandbox-down': SandboxData, 'sandbox-status': SandboxData,
+  'sandbox-fault': SandboxData, 'drill-schedule': ScheduleData, 'drill-schedule-delete': ScheduleData, 'profile-check': z.looseObject({}),
 };
 
 /** The record kinds readers know the data of. */

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { UsageError } from './errors.ts';
+import { UsageError, firstLine } from './errors.ts';
 
 /**
  * `${VAR}`, `${VAR:-default}` and `${file:PATH}` (PATH relative to `baseDir`, one trailing newline
@@ -56,7 +56,7 @@ export function parseYamlFile<S extends z.ZodType>(text: string, source: string,
   let raw: unknown;
   try { raw = doc.toJS({ maxAliasCount: 100 }); } catch (e) {
     // An alias to no anchor, or one that expands past the limit.
-    throw new UsageError(source, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(source, `not valid YAML: ${firstLine(e)}`);
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(source, `expected a YAML mapping with ${o.expect}`);
   const resolved = walk(raw, [], (s, path) => {

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../core/config.ts';
 import type { Profile } from '../profile/schema.ts';
 import { kafkajs } from '../platform/kafka.ts';
+import { podReady } from '../platform/kube.ts';
 import type { Check } from '../core/record.ts';
 import type { RunContext } from '../core/run.ts';
-import { InfraError, UsageError } from '../core/errors.ts';
+import { InfraError, UsageError, firstLine } from '../core/errors.ts';
 import { check } from '../verifiers/check.ts';
 import type { PodKillPlan } from './plan.ts';
 import { drillChecks, steadyChecks, unmatchedKillCheck, type DrillObservation, type DrillSteady, type DrillTargets } from './judge.ts';
@@ -21,7 +22,6 @@ import { LAG_SAMPLE_MS, LagFollower, alertChain, watchAlerts } from './observe.t
 import { SPAWN_GRACE_MS, awaitScheduledKill, killPods, scheduledChaos, type ScheduledKill } from './inject.ts';
 
 
-const readyPod = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /**
  * Pod-kill drill: the plan (the target, its selector and desired replicas, the victims, the safety
@@ -53,7 +53,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   try { pods = await timeline.start(); } catch (e) { throw kubeError(e, `pods of ${plan.deployment}`, '--target'); }
   if (!pods.length) throw new UsageError('--target', `selector ${selector} in namespace ${plan.namespace} matches no pods`);
   checkSafety(cfg, p, kc, { ...guard, desired });
-  const victims = pods.filter(readyPod).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).slice(0, plan.count);
+  const victims = pods.filter(podReady).sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).slice(0, plan.count);
   rec.setData('plan', { ...plan, withLoad: plan.withLoad?.name, kubeconfig: path, context: kc.getCurrentContext(), selector, desired });
   rec.setData('recoverySloS', plan.recoverySloS);
 
@@ -89,7 +89,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
       }
     }
   };
-  const readyBefore = pods.filter(readyPod).length;
+  const readyBefore = pods.filter(podReady).length;
   const steady: DrillSteady = { desired, selector, before: { ready: readyBefore, pods: pods.length } };
   rec.setData('steady', steady);
   record(steadyChecks(targets, steady));
@@ -140,7 +140,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
       record([unmatchedKillCheck(targets, unmatched)]);
     }
   } else {
-    chaosName = await killPods({ kc, plan, timeline, run, pods: pods.filter(readyPod), victims, labels, onInjected });
+    chaosName = await killPods({ kc, plan, timeline, run, pods: pods.filter(podReady), victims, labels, onInjected });
   }
 
   let lagError: string | undefined;
@@ -151,7 +151,7 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   // Never exit 2 here: a pod was killed, so this is no bad input whatever the API said.
   if (timeline.lost) {
     rec.setData('timeline', timeline.events);
-    throw new InfraError(`Kubernetes API unreachable for ${LOST_S} s while following the pods of ${plan.deployment} after the kill: ${(timeline.lost as Error).message?.split('\n')[0] ?? String(timeline.lost)}`, 'kube-apiserver');
+    throw new InfraError(`Kubernetes API unreachable for ${LOST_S} s while following the pods of ${plan.deployment} after the kill: ${firstLine(timeline.lost)}`, 'kube-apiserver');
   }
   const restoredWall = Date.now();
 
@@ -202,9 +202,9 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
 
   let after: k8s.V1PodList;
   try { after = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: plan.namespace, labelSelector: selector }); } catch (e) {
-    throw new InfraError(`Kubernetes API unreachable or failing while reading the pods of ${plan.deployment} after the drill: ${(e as Error).message?.split('\n')[0] ?? String(e)}`, 'kube-apiserver');
+    throw new InfraError(`Kubernetes API unreachable or failing while reading the pods of ${plan.deployment} after the drill: ${firstLine(e)}`, 'kube-apiserver');
   }
-  steady.after = after.items.filter((p) => readyPod(p) && !p.metadata?.deletionTimestamp).length;
+  steady.after = after.items.filter((p) => podReady(p) && !p.metadata?.deletionTimestamp).length;
   rec.setData('observation', observation);
   record(drillChecks(targets, observation, loadResult ?? undefined));
   if (chaosName && !plan.follow) {

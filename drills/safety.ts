@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Config } from '../core/config.ts';
 import type { Profile } from '../profile/schema.ts';
-import { InfraError, UsageError } from '../core/errors.ts';
+import { InfraError, UsageError, firstLine } from '../core/errors.ts';
 import { kubeConfig, deployments } from '../platform/kube.ts';
 
 /**
@@ -51,7 +51,7 @@ export function checkTarget(p: Profile, namespace: string, deployment: string): 
 export function kubeError(e: unknown, what: string, field: string): Error {
   const code = (e as { code?: number }).code ?? (e as { statusCode?: number }).statusCode;
   if (code === 404) return new UsageError(field, `${what} not found`);
-  const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+  const msg = firstLine(e);
   // RBAC said no: the identity the kubeconfig gives may not do this here. The user's to grant (or not).
   if (code === 403) return new UsageError(field, `${what}: forbidden by RBAC for this kubeconfig's identity (${msg}); grant it the harness's Role in that namespace (harness deploy render) or drill where it may act`);
   return new InfraError(`Kubernetes API unreachable or failing while reading ${what}: ${msg}`, 'kube-apiserver');

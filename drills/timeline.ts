@@ -1,9 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
+import { podReady } from '../platform/kube.ts';
 import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 
 export interface TimelineEvent { event: string; atMs: number; pod?: string; detail?: string }
 
-const ready = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 /**
  * After a kill, re-lists that cannot even connect for this long mean the API server is gone, not
  * blinking: the timeline stops and says so, and the drill ends at once (exit 3) rather than waiting
@@ -116,7 +116,7 @@ export class PodTimeline {
       if (this.t0 && !this.initial.has(uid)) {
         this.record('replacement-created', name, p.metadata?.creationTimestamp ? `server ${new Date(p.metadata.creationTimestamp).toISOString()}` : undefined);
         if (scheduled(p)) this.record('scheduled', name, p.spec?.nodeName);
-        if (ready(p)) this.record('ready', name);
+        if (podReady(p)) this.record('ready', name);
       }
     }
     if (this.t0 && this.readyCount() >= this.desired && this.events.some((e) => e.event === 'ready')) this.record('replicas-restored', undefined, `${this.readyCount()}/${this.desired} Ready`);
@@ -124,7 +124,7 @@ export class PodTimeline {
 
   /** Ready pods that are not being deleted. */
   readyCount(): number {
-    return [...this.pods.values()].filter((p) => ready(p) && !p.metadata?.deletionTimestamp).length;
+    return [...this.pods.values()].filter((p) => podReady(p) && !p.metadata?.deletionTimestamp).length;
   }
 
   has(event: string): boolean { return this.events.some((e) => e.event === event); }

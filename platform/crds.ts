@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { InfraError } from '../core/errors.ts';
+import { InfraError, firstLine } from '../core/errors.ts';
 
 /** API coordinates of the third-party kinds the harness creates (their controllers are the platform's). */
 export const CHAOS = { group: 'chaos-mesh.org', version: 'v1alpha1', plural: 'podchaos', kind: 'PodChaos' } as const;
@@ -18,7 +18,7 @@ export async function requireKind(kc: k8s.KubeConfig, k: { group: string; plural
   } catch (e) {
     const code = (e as { code?: number }).code;
     if (code === 404) throw new InfraError(`the cluster has no ${k.kind} kind (${k.plural}.${k.group}): install ${install}`, k.group);
-    throw new InfraError(`Kubernetes API unreachable while looking for ${k.kind}: ${(e as Error).message.split('\n')[0]}`, 'kube-apiserver');
+    throw new InfraError(`Kubernetes API unreachable while looking for ${k.kind}: ${firstLine(e)}`, 'kube-apiserver');
   }
   if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
     throw new InfraError(`${k.kind} (${k.plural}.${k.group}) is not Established in the cluster yet`, k.group);

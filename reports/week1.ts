@@ -19,6 +19,7 @@ import { render } from '../core/render.ts';
 import { lineChart, fmt } from './charts.ts';
 import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
 import { severitySummary, repairMinutes, type Incident, type Feedback, type SeveritySummary } from './inputs.ts';
+import { firstLine } from '../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Row definitions
@@ -226,7 +227,7 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
     try {
       value = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      skip(file, `unreadable: ${(e as Error).message.split('\n')[0]}`, true);
+      skip(file, `unreadable: ${firstLine(e)}`, true);
       continue;
     }
     const parsed = parseRecord(value);

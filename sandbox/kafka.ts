@@ -8,7 +8,7 @@ import { kafkajs } from '../platform/kafka.ts';
 import { sandboxKafkaConn } from './connect.ts';
 import { ensurePlatformTls, KEYSTORE } from './tls.ts';
 import type { SandboxConfig } from '../core/config.ts';
-import { InfraError } from '../core/errors.ts';
+import { InfraError, firstLine } from '../core/errors.ts';
 import { cacheDir } from '../core/paths.ts';
 import { aptInstall } from './apt.ts';
 import type { Part, PartStatus, SandboxContext } from './part.ts';
@@ -56,7 +56,7 @@ async function requireTool(cmd: string, args: string[], pkg: string, why: string
     await aptInstall([pkg], progress);
     await run(cmd, args);
   } catch (e) {
-    throw new InfraError(`${cmd} is needed (${why}) and apt-get install ${pkg} did not provide it: ${(e as Error).message.split('\n')[0]}`, NAME);
+    throw new InfraError(`${cmd} is needed (${why}) and apt-get install ${pkg} did not provide it: ${firstLine(e)}`, NAME);
   }
 }
 

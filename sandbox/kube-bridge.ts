@@ -32,19 +32,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
+import { podReady } from '../platform/kube.ts';
 import type { SandboxConfig } from '../core/config.ts';
 import { writeFileAtomic } from '../core/record.ts';
 import { FaultWatcher } from './faults.ts';
 import { BRIDGE_LABEL, BRIDGE_LABEL_VALUE, kubeConfig, kubeDir } from './kube.ts';
 import { ProcessTable, isAlive } from './proc.ts';
 import { replicaName, serviceCommand } from './services.ts';
+import { firstLine } from '../core/errors.ts';
 
 /** The service each bridged pod runs. */
 const SERVICE = 'prediction-consumer';
 const MAX_SLOTS = 16;
 
 /** Ready as the cluster last showed it. */
-const podReady = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 interface Slot {
   slot: number;
@@ -182,11 +183,11 @@ class Bridge {
           list: () => this.core.listNamespacedPod({ namespace, labelSelector }),
           onEvent: () => this.schedule(),
           onList: (n) => { this.listed = true; log(`listed ${n} pod(s)`); this.schedule(); },
-          onListError: (e) => { log(`API error (${(e as Error).message.split('\n')[0]}); re-listing in 1 s`); return true; },
+          onListError: (e) => { log(`API error (${firstLine(e)}); re-listing in 1 s`); return true; },
         });
         if (this.closed) lw.stop(); else this.lw = lw;
       } catch (e) {
-        log(`API error (${(e as Error).message.split('\n')[0]}); listing again in 1 s`);
+        log(`API error (${firstLine(e)}); listing again in 1 s`);
         await sleep(1000);
       }
     }
@@ -355,7 +356,7 @@ class Bridge {
       slot.patchFailing = false;
     } catch (e) {
       // The next reconcile compares again and re-sends what is still out of date.
-      if (!slot.patchFailing) log(`pod ${pod.metadata!.name}: status patch failed: ${(e as Error).message.split('\n')[0]}`);
+      if (!slot.patchFailing) log(`pod ${pod.metadata!.name}: status patch failed: ${firstLine(e)}`);
       slot.patchFailing = true;
     }
   }
@@ -401,7 +402,7 @@ class Bridge {
       });
     } catch (e) {
       const code = (e as { code?: number }).code;
-      if (code !== 404 && code !== 409) log(`pod ${pod.metadata!.name}: final delete failed: ${(e as Error).message.split('\n')[0]}`);
+      if (code !== 404 && code !== 409) log(`pod ${pod.metadata!.name}: final delete failed: ${firstLine(e)}`);
     } finally {
       setTimeout(() => this.finalizing.delete(uid), 30_000).unref();
     }

@@ -15,6 +15,7 @@ import { cli, ctx, eventually, sb, writeProfile } from './support.ts';
 import { KUBE_NAMESPACE, kubeConfig as sandboxKubeConfig } from '../sandbox/kube.ts';
 import { kubeConfig } from '../platform/kube.ts';
 import type { RunRecord } from '../core/record.ts';
+import { podReady } from '../platform/kube.ts';
 
 const deploy = suite('deploy');
 const HARNESS_NS = 'carbon-harness-test';
@@ -126,7 +127,7 @@ if (!sb.kube.enabled) {
     await forbidden('create a Deployment', () => sa.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace: KUBE_NAMESPACE, body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } } } }));
     await forbidden('list pods cluster-wide', () => saCore.listPodForAllNamespaces());
     await eventually('consumers Ready again', async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items
-      .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === sb.consumers.replicas, 90_000, 500);
+      .filter((p) => !p.metadata?.deletionTimestamp && podReady(p)).length === sb.consumers.replicas, 90_000, 500);
   });
 }
 

@@ -17,6 +17,7 @@ import { KUBE_NAMESPACE, kubeConfig } from '../sandbox/kube.ts';
 import { writeFaults } from '../sandbox/faults.ts';
 import { projectRoot } from '../core/paths.ts';
 import type { Check, RunRecord } from '../core/record.ts';
+import { podReady } from '../platform/kube.ts';
 
 const faults = suite('faults mid-run');
 let stopped = false;
@@ -191,7 +192,7 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
   // down must show Ready once it is back (the kubelet bridge sends the status it could not send).
   await eventually('every consumer replica Ready again, and no pod left NotReady', async () => {
     const pods = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.filter((p) => !p.metadata?.deletionTimestamp);
-    return pods.length === sb.consumers.replicas && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return pods.length === sb.consumers.replicas && pods.every((p) => podReady(p));
   }, 90_000, 500);
 });
 
@@ -215,7 +216,7 @@ faults('the API server down while a replacement pod becomes Ready (ready-delay-s
   restore();
   await eventually(`${replacement.metadata!.name} Ready, every replica Ready, none NotReady`, async () => {
     const pods = await list();
-    return pods.length === sb.consumers.replicas && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    return pods.length === sb.consumers.replicas && pods.every((p) => podReady(p))
       && pods.some((p) => p.metadata!.uid === replacement.metadata!.uid);
   }, 60_000, 500);
   assert.match(readFileSync(log, 'utf8').slice(logFrom), `pod ${replacement.metadata!.name}: status sent again (Ready=true)`);

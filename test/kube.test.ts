@@ -7,6 +7,7 @@ import { KUBE_NAMESPACE, apiserverUrl, httpsGet, kubeConfig } from '../sandbox/k
 import { isAlive } from '../sandbox/proc.ts';
 import { consumersPart, replicaName } from '../sandbox/services.ts';
 import { PodTimeline } from '../drills/timeline.ts';
+import { podReady } from '../platform/kube.ts';
 
 // These run against the shared sandbox `npm test` brought up, with Kubernetes when sandbox.kube.enabled.
 const enabled = sb.kube.enabled;
@@ -17,7 +18,6 @@ const kc = enabled ? kubeConfig(ctx) : new k8s.KubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
 
-const isReady = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const consumerPods = async () => (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: `app=${APP}` })).items;
 
 /** Pod name → consumer pid, from the processes' own environment (CARBON_CONSUMER_ID=<pod name>). */
@@ -63,7 +63,7 @@ if (!enabled) {
     assert.is(pods.length, N);
     const procs = processesByPod();
     for (const p of pods) {
-      assert.ok(isReady(p), `${p.metadata?.name} Ready`);
+      assert.ok(podReady(p), `${p.metadata?.name} Ready`);
       assert.ok(p.spec?.nodeName?.startsWith('kwok-node-'), 'scheduled on a kwok node');
       assert.ok(procs.has(p.metadata!.name!), `pod ${p.metadata?.name} has a live consumer process`);
     }
@@ -73,7 +73,7 @@ if (!enabled) {
 
   test('kube: deleting a pod kills exactly its process; the replacement pod gets a new live process and becomes Ready', async () => {
     const before = processesByPod();
-    const pods = (await consumerPods()).filter((p) => !p.metadata?.deletionTimestamp && isReady(p));
+    const pods = (await consumerPods()).filter((p) => !p.metadata?.deletionTimestamp && podReady(p));
     const victim = pods[0]!;
     const victimName = victim.metadata!.name!;
     const victimPid = before.get(victimName)!;
@@ -88,7 +88,7 @@ if (!enabled) {
     const replacement = await eventually('replacement pod Ready', async () => {
       const now = await consumerPods();
       const fresh = now.filter((p) => !before.has(p.metadata!.name!) && !p.metadata?.deletionTimestamp);
-      return fresh.length === 1 && isReady(fresh[0]!) ? fresh[0]! : null;
+      return fresh.length === 1 && podReady(fresh[0]!) ? fresh[0]! : null;
     }, 45_000);
     const after = processesByPod();
     const newPid = after.get(replacement.metadata!.name!);

@@ -11,6 +11,10 @@ import { promScalar } from '../sandbox/prom-api.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { stringify } from 'yaml';
+import * as assert from 'uvu/assert';
+import type { RunRecord } from '../core/record.ts';
+import type { Slos } from '../profile/schema.ts';
+import { rejudge } from '../cli/actions/judge.ts';
 
 /** The one sandbox `npm test` brought up; every test file shares it. */
 export const cfg = loadConfig();
@@ -77,3 +81,27 @@ export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/**
+ * `harness judge` on a stored record with the profile it ran with: the verdicts must be the same,
+ * each derived again from what the record stored (`data.rejudged` names every check).
+ */
+export function judgedTheSame(rec: RunRecord): void {
+  const judged = cli(['--json', '--quiet', 'judge', rec.id]);
+  const again = JSON.parse(judged.stdout) as RunRecord;
+  assert.equal(statusesOf(again), statusesOf(rec), judged.stderr);
+  assert.equal((again.data.rejudged as string[]).sort(), rec.checks.map((c) => c.id).sort(), `every check of ${rec.id} judged again from the record`);
+}
+
+/**
+ * The checks of a stored sandbox record whose status changes under other SLO targets, and to what.
+ * Judged in-process: a profile named "sandbox" is the sandbox's own, so no variant of it loads.
+ */
+export async function flippedUnder(rec: RunRecord, slos: Partial<Slos>): Promise<Array<[string, string]>> {
+  const lp = sandboxProfile(cfg);
+  const again = await rejudge(rec, { ...lp, profile: { ...lp.profile, slos: { ...lp.profile.slos, ...slos } } });
+  const before = statusesOf(rec);
+  return again.checks.filter((c) => before[c.id] !== c.status).map((c) => [c.id, c.status]);
+}
+
+export const statusesOf = (r: RunRecord): Record<string, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));

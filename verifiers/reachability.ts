@@ -18,10 +18,11 @@ import { inferenceRequest } from './inference.ts';
 import { Agent, request } from 'undici';
 import { tlsOptions } from '../platform/tls.ts';
 import { check } from './check.ts';
+import { firstLine } from '../core/errors.ts';
 
 const ok = (id: string, title: string, what: string, how: string, where: string) => check(id, title, 'reachable', 'reachable', '', 'pass', { what, how, where });
 const bad = (id: string, title: string, e: unknown, how: string, where: string) =>
-  check(id, title, 'reachable', 'unreachable', '', 'error', { what: (e as Error).message?.split('\n')[0] ?? String(e), how, where });
+  check(id, title, 'reachable', 'unreachable', '', 'error', { what: firstLine(e), how, where });
 
 async function probe(id: string, title: string, how: string, where: string, f: () => Promise<string>, timeoutMs = 15_000): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
@@ -120,7 +121,7 @@ export async function reachabilityChecks(p: Profile): Promise<Check[]> {
           seen.push(`${d.namespace}/${d.name} ${x.status?.readyReplicas ?? 0}/${d.replicas} Ready`);
         } catch (e) {
           const code = (e as { code?: number }).code;
-          throw new Error(code === 404 ? `deployment ${d.namespace}/${d.name} not found` : `${kc.getCurrentContext()}: ${(e as Error).message.split('\n')[0]}`);
+          throw new Error(code === 404 ? `deployment ${d.namespace}/${d.name} not found` : `${kc.getCurrentContext()}: ${firstLine(e)}`);
         }
       }
       return `context ${kc.getCurrentContext()} (${kc.getCurrentCluster()?.server ?? '?'}): ${seen.join('; ')}`;

@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Check } from '../core/record.ts';
 import type { Profile, SecurityProfile } from '../profile/schema.ts';
 import { check, passIf } from './check.ts';
+import { firstLine } from '../core/errors.ts';
 
 type Row = SecurityProfile['rbac'][number]['allow'][number];
 type Subject = SecurityProfile['rbac'][number]['subject'];
@@ -162,7 +163,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
     try {
       const tail = readAuditTail(s.auditLog.path, s.auditLog.sample);
       e.audit = { path: s.auditLog.path, bytes: tail.bytes, entries: tail.entries, skipped: tail.skipped };
-    } catch (err) { e.errors.audit = `${s.auditLog.path}: ${(err as Error).message.split('\n')[0]}`; }
+    } catch (err) { e.errors.audit = `${s.auditLog.path}: ${firstLine(err)}`; }
   }
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -185,7 +186,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
       } } });
       return { ...a, allowed: r.status?.allowed === true, ...(r.status?.reason ? { reason: r.status.reason } : {}), ...(r.status?.evaluationError ? { error: r.status.evaluationError } : {}) };
     });
-  } catch (err) { e.errors.rbac = `${(err as Error).message.split('\n')[0]}`; }
+  } catch (err) { e.errors.rbac = `${firstLine(err)}`; }
 
   const net = kc.makeApiClient(k8s.NetworkingV1Api);
   for (const ns of policyNamespaces(s, namespaces)) {
@@ -198,7 +199,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
         types: np.spec?.policyTypes ?? (np.spec?.egress?.length ? ['Ingress', 'Egress'] : ['Ingress']),
         ingressRules: np.spec?.ingress?.length ?? 0,
       }));
-    } catch (err) { e.errors[`policies:${ns}`] = (err as Error).message.split('\n')[0]!; }
+    } catch (err) { e.errors[`policies:${ns}`] = firstLine(err); }
   }
   for (const ns of namespaces) {
     try {
@@ -210,7 +211,7 @@ export async function probeSecurity(p: Profile, kc: k8s.KubeConfig, progress: (m
           rotatedAt: rotatedAt === undefined ? null : rotatedAt.slice(0, ANNOTATION_KEPT),
         };
       });
-    } catch (err) { e.errors[`secrets:${ns}`] = (err as Error).message.split('\n')[0]!; }
+    } catch (err) { e.errors[`secrets:${ns}`] = firstLine(err); }
   }
   return e;
 }

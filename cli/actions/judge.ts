@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from '../context.ts';
 import { runsDir } from '../../core/config.ts';
 import { runCommand } from '../../core/run.ts';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError, firstLine } from '../../core/errors.ts';
 import type { Check, RunRecord } from '../../core/record.ts';
 import { parseRecord } from '../../core/journal.ts';
 import type { LoadedProfile } from '../../profile/load.ts';
@@ -20,7 +20,7 @@ function readRun(ref: string, runs: string): { record: RunRecord; file: string }
   if (!at) throw new UsageError('<run>', `no run "${ref}" here or in ${runs}`);
   const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
   let value: unknown;
-  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${(e as Error).message.split('\n')[0]})`); }
+  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${firstLine(e)})`); }
   const parsed = parseRecord(value);
   if ('error' in parsed) throw new UsageError('<run>', `${file}: not a run record this harness can read: ${parsed.error}`);
   const { record } = parsed;

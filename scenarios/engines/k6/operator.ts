@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { build } from 'esbuild';
 import { listThenWatch, type ListWatch } from '../../../platform/kube-watch.ts';
 import { join } from 'node:path';
-import { InfraError, UsageError } from '../../../core/errors.ts';
+import { InfraError, UsageError, firstLine } from '../../../core/errors.ts';
 import type { Config } from '../../../core/config.ts';
 import type { Profile } from '../../../profile/schema.ts';
 import { TESTRUN } from '../../../platform/crds.ts';
@@ -116,7 +116,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   try {
     await core.readNamespace({ name: namespace });
   } catch (e) {
-    if (code(e) !== 404) throw new InfraError(`Kubernetes API unreachable: ${(e as Error).message.split('\n')[0]}`, 'kube-apiserver');
+    if (code(e) !== 404) throw new InfraError(`Kubernetes API unreachable: ${firstLine(e)}`, 'kube-apiserver');
     await core.createNamespace({ body: { metadata: { name: namespace, labels: MANAGED_BY } } }).catch((err) => { if (code(err) !== 409) throw err; });
   }
 
@@ -145,7 +145,7 @@ export async function runK6Operator(s: Scenario, opts: K6OperatorOptions): Promi
   } catch (e) {
     await remove().catch(() => {});
     if (code(e) === 404) throw new InfraError('the cluster has no TestRun kind (k6.io/v1alpha1): install k6-operator (https://grafana.com/docs/k6/latest/set-up/set-up-distributed-k6/install-k6-operator/)', 'k6-operator');
-    throw new InfraError(`could not create the TestRun: ${(e as Error).message.split('\n')[0]}`, 'k6-operator');
+    throw new InfraError(`could not create the TestRun: ${firstLine(e)}`, 'k6-operator');
   }
   opts.onCreated?.({ namespace, testRun: name, configMap });
   progress(`k6-operator: TestRun ${namespace}/${name} created (parallelism ${opts.parallelism}, script ConfigMap ${configMap})`);
@@ -228,7 +228,7 @@ function followStages(kc: k8s.KubeConfig, custom: k8s.CustomObjectsApi, namespac
     const noOperator = setTimeout(() => {
       if (!last) finish(new InfraError(`TestRun ${namespace}/${name} has no status after ${NO_STATUS_S} s: no k6-operator is running in the cluster (install: https://grafana.com/docs/k6/latest/set-up/set-up-distributed-k6/install-k6-operator/)`, 'k6-operator'));
     }, NO_STATUS_S * 1000);
-    const apiDown = (e: unknown) => finish(new InfraError(`Kubernetes API unreachable while following the TestRun: ${(e as Error).message.split('\n')[0]}`, 'kube-apiserver'));
+    const apiDown = (e: unknown) => finish(new InfraError(`Kubernetes API unreachable while following the TestRun: ${firstLine(e)}`, 'kube-apiserver'));
     const follow = () => listThenWatch<TestRunState>({
       kc, path: `/apis/${TESTRUN.group}/${TESTRUN.version}/namespaces/${namespace}/${TESTRUN.plural}`, query: { fieldSelector },
       list: async () => await custom.listNamespacedCustomObject({ ...TESTRUN, namespace, fieldSelector }) as { items: TestRunState[]; metadata?: { resourceVersion?: string } },
