@@ -66,19 +66,20 @@ gate('inference-error-rate=0.01: the error-rate check fails; cleared, it passes'
   assert.is(ok.code, 0);
 });
 
-gate('consumer-hold-ms=5500 makes every message at least 5.5 s late: both latency checks fail, delivery still passes; cleared, it passes again', async () => {
+gate('consumer-hold-ms=4500 makes every message at least 4.5 s late: both latency checks fail, delivery still passes; cleared, it passes again', async () => {
   await consumersCaughtUp();
   // A hold, not a slower consumer: a throughput fault's latency depends on how fast this machine
   // drains the backlog (4.3 s on one CI run, under the 5 s target); a hold puts every message past
-  // 5.5 s, above the target. On two cores the held consumers add a tail of 4-9 s on top (p95 11.5-12.5 s
-  // under a 7 s hold, max 15.9 s), so the hold leaves that tail inside the 15 s the follower waits.
-  await setFault({ 'consumer-hold-ms': 5500 });
+  // 4.5 s, and the held consumers' tail on two cores (4-9 s on top: p95 13.0 s, 2 % past the 15 s the
+  // follower waits, under a 5.5 s hold on one CI run) puts the p95 and max well past the 5 s target.
+  // The hold is kept short so that tail stays inside the follower's 15 s.
+  await setFault({ 'consumer-hold-ms': 4500 });
   const slow = gateOnly('consumer-lag', '4s');
   assert.is(slow.code, 1);
   for (const id of ['consumer-lag:kafka_e2e_latency:max<5000', 'consumer-lag:kafka_e2e_latency:p(95)<5000']) {
     const c = check(slow.rec, id);
     assert.is(c.status, 'fail', `${id} ${c.observed}`);
-    assert.ok((c.observed as number) >= 5500, `${id} ${c.observed}`);
+    assert.ok((c.observed as number) >= 5000, `${id} ${c.observed}`);
   }
   assert.is(check(slow.rec, 'consumer-lag:kafka_e2e_delivered:rate==1').status, 'pass', 'late, not lost');
   clearFaults();
