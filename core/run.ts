@@ -74,6 +74,20 @@ export async function runCommand(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A promise rejected with no one awaiting it (a library's stray callback) would end the process
+  // with a stack trace and leave the record unfinished: it ends the run as an error instead, after
+  // its cleanups, like any other failure.
+  let onCrash: (e: unknown) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => {
+    onCrash = (e) => {
+      // Where it came from is the only clue to a failure nobody awaited: kept in the record, not printed.
+      rec.setData('unexpectedFailure', String((e as Error)?.stack ?? e));
+      reject(e instanceof Error ? e : new Error(`unexpected failure: ${String(e)}`));
+    };
+  });
+  crashed.catch(() => {});
+  process.on('unhandledRejection', onCrash);
+  process.on('uncaughtException', onCrash);
 
   let code: number;
   try {
@@ -81,7 +95,7 @@ export async function runCommand(
     // A body that ignores the signal must not keep an interrupted run alive forever.
     const aborted = new Promise<never>((_, reject) =>
       ac.signal.addEventListener('abort', () => setTimeout(() => reject(ac.signal.reason), 5000), { once: true }));
-    await Promise.race([work, aborted]);
+    await Promise.race([work, aborted, crashed]);
     await runCleanups();
     if (interrupted) {
       rec.finish('aborted', `interrupted by ${interrupted}`);
@@ -106,6 +120,8 @@ export async function runCommand(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('unhandledRejection', onCrash);
+    process.off('uncaughtException', onCrash);
   }
   // Reports and what is printed are made from the record as it was written: secrets masked.
   const written = maskDeep(rec.record);

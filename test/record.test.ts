@@ -78,6 +78,25 @@ test('an interrupted run runs its cleanups and is recorded as aborted (exit 3)',
   assert.match(r.error, /SIGINT/);
 });
 
+test('a promise rejected with no one awaiting it ends the run as an error (exit 3) with its cleanups and a finished record, not a crash', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'runs-'));
+  let cleaned = false;
+  const code = await runCommand({ runsDir: root, platform: 'sandbox', kind: 'sandbox-up', quiet: true }, async ({ onCleanup }) => {
+    onCleanup(() => { cleaned = true; });
+    void Promise.reject(new Error('a stray callback failed'));
+    await new Promise((r) => setTimeout(r, 60_000).unref());
+  });
+  assert.is(code, 3);
+  assert.ok(cleaned, 'cleanup ran');
+  const [dir] = readdirSync(root);
+  const r = JSON.parse(readFileSync(join(root, dir!, 'record.json'), 'utf8'));
+  assert.is(r.status, 'error');
+  assert.match(r.error, 'a stray callback failed');
+  assert.ok(r.endedAt, 'the record is finished');
+  assert.match(r.data.unexpectedFailure, 'record.test.ts', 'where it came from is kept');
+  assert.is(process.listenerCount('unhandledRejection'), 0, 'the handler is gone with the run');
+});
+
 test('the one mask: every registered secret, whatever its characters, in every form it travels in; numbers and short values untouched', async () => {
   clearSecrets();
   // A profile with a secret in every place one can be: SASL, the feature store URL, bearer, basic auth, an auth header, a TLS key.

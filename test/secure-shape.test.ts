@@ -78,6 +78,8 @@ const notPassing = (rec: RunRecord | null) => (rec?.checks ?? []).filter((c) => 
 
 shape.before(() => {
   const up = cli(['-c', CONFIG, 'sandbox', 'up'], {}, 900_000);
+  // uvu prints nothing of a failed hook: what `sandbox up` said goes to stderr, where npm test shows it.
+  if (up.code !== 0) process.stderr.write(`secure shape: sandbox up exited ${up.code}:\n${up.stdout.slice(-4000)}\n${up.stderr.slice(-4000)}\n`);
   assert.is(up.code, 0, `the secured shape came up:\n${up.stdout.slice(-2000)}${up.stderr.slice(-2000)}`);
   healthy = profileVariant('secure');
   writeFileSync(argvLeaks, '');

@@ -67,7 +67,9 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120
   const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), ...args], {
     cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs,
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  // Killed (the timeout, a signal) or never started: say so, or the caller sees only an exit code of -1.
+  const how = r.status === null ? `\n[harness ended by ${r.signal ?? 'nothing'}${r.error ? `: ${r.error.message}` : ''}]` : '';
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${how}` };
 }
 
 /** As `cli`, without blocking this process's event loop (for tests that act while the CLI runs). */
