@@ -1,21 +1,17 @@
 /** Stored load runs named on the command line (`compare`, `gate --baseline`), checked before anything runs. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { UsageError, firstLine } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import type { RunRecord } from '../core/record.ts';
-import { parseRecord } from '../core/journal.ts';
+import { readRecordFile } from '../core/journal.ts';
 
 export interface StoredRun { record: RunRecord; file: string }
 
 const LOAD_KINDS = new Set(['gate', 'run']);
 
 function read(file: string, field: string): RunRecord {
-  let value: unknown;
-  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
-    throw new UsageError(field, `${file} is not a run record: ${firstLine(e)}`);
-  }
-  const parsed = parseRecord(value);
-  if ('error' in parsed) throw new UsageError(field, `${file} is not the record of a load run this harness can read: ${parsed.error}`);
+  const parsed = readRecordFile(file);
+  if ('error' in parsed) throw new UsageError(field, parsed.unreadable ? `${file} is not a run record: ${parsed.error}` : `${file} is not the record of a load run this harness can read: ${parsed.error}`);
   const r = parsed.record;
   if (!LOAD_KINDS.has(r.kind) || !Array.isArray(r.data.scenarios)) {
     throw new UsageError(field, `${file} is not the record of a load run (gate or run) with scenario results`);

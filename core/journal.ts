@@ -10,7 +10,9 @@
  *      its steady states, integrity read-back and load scenario in its observation and targets.
  * Older versions are read as they are: what they did not store is copied by `judge`, not re-derived.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { firstLine } from './errors.ts';
 import { RECORD_SCHEMA_VERSION, unreadableVersion, type RunRecord } from './record.ts';
 
 const num = z.number();
@@ -130,9 +132,6 @@ const DATA: Record<string, z.ZodType> = {
   'sandbox-fault': SandboxData, 'drill-schedule': ScheduleData, 'drill-schedule-delete': ScheduleData, 'profile-check': z.looseObject({}),
 };
 
-/** The record kinds readers know the data of. */
-export const JOURNAL_KINDS = Object.keys(DATA);
-
 /** The stored record, checked against its kind's schema, or why it cannot be read (naming the field). */
 export function parseRecord(value: unknown): { record: RunRecord } | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'not a JSON object' };
@@ -143,6 +142,16 @@ export function parseRecord(value: unknown): { record: RunRecord } | { error: st
   const data = DATA[base.data.kind]?.safeParse(base.data.data);
   if (data && !data.success) return { error: issue(data.error, 'data') };
   return { record: base.data as unknown as RunRecord };
+}
+
+/**
+ * A record file as every reader reads it: the record, or why not (`unreadable: …` when the file is
+ * no JSON, else the first field its kind's schema refuses). Readers word the refusal for their flag.
+ */
+export function readRecordFile(file: string): { record: RunRecord } | { error: string; unreadable?: true } {
+  let value: unknown;
+  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { return { error: firstLine(e), unreadable: true }; }
+  return parseRecord(value);
 }
 
 function issue(e: z.ZodError, under?: string): string {

@@ -107,13 +107,16 @@ export function unmatchedKillCheck(t: DrillTargets, u: NonNullable<DrillObservat
  * integrity. A part not observed (yet, or in an older record) gives no check.
  */
 export function drillChecks(t: DrillTargets, obs: DrillObservation, load?: ScenarioResult): Check[] {
+  // The steady state after comes last, as it is read last.
+  const steady = obs.steady ? steadyChecks(t, obs.steady) : [];
+  const after = (c: Check) => c.id === 'drill.steady-state-after';
   return [
-    ...(obs.steady ? steadyChecks(t, obs.steady).filter((c) => c.id !== 'drill.steady-state-after') : []),
+    ...steady.filter((c) => !after(c)),
     ...(obs.unmatched ? [unmatchedKillCheck(t, obs.unmatched)] : []),
     ...recoveryChecks(t, obs),
     ...(load && t.withLoad ? scenarioChecks(t.withLoad, load).map((c) => ({ ...c, id: `drill.load.${c.id}` })) : []),
     ...(obs.integrity ? judgeIntegrity(obs.integrity).map((c) => ({ ...c, id: c.id.replace(/^daily\./, 'drill.') })) : []),
-    ...(obs.steady ? steadyChecks(t, obs.steady).filter((c) => c.id === 'drill.steady-state-after') : []),
+    ...steady.filter(after),
   ];
 }
 

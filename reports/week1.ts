@@ -6,10 +6,10 @@
  * The rows are data (`WEEK1_ROWS`): metric, target, comparator, threshold, aggregation and the
  * sources that feed them. Adding a source (another check id) is an edit to that table only.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Check, CheckStatus, RunRecord } from '../core/record.ts';
-import { parseRecord } from '../core/journal.ts';
+import { readRecordFile } from '../core/journal.ts';
 import type { SloId } from '../core/slo.ts';
 import { SEED_SLOS, type Slos } from '../profile/schema.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
@@ -19,7 +19,6 @@ import { render } from '../core/render.ts';
 import { lineChart, fmt } from './charts.ts';
 import { drillTimeline, recoveryTimelineSvg } from './drill.ts';
 import { severitySummary, repairMinutes, type Incident, type Feedback, type SeveritySummary } from './inputs.ts';
-import { firstLine } from '../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Row definitions
@@ -223,15 +222,11 @@ export function loadRecords(dir: string, w: Window, warn: (m: string) => void, p
     try { isDir = statSync(join(dir, name)).isDirectory(); } catch { /* vanished */ }
     if (!isDir || !existsSync(file)) continue;
     scan.found++;
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      skip(file, `unreadable: ${firstLine(e)}`, true);
+    const parsed = readRecordFile(file);
+    if ('error' in parsed) {
+      skip(file, parsed.unreadable ? `unreadable: ${parsed.error}` : parsed.error.startsWith('written by') ? parsed.error : `not a run record: ${parsed.error}`, true);
       continue;
     }
-    const parsed = parseRecord(value);
-    if ('error' in parsed) { skip(file, parsed.error.startsWith('written by') ? parsed.error : `not a run record: ${parsed.error}`, true); continue; }
     const r = parsed.record;
     if (REPORT_KINDS.has(r.kind)) continue;
     if (r.platform !== platform) {

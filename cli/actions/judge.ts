@@ -1,12 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFrom, profileFrom, runOpts } from '../context.ts';
 import { runsDir } from '../../core/config.ts';
 import { runCommand } from '../../core/run.ts';
-import { UsageError, firstLine } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 import type { Check, RunRecord } from '../../core/record.ts';
-import { parseRecord } from '../../core/journal.ts';
+import { readRecordFile } from '../../core/journal.ts';
 import type { LoadedProfile } from '../../profile/load.ts';
 import type { ScenarioResult } from '../../scenarios/result.ts';
 import type { Scenario } from '../../scenarios/types.ts';
@@ -19,10 +19,8 @@ function readRun(ref: string, runs: string): { record: RunRecord; file: string }
   const at = [isAbsolute(ref) ? ref : resolve(process.cwd(), ref), join(runs, ref)].find((p) => existsSync(p));
   if (!at) throw new UsageError('<run>', `no run "${ref}" here or in ${runs}`);
   const file = statSync(at).isDirectory() ? join(at, 'record.json') : at;
-  let value: unknown;
-  try { value = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError('<run>', `${file}: not a run record (${firstLine(e)})`); }
-  const parsed = parseRecord(value);
-  if ('error' in parsed) throw new UsageError('<run>', `${file}: not a run record this harness can read: ${parsed.error}`);
+  const parsed = readRecordFile(file);
+  if ('error' in parsed) throw new UsageError('<run>', parsed.unreadable ? `${file}: not a run record (${parsed.error})` : `${file}: not a run record this harness can read: ${parsed.error}`);
   const { record } = parsed;
   return { record, file };
 }
@@ -124,8 +122,8 @@ async function securityChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ c
 async function dailyChecksAgain(r: RunRecord, lp: LoadedProfile): Promise<{ checks: Check[]; rejudged: string[] }> {
   const { judgeDaily, dailyTargets } = await import('../../verifiers/daily.ts');
   const evidence = r.data.evidence as import('../../verifiers/daily.ts').DailyEvidence | undefined;
-  const parts = ['kafka', 'featureStore', 'workflows', 'inference', 'monitoring', 'kubernetes'] as const;
-  if (!evidence || parts.some((k) => typeof evidence[k] !== 'object' || evidence[k] === null)) {
+  // The journal's schema holds every part of evidence that is there: only its absence is left.
+  if (!evidence) {
     return { checks: [...r.checks.map(copied), check('daily.evidence', 'stored evidence to judge', 'stored', null, '', 'no-data',
       { what: `${r.id} stored no daily evidence (${r.status}${r.error ? `: ${r.error}` : ''}; daily checks record it since the judges were split from the probes)`, how: 'the record\'s data.evidence', where: r.id })], rejudged: [] };
   }
