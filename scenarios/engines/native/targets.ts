@@ -51,6 +51,13 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   const bodyFor = (commodity: string) => (ep.inference?.request.body !== undefined ? ep.inference.request.body.replaceAll('{{commodity}}', commodity) : JSON.stringify({ commodity }));
   const healthPath = ep.inferenceHealthPath ?? '/healthz';
   let i = 0;
+  // One tag object per status: the store keys its series by the object (scenarios/metrics.ts).
+  const byStatus = new Map<number, Tags>();
+  const statusTags = (status: number): Tags => {
+    let rt = byStatus.get(status);
+    if (!rt) byStatus.set(status, (rt = { ...tags, method: t.method, status: String(status) }));
+    return rt;
+  };
   return {
     where: `${t.method} ${ep.inferenceApi}${t.path}`,
     async setup() {
@@ -77,7 +84,7 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
         status = 0;
       }
       const ms = performance.now() - scheduledAt;
-      const rt = { ...tags, method: t.method, status: String(status) };
+      const rt = statusTags(status);
       store.add('http_reqs', 1, rt);
       store.add('http_req_duration', ms, rt);
       store.add('http_req_failed', status === 0 || status >= 400 ? 1 : 0, rt);
@@ -191,7 +198,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
           : { run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now };
         if (t.followTo && !warmup) sentAt.set(f.seq, scheduledWall);
         const m = codec.render(f);
-        return t.recordBytes ? { ...m, value: padded(m.value, t.recordBytes) } : m;
+        if (t.recordBytes) m.value = padded(m.value, t.recordBytes);
+        return m;
       });
       try {
         await producer.send(batch);
