@@ -41,6 +41,8 @@ export function registerCheck(program: Command): void {
       if (!k) throw new UsageError('platform.kubernetes', `profile "${lp.profile.name}" names no Kubernetes cluster; the security review reads one`);
       process.exitCode = await runCommand(runOpts(cmd, 'security', cfg, lp), async (ctx) => {
         const { kc } = kubeConfig(k);
+        // The plan before anything is read: the targets and the namespaces the review will judge.
+        ctx.rec.setData('targets', { security: lp.profile.security, namespaces: reviewNamespaces(lp.profile) });
         const evidence = await probeSecurity(lp.profile, kc, ctx.progress);
         // The evidence is kept: the verdicts can be derived again from the record alone.
         ctx.rec.setData('evidence', evidence);
