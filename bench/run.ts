@@ -17,6 +17,7 @@ import { cliBench, cliMarkdown } from './cli.ts';
 import { week1Bench, week1Markdown } from './week1.ts';
 import { memoryBench, memoryMarkdown } from './memory.ts';
 import { recoveryBench, recoveryMarkdown } from './recovery.ts';
+import { gateBench, gateMarkdown } from './gate.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -116,6 +117,7 @@ async function main() {
     try { longRun = await memoryBench(say, memTarget.url); } finally { memTarget.proc.kill(); }
   }
   const recovery = process.env.BENCH_SKIP_SANDBOX === '1' ? null : await recoveryBench(say);
+  const gate = process.env.BENCH_SKIP_SANDBOX === '1' ? null : await gateBench(say);
 
   say('memory: 5,000,000 samples in an HDR histogram vs kept as an array…');
   const mem = memory(5_000_000);
@@ -165,7 +167,8 @@ ${kafka ? kafkaMarkdown(kafka, DURATION_S) : '## Kafka producer\n\nSkipped (BENC
 The histogram's size is its own estimate (\`estimatedFootprintInBytes\`); the array's is heap + array-buffer growth after a forced GC (\`node --expose-gc\`).
 
 ${longRun ? memoryMarkdown(longRun) : '## Memory over a long run\n\nSkipped (BENCH_SKIP_KAFKA=1).\n'}
-${recovery ? recoveryMarkdown(recovery) : '## Recovery precision\n\nSkipped (BENCH_SKIP_SANDBOX=1).\n'}`;
+${recovery ? recoveryMarkdown(recovery) : '## Recovery precision\n\nSkipped (BENCH_SKIP_SANDBOX=1).\n'}
+${gate ? gateMarkdown(gate) : '## The gate\'s Kafka scenario at the seed\'s rate\n\nSkipped (BENCH_SKIP_SANDBOX=1).\n'}`;
   writeFileSync(join(projectRoot, 'BENCHMARKS.md'), md);
   process.stdout.write(md);
 }
