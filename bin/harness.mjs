@@ -27,6 +27,12 @@ async function loadMain() {
 
 const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));
+// The record is written and the exit code follows it: a library's late failure (a socket of a
+// broker that died mid-run) is reported, and must not turn the exit code into a crash's 1.
+// Its name only: the message may carry an address with credentials, and the mask is the run's.
+const late = (e) => process.stderr.write(`warning: a failure after the run ended (not judged): ${e?.code ?? e?.name ?? 'unknown'}\n`);
+process.on('unhandledRejection', late);
+process.on('uncaughtException', late);
 // The record is written: a leftover handle (a watch a library did not close) must not keep the CLI
 // alive. The timer does not itself hold the process open.
 setTimeout(() => process.exit(), 3000).unref();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RunRecorder, type RunRecord } from './record.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 import { mask, maskDeep } from './secrets.ts';
@@ -58,11 +59,19 @@ export async function runCommand(
   const cleanups: Array<() => Promise<void> | void> = [];
   const log = (msg: string) => { if (!opts.quiet) process.stderr.write(`${mask(msg)}\n`); };
 
+  // Once cleanups have begun, a cleanup registered late (a body still running after a failure)
+  // runs at once: nothing the run created may outlive it.
+  let cleaning = false;
   const runCleanups = async () => {
+    cleaning = true;
     while (cleanups.length) {
       const fn = cleanups.pop()!;
       try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); }
     }
+  };
+  const onCleanup = (fn: () => Promise<void> | void) => {
+    if (!cleaning) { cleanups.push(fn); return; }
+    void (async () => { try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); } })();
   };
 
   let interrupted: string | null = null;
@@ -75,28 +84,38 @@ export async function runCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A promise rejected with no one awaiting it (a library's stray callback) would end the process
-  // with a stack trace and leave the record unfinished: it ends the run as an error instead, after
-  // its cleanups, like any other failure.
-  let onCrash: (e: unknown) => void = () => {};
-  const crashed = new Promise<never>((_, reject) => {
-    onCrash = (e) => {
-      // Where it came from is the only clue to a failure nobody awaited: kept in the record, not printed.
-      rec.setData('unexpectedFailure', String((e as Error)?.stack ?? e));
-      reject(e instanceof Error ? e : new Error(`unexpected failure: ${String(e)}`));
-    };
-  });
+  // with exit 1 (a FAIL to CI) and leave the record unfinished. The first one ends the run as an
+  // error instead: the body is told to stop, its cleanups run, exit 3. One after the record is
+  // written changes neither it nor the exit code: it is reported, and the run ends as it was judged.
+  let crash: Error | null = null;
+  let finished = false;
+  let failRun: (e: Error) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => { failRun = reject; });
   crashed.catch(() => {});
+  const onCrash = (e: unknown) => {
+    const err = e instanceof Error ? e : new Error(`unexpected failure: ${String(e)}`);
+    if (finished) { log(`warning: a failure after the record was written (not judged): ${err.message.split('\n')[0]}`); return; }
+    if (crash) return;
+    crash = err;
+    // Where it came from is the only clue to a failure nobody awaited: kept in the record, not printed.
+    rec.setData('unexpectedFailure', String(err.stack ?? err));
+    ac.abort(err);
+    failRun(err);
+  };
   process.on('unhandledRejection', onCrash);
   process.on('uncaughtException', onCrash);
 
   let code: number;
+  let work: Promise<void> | null = null;
   try {
-    const work = body({ rec, signal: ac.signal, onCleanup: (fn) => cleanups.push(fn), progress: log });
+    work = body({ rec, signal: ac.signal, onCleanup, progress: log });
     // A body that ignores the signal must not keep an interrupted run alive forever.
     const aborted = new Promise<never>((_, reject) =>
       ac.signal.addEventListener('abort', () => setTimeout(() => reject(ac.signal.reason), 5000), { once: true }));
     await Promise.race([work, aborted, crashed]);
     await runCleanups();
+    // A failure nobody awaited while the cleanups ran fails the run all the same.
+    if (crash) throw crash;
     if (interrupted) {
       rec.finish('aborted', `interrupted by ${interrupted}`);
       code = EXIT.infra;
@@ -104,6 +123,9 @@ export async function runCommand(
       code = exitCodeForRecord(rec.finish());
     }
   } catch (e) {
+    // After a stray failure the body was told to stop: it gets as long as an interrupted one to
+    // wind down, so what it registers on the way out is cleaned up too.
+    if (crash && work) await Promise.race([work.catch(() => {}), sleep(5000, undefined, { ref: false })]);
     await runCleanups();
     const err = e as Error;
     if (interrupted) {
@@ -118,10 +140,9 @@ export async function runCommand(
     }
     process.stderr.write(`error: ${mask(err.message)}\n`);
   } finally {
+    finished = true;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('unhandledRejection', onCrash);
-    process.off('uncaughtException', onCrash);
   }
   // Reports and what is printed are made from the record as it was written: secrets masked.
   const written = maskDeep(rec.record);
@@ -143,5 +164,7 @@ export async function runCommand(
   if (opts.json) process.stdout.write(JSON.stringify(written, null, 2) + '\n');
   else print(written);
   log(`record: ${rec.path}`);
+  process.off('unhandledRejection', onCrash);
+  process.off('uncaughtException', onCrash);
   return code;
 }

@@ -97,6 +97,43 @@ test('a promise rejected with no one awaiting it ends the run as an error (exit 
   assert.is(process.listenerCount('unhandledRejection'), 0, 'the handler is gone with the run');
 });
 
+test('after a stray failure the body is told to stop, and a cleanup it registers on the way out still runs', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'runs-'));
+  let sawAbort = false;
+  let lateCleaned = false;
+  const code = await runCommand({ runsDir: root, platform: 'sandbox', kind: 'drill', quiet: true }, async ({ signal, onCleanup }) => {
+    setTimeout(() => { void Promise.reject(new Error('stray')); }, 10);
+    await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    sawAbort = true;
+    // What a body winding down might still create, and register for removal.
+    await new Promise((r) => setTimeout(r, 20));
+    onCleanup(() => { lateCleaned = true; });
+  });
+  assert.is(code, 3);
+  assert.ok(sawAbort, 'the body saw its signal aborted');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(lateCleaned, 'a cleanup registered after the cleanups ran still ran');
+});
+
+test('a stray failure while a passing run cleans up fails the run (error, exit 3); one after the record is written changes nothing', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'runs-'));
+  const during = await runCommand({ runsDir: root, platform: 'sandbox', kind: 'a', quiet: true }, async ({ rec, onCleanup }) => {
+    rec.addCheck(check('pass'));
+    onCleanup(async () => { void Promise.reject(new Error('during cleanup')); await new Promise((r) => setTimeout(r, 10)); });
+  });
+  assert.is(during, 3, 'not the pass the checks alone would give');
+  // Notifications go out after the record is final.
+  const after = await runCommand({ runsDir: root, platform: 'sandbox', kind: 'b', quiet: true,
+    announce: async () => { void Promise.reject(new Error('after the record')); await new Promise((r) => setTimeout(r, 10)); return null; } },
+  async ({ rec }) => { rec.addCheck(check('pass')); });
+  assert.is(after, 0, 'the record was already written as a pass');
+  const byKind = Object.fromEntries(readdirSync(root).map((d) => JSON.parse(readFileSync(join(root, d, 'record.json'), 'utf8'))).map((r) => [r.kind, r]));
+  assert.is(byKind.a.status, 'error');
+  assert.match(byKind.a.error, 'during cleanup');
+  assert.is(byKind.b.status, 'pass');
+  assert.is(byKind.b.data.unexpectedFailure, undefined);
+});
+
 test('the one mask: every registered secret, whatever its characters, in every form it travels in; numbers and short values untouched', async () => {
   clearSecrets();
   // A profile with a secret in every place one can be: SASL, the feature store URL, bearer, basic auth, an auth header, a TLS key.
