@@ -2,10 +2,12 @@ import type { Kafka } from 'kafkajs';
 import type { InMessage } from '../../../platform/contract.ts';
 
 /**
- * Bytes fetched per partition at a time. The read-back is part of the run, so it counts toward the
- * run's memory: reading 4.2 M messages of 100 B back, the process peaked at 454 MiB with 4 MiB
- * fetches and at 195 MiB with 256 KiB ones, in the same 17 s (600,000 of 1 KiB: 284 and 163 MiB,
- * 8 s either way). kafkajs decodes a whole fetch into message objects before the batch is handed over.
+ * Bytes fetched per partition at a time, at least. The read-back is part of the run, so it counts
+ * toward the run's memory: reading 4.2 M messages of 100 B back, the process peaked at 454 MiB with
+ * 4 MiB fetches and at 195 MiB with 256 KiB ones, in the same 17 s (600,000 of 1 KiB: 284 and 163
+ * MiB, 8 s either way). kafkajs decodes a whole fetch into message objects before the batch is
+ * handed over. A record batch larger than the fetch comes back only for the first partition of a
+ * response, so the caller raises it to hold one produce call's batch (`batchBytes`).
  */
 const READBACK_FETCH_BYTES = 256 << 10;
 
@@ -18,7 +20,7 @@ const READBACK_FETCH_BYTES = 256 << 10;
  */
 export async function countOwnMessages(
   kafka: Kafka, topic: string, before: Map<number, number>, after: Map<number, number>,
-  ownSeq: (m: InMessage) => number | null, lastSeq: number, run: number, signal: AbortSignal, timeoutMs = 60_000,
+  ownSeq: (m: InMessage) => number | null, lastSeq: number, run: number, signal: AbortSignal, timeoutMs = 60_000, batchBytes = 0,
 ): Promise<{ found: number; read: number; complete: boolean }> {
   const pending = new Map<number, number>(); // partition → last offset still to read
   for (const [p, end] of after) if (end > (before.get(p) ?? 0)) pending.set(p, end - 1);
@@ -36,7 +38,7 @@ export async function countOwnMessages(
   const seen = new Uint8Array(lastSeq + 1);
   let found = 0;
   let read = 0;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytesPerPartition: READBACK_FETCH_BYTES });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxBytesPerPartition: Math.max(READBACK_FETCH_BYTES, Math.ceil(batchBytes * 1.25)) });
   let done!: () => void;
   const finished = new Promise<void>((r) => { done = r; });
   try {
@@ -55,7 +57,12 @@ export async function countOwnMessages(
           if (seq !== null && seq <= lastSeq && !seen[seq]) { seen[seq] = 1; found++; }
         }
         const tail = Number(batch.messages.at(-1)?.offset ?? -1);
-        if (tail >= last) { pending.delete(batch.partition); if (!pending.size) done(); }
+        if (tail >= last) {
+          pending.delete(batch.partition);
+          // Read to its end: fetched no more (the platform's feed keeps writing to it), so it cannot take a turn from the rest.
+          consumer.pause([{ topic, partitions: [batch.partition] }]);
+          if (!pending.size) done();
+        }
       },
     });
     const timer = setTimeout(done, timeoutMs);

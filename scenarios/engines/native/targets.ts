@@ -224,7 +224,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       await admin.disconnect().catch(() => {});
       if (signal.aborted) readBackError ??= `no read-back, the run was stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}`;
       else if (offsetsAfter && seq > 0) {
-        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? 1024)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
