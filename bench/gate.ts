@@ -12,6 +12,7 @@ import { loadConfig } from '../core/config.ts';
 import { sandboxContext, sandboxDown, sandboxStatus, sandboxUp, selectParts } from '../sandbox/index.ts';
 import type { RunRecord } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
+import { durationMs } from '../scenarios/verdict.ts';
 
 const RUNS = Number(process.env.BENCH_GATE_RUNS ?? 5);
 
@@ -34,12 +35,13 @@ export async function gateBench(say: (m: string) => void): Promise<GateRow[]> {
       try { rec = JSON.parse(r.stdout) as RunRecord; } catch { throw new Error(`gate run ${i + 1} printed no record (exit ${r.status}): ${r.stderr.slice(-500)}`); }
       const s = ((rec.data.scenarios ?? []) as ScenarioResult[])[0];
       if (!s) throw new Error(`gate run ${i + 1} recorded no scenario (exit ${r.status}, ${rec.status}): ${rec.error ?? ''}`);
-      const ex = s.executor as { rate?: number };
+      const ex = s.executor as { rate?: number; timeUnit?: string };
       const batch = (rec.data.plan as { scenarios?: Array<{ target: { batchSize?: number } }> } | undefined)?.scenarios?.[0]?.target.batchSize ?? 1;
       rows.push({
-        status: rec.status, exit: r.status, offered: (ex.rate ?? 0) * batch,
+        status: rec.status, exit: r.status, offered: ((ex.rate ?? 0) * batch) / (durationMs(ex.timeUnit ?? '1s') / 1000),
         rate: s.metrics.kafka_writer_message_count?.values.rate ?? 0, dropped: s.metrics.dropped_iterations?.values.count ?? 0,
-        lateP99Ms: s.generator?.lateP99Ms ?? NaN, loopP99Ms: s.generator?.loopP99Ms ?? NaN, cpuPct: s.generator?.cpuPct ?? NaN, saturated: s.generator?.saturated ?? false,
+        // A run whose generator did not judge itself is not counted as holding the rate.
+        lateP99Ms: s.generator?.lateP99Ms ?? NaN, loopP99Ms: s.generator?.loopP99Ms ?? NaN, cpuPct: s.generator?.cpuPct ?? NaN, saturated: s.generator?.saturated ?? true,
         notPassing: rec.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.status}`),
       });
     }
