@@ -3,13 +3,14 @@ import type { InMessage } from '../../../platform/contract.ts';
 
 /**
  * Bytes fetched per partition at a time, at least. The read-back is part of the run, so it counts
- * toward the run's memory: reading 4.2 M messages of 100 B back, the process peaked at 454 MiB with
- * 4 MiB fetches and at 195 MiB with 256 KiB ones, in the same 17 s (600,000 of 1 KiB: 284 and 163
- * MiB, 8 s either way). kafkajs decodes a whole fetch into message objects before the batch is
- * handed over. A record batch larger than the fetch comes back only for the first partition of a
- * response, so the caller raises it to hold one produce call's batch (`batchBytes`).
+ * toward the run's memory. Reading 4.2 M messages of 100 B back, the process peaked at 454 MiB with
+ * 4 MiB fetches, 198 with 256 KiB and 181 with 64 KiB, all in about 18 s; a bundled 60 s run of
+ * bench/memory-run.ts (420,000 messages) at 212 MiB with 256 KiB and 145 with 64 KiB. kafkajs
+ * decodes a whole fetch into message objects before the batch is handed over. A record batch
+ * larger than the fetch comes back only for the first partition of a response, so the caller
+ * raises it to hold one produce call's batch (`batchBytes`).
  */
-const READBACK_FETCH_BYTES = 256 << 10;
+const READBACK_FETCH_BYTES = 64 << 10;
 
 /**
  * Counts this run's messages actually stored in a topic: reads every partition from its end offset

@@ -96,6 +96,9 @@ function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
   };
 }
 
+/** An unpadded price message is well under this (about 110 B in the sandbox's contract). */
+const PRICE_MESSAGE_MAX_BYTES = 256;
+
 /** Produce calls made in setup, before the clock starts, to warm the client (not measured). */
 const WARM_SENDS = 5;
 
@@ -224,7 +227,7 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
       await admin.disconnect().catch(() => {});
       if (signal.aborted) readBackError ??= `no read-back, the run was stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}`;
       else if (offsetsAfter && seq > 0) {
-        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? 1024)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? PRICE_MESSAGE_MAX_BYTES)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
