@@ -7,6 +7,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs module (bin/ has only Node built-ins), typed loosely here
+import { sourceUrls } from '../bin/cli-build.mjs';
 import { Kafka, logLevel } from 'kafkajs';
 import { projectRoot } from '../core/paths.ts';
 import { loadConfig } from '../core/config.ts';
@@ -40,7 +43,11 @@ export async function memoryBench(say: (m: string) => void, targetUrl: string) {
     if (!(await admin.listTopics()).includes(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
     await admin.disconnect();
     say(`memory: ${SECONDS} s of Kafka ${KAFKA_RATE} msg/s + HTTP ${HTTP_RATE} req/s in one process…`);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'memory-run.ts'), broker, TOPIC, targetUrl, String(SECONDS), String(KAFKA_RATE), String(HTTP_RATE)],
+    // Bundled as the CLI is (bin/cli-build.mjs): the process a user's `harness run` is, without tsx
+    // and its compiled sources in memory. Under node_modules, so its packages resolve.
+    const outdir = join(projectRoot, 'node_modules', '.cache', 'carbon-harness-bench');
+    await build({ entryPoints: [join(projectRoot, 'bench', 'memory-run.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', outdir, logLevel: 'silent', plugins: [sourceUrls()] });
+    const child = spawn(process.execPath, [join(outdir, 'memory-run.js'), broker, TOPIC, targetUrl, String(SECONDS), String(KAFKA_RATE), String(HTTP_RATE)],
       { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (c) => { out += String(c); });

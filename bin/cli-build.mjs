@@ -52,7 +52,7 @@ export function freshEntry() {
  * root, sandbox/schema.sql, the Kafka pom) must not move into the cache with the bundle. Each
  * source is stamped as it is read, so a file saved during the build makes the bundle stale.
  */
-const sourceUrls = (stamps) => ({
+export const sourceUrls = (stamps = new Map()) => ({
   name: 'source-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
