@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RunRecorder, type RunRecord } from './record.ts';
 import { EXIT, UsageError, exitCodeFor } from './errors.ts';
 import { mask, maskDeep } from './secrets.ts';
@@ -125,7 +124,13 @@ export async function runCommand(
   } catch (e) {
     // After a stray failure the body was told to stop: it gets as long as an interrupted one to
     // wind down, so what it registers on the way out is cleaned up too.
-    if (crash && work) await Promise.race([work.catch(() => {}), sleep(5000, undefined, { ref: false })]);
+    // The timer holds the process open: a body waiting on nothing that does must not let it exit
+    // before the record is finished.
+    if (crash && work) {
+      let windDown: NodeJS.Timeout | undefined;
+      await Promise.race([work.catch(() => {}), new Promise((r) => { windDown = setTimeout(r, 5000); })]);
+      clearTimeout(windDown);
+    }
     await runCleanups();
     const err = e as Error;
     if (interrupted) {
