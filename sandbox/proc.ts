@@ -177,6 +177,10 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
     child.on('error', (e) => reject(new InfraError(`${cmd}: ${e.message}`)));
     child.on('close', (code) => code === 0 ? resolve(out)
       : reject(new InfraError(redact(`${cmd} ${args.join(' ')} exited ${code}\n${out.trim().split('\n').slice(-20).join('\n')}`))));
+    // A child that exits before reading its input (or as its stdin is closed: openssl, fast) makes the
+    // pipe fail with EPIPE. Its exit code and output say how it went; unhandled, that 'error' event
+    // ended the whole CLI mid-way (the secured shape's `sandbox up`, now and then).
+    child.stdin!.on('error', () => {});
     if (opts.input !== undefined) child.stdin!.end(opts.input); else child.stdin!.end();
   });
 }

@@ -4,9 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTable, isAlive, startTime } from '../sandbox/proc.ts';
+import { ProcessTable, isAlive, run, startTime } from '../sandbox/proc.ts';
 
 const table = new ProcessTable(mkdtempSync(join(tmpdir(), 'procs-')));
+
+test('a command that exits without reading its input is judged by its exit code, not by the pipe it closed (EPIPE)', async () => {
+  // More than a pipe holds, to a child that never reads it: the write fails with EPIPE every time.
+  const input = 'x'.repeat(4 << 20);
+  for (let i = 0; i < 5; i++) assert.is(await run('sh', ['-c', 'exit 0'], { input }), '');
+  await run('sh', ['-c', 'exit 3'], { input }).then(() => assert.unreachable('exit 3 is a failure'), (e: Error) => assert.match(e.message, 'exited 3'));
+});
 
 test('a process the table started is recorded with its start time and stopped', async () => {
   const pid = table.spawn('sleeper', 'sleep', ['30']);
