@@ -1,5 +1,5 @@
 import { RunRecorder, type RunRecord } from './record.ts';
-import { EXIT, UsageError, exitCodeFor } from './errors.ts';
+import { EXIT, UsageError, exitCodeFor, firstLine } from './errors.ts';
 import { mask, maskDeep } from './secrets.ts';
 
 export interface RunContext {
@@ -35,6 +35,9 @@ export interface RunOptions {
   failureAborts?: (r: RunRecord) => boolean;
 }
 
+/** How long a run told to stop (interrupt, stray failure) may take to wind down before its cleanups run. */
+const WIND_DOWN_MS = 5000;
+
 export function exitCodeForRecord(r: RunRecord): number {
   switch (r.status) {
     case 'pass': return EXIT.ok;
@@ -61,16 +64,15 @@ export async function runCommand(
   // Once cleanups have begun, a cleanup registered late (a body still running after a failure)
   // runs at once: nothing the run created may outlive it.
   let cleaning = false;
+  const cleanUp = async (fn: () => Promise<void> | void) => {
+    try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); }
+  };
   const runCleanups = async () => {
     cleaning = true;
-    while (cleanups.length) {
-      const fn = cleanups.pop()!;
-      try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); }
-    }
+    while (cleanups.length) await cleanUp(cleanups.pop()!);
   };
   const onCleanup = (fn: () => Promise<void> | void) => {
-    if (!cleaning) { cleanups.push(fn); return; }
-    void (async () => { try { await fn(); } catch (e) { log(`cleanup failed: ${(e as Error).message}`); } })();
+    if (cleaning) void cleanUp(fn); else cleanups.push(fn);
   };
 
   let interrupted: string | null = null;
@@ -93,7 +95,7 @@ export async function runCommand(
   crashed.catch(() => {});
   const onCrash = (e: unknown) => {
     const err = e instanceof Error ? e : new Error(`unexpected failure: ${String(e)}`);
-    if (finished) { log(`warning: a failure after the record was written (not judged): ${err.message.split('\n')[0]}`); return; }
+    if (finished) { log(`warning: a failure after the record was written (not judged): ${firstLine(err)}`); return; }
     if (crash) return;
     crash = err;
     // Where it came from is the only clue to a failure nobody awaited: kept in the record, not printed.
@@ -110,7 +112,7 @@ export async function runCommand(
     work = body({ rec, signal: ac.signal, onCleanup, progress: log });
     // A body that ignores the signal must not keep an interrupted run alive forever.
     const aborted = new Promise<never>((_, reject) =>
-      ac.signal.addEventListener('abort', () => setTimeout(() => reject(ac.signal.reason), 5000), { once: true }));
+      ac.signal.addEventListener('abort', () => setTimeout(() => reject(ac.signal.reason), WIND_DOWN_MS), { once: true }));
     await Promise.race([work, aborted, crashed]);
     await runCleanups();
     // A failure nobody awaited while the cleanups ran fails the run all the same.
@@ -128,7 +130,7 @@ export async function runCommand(
     // before the record is finished.
     if (crash && work) {
       let windDown: NodeJS.Timeout | undefined;
-      await Promise.race([work.catch(() => {}), new Promise((r) => { windDown = setTimeout(r, 5000); })]);
+      await Promise.race([work.catch(() => {}), new Promise((r) => { windDown = setTimeout(r, WIND_DOWN_MS); })]);
       clearTimeout(windDown);
     }
     await runCleanups();
