@@ -20,8 +20,13 @@ async function loadMain() {
   }
   // A source esbuild cannot build, a cache that cannot be written, a bundle that would not load:
   // the sources through tsx, which report any error as before.
-  const { register } = await import('tsx/esm/api');
-  register();
+  const tsx = await import('tsx/esm/api').catch((e) => {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    // A fresh clone run before anything was installed: say what to do, not a resolver's stack.
+    process.stderr.write('error: the harness\'s dependencies are not installed here (no node_modules/tsx): run `npm start` or `node bin/deps.mjs` in the checkout first\n');
+    process.exit(3);
+  });
+  tsx.register();
   return (await import('../cli/main.ts')).main;
 }
 

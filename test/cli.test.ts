@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { statSync, utimesSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshEntry } from '../bin/cli-build.mjs';
 import { buildProgram, main } from '../cli/main.ts';
@@ -55,6 +56,19 @@ test('output piped into a reader that stops early (| true): exit 0, no stack tra
   const r = spawnSync('bash', ['-c', `node ${JSON.stringify(join(projectRoot, 'bin', 'harness.mjs'))} scenarios schema | true; echo "rc=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
   assert.match(r.stderr, /rc=0\s*$/, r.stderr);
   assert.not.match(r.stderr, /EPIPE|\n\s+at /, r.stderr);
+});
+
+test('run before its dependencies are installed (a fresh clone, no node_modules): what to do, exit 3, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'harness-nodeps-'));
+  try {
+    cpSync(join(projectRoot, 'bin'), join(dir, 'bin'), { recursive: true });
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'harness.mjs'), '--help'], { encoding: 'utf8', cwd: dir });
+    assert.is(r.status, 3, r.stderr);
+    assert.match(r.stderr, /npm start/);
+    assert.not.match(r.stderr, /\n\s+at /, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const harness = (args: string[], env: NodeJS.ProcessEnv = {}) =>
