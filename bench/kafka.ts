@@ -14,6 +14,8 @@ import type { Contract } from '../profile/schema.ts';
 import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { Scenario } from '../scenarios/types.ts';
+import type { Endpoints } from '../scenarios/endpoints.ts';
+import { splitRun, type SplitResult } from './split.ts';
 
 const run = promisify(execFile);
 const TOPIC = 'bench-producer';
@@ -24,7 +26,7 @@ const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
-export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[] }
+export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; split: { row: KafkaRow; result: SplitResult } | null }
 
 const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
 
@@ -38,15 +40,17 @@ async function producerPerformance(classpath: string, broker: string, records: n
   return Number(m[1]);
 }
 
+const kafkaScenario = (bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number): Scenario => ({
+  name: 'bench-kafka', description: 'bench', slo: [],
+  target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes },
+  executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
+  thresholds: {},
+});
+const kafkaEndpoints = (broker: string, contract: Contract): Endpoints => ({ inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract });
+
 /** `contract`: the sandbox profile's price message, as the gate writes it. */
 async function ours(broker: string, contract: Contract, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
-  const s: Scenario = {
-    name: 'bench-kafka', description: 'bench', slo: [],
-    target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes },
-    executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
-    thresholds: {},
-  };
-  const r = await runNative(s, { endpoints: { inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract }, signal: new AbortController().signal });
+  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS), { endpoints: kafkaEndpoints(broker, contract), signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
@@ -117,6 +121,10 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99 });
       }
     }
+    // The first row's load again, split over two processes: what more generator threads could reach.
+    const first = rows[0]!;
+    say(`kafka: native engine ${first.bytes} B, acks=1, the same offer split over two processes…`);
+    const split = { row: first, result: await splitRun(kafkaScenario(first.bytes, first.acks, first.peer * 1.5, durationS), kafkaEndpoints(broker, sandboxProfile(cfg).profile.platform.kafka.contract)) };
     const candidates: CandidateRow[] = [];
     for (const client of ['kafkajs', '@platformatic/kafka']) {
       for (const bytes of [100, 1024]) {
@@ -124,7 +132,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000));
       }
     }
-    return { broker, sandboxState, rows, candidates };
+    return { broker, sandboxState, rows, candidates, split };
   } finally {
     if (started) await sandboxDown(ctx, kafkaPart);
   }
@@ -148,6 +156,7 @@ the topic (the read-back column). The peer's figure includes its JVM start.
 |---|---|---|---|---|---|---|---|
 ${rows}
 
+${k.split ? splitMarkdown(k.split) : ''}
 ### Client candidates (why the engine writes with @platformatic/kafka)
 
 Same closed loop for each client (32 produce calls of ${BATCH} messages in flight, acks=1), CPU time of this process per
@@ -157,5 +166,19 @@ message. kafkajs remains the admin and consumer client; \`@confluentinc/kafka-ja
 | client | record | msg/s | CPU µs/msg |
 |---|---|---|---|
 ${cands}
+`;
+}
+
+function splitMarkdown({ row, result }: NonNullable<KafkaBench['split']>): string {
+  const f = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 0 });
+  return `### The same load over ${result.processes} generator processes
+
+The first row's offer (${row.bytes} B, acks=${row.acks === 'all' ? 'all' : 1}) split evenly over ${result.processes} processes started together, each with
+half the rate and half the VUs (bench/split.ts): what running the engine on more threads could reach on this machine.
+
+| processes | msg/s (sum) | ProducerPerformance msg/s | ratio | dropped arrivals | read-back |
+|---|---|---|---|---|---|
+| 1 | ${f(row.ours)} | ${f(row.peer)} | **${(row.ours / row.peer).toFixed(2)}×** | ${f(row.dropped)} | ${row.readBack} |
+| ${result.processes} | ${f(result.rate)} | ${f(row.peer)} | **${(result.rate / row.peer).toFixed(2)}×** | ${f(result.dropped)} | ${result.readBack === null ? 'incomplete' : `${result.readBack} found`} |
 `;
 }

@@ -18,6 +18,7 @@ import { week1Bench, week1Markdown } from './week1.ts';
 import { memoryBench, memoryMarkdown } from './memory.ts';
 import { recoveryBench, recoveryMarkdown } from './recovery.ts';
 import { gateBench, gateMarkdown } from './gate.ts';
+import { splitRun, PROCESSES } from './split.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -100,6 +101,8 @@ async function main() {
   const nMax = await native(fast.url, offered, CONNECTIONS);
   say(`max throughput: native engine with ${WIDE} VUs…`);
   const nWide = await native(fast.url, offered, WIDE);
+  say(`max throughput: native engine in ${PROCESSES} processes side by side, ${CONNECTIONS} VUs in all…`);
+  const nSplit = await splitRun(scenario(offered, CONNECTIONS), { inferenceApi: fast.url, kafkaBrokers: [], featureStore: {}, commodities: ['x'] });
   fast.proc.kill();
 
   const slow = await startTarget(20);
@@ -137,11 +140,14 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 |---|---|---|---|---|---|
 | carbon-harness native | open, ${offered}/s offered (1.25× wrk), ${CONNECTIONS} VUs = connections | ${f(nMax.rps, 0)} | ${f(nMax.p50, 2)} | ${f(nMax.p99, 2)} | dropped ${nMax.dropped}, failed ${nMax.failed}, CPU ${f(nMax.cpuUsPerReq, 1)} µs/request, peak RSS ${f(nMax.peakRssMb, 0)} MiB |
 | carbon-harness native | the same with ${WIDE} VUs | ${f(nWide.rps, 0)} | ${f(nWide.p50, 2)} | ${f(nWide.p99, 2)} | dropped ${nWide.dropped}, failed ${nWide.failed}, CPU ${f(nWide.cpuUsPerReq, 1)} µs/request |
+| carbon-harness native, ${nSplit.processes} processes | the same offer and ${CONNECTIONS} VUs, split evenly over ${nSplit.processes} processes started together | ${f(nSplit.rate, 0)} | | | dropped ${nSplit.dropped}, CPU ${f(nSplit.cpuUsPerUnit, 1)} µs/request (both processes) |
 | wrk | closed, ${CONNECTIONS} connections | ${f(wMax.rps, 0)} | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
 
 **Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate (${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs).
 Both share the 2 cores with the target server, so every microsecond the generator spends per request is one the
 server does not get: the CPU column is the engine's cost per request (all its threads), the figure to lower.
+The ${nSplit.processes}-process row is what running the engine on more threads (worker threads, or more processes) could
+reach here: ${f(nSplit.rate / wMax.rps, 2)}× wrk, against ${f(nMax.rps / wMax.rps, 2)}× in one.
 
 ## Latency accuracy (target answers in exactly 20 ms)
 

@@ -32,6 +32,8 @@ test('keys are partitioned as Java and kafkajs do (murmur2 with the sign bit mas
     const ours = o.messages.map((m) => o.partitioner!(m) % p);
     const theirs = keys.map((k) => (kafkajsMurmur2(k) & 0x7fffffff) % p);
     assert.equal(ours, theirs, `${p} partitions`);
+    // Each key is hashed once and then remembered: a repeated key gets the same partition.
+    assert.equal(o.messages.map((m) => o.partitioner!({ key: m.key }) % p), theirs, `${p} partitions, keys seen before`);
   }
   // The client's own default (unsigned murmur2) would differ for about half the keys: the test can fail.
   const { murmur2 } = await import('@platformatic/kafka');

@@ -108,7 +108,8 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   const t = { ...target, topic: topicName(ep, target.topic), followTo: target.followTo === undefined ? undefined : topicName(ep, target.followTo) };
   const conn = ep.kafka ?? { brokers: ep.kafkaBrokers };
   const kafka = kafkajs(conn, `harness-${s.name}`, { retry: { retries: 2 } });
-  const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`);
+  // As many produce requests in flight as VUs: each VU's call is one request to the leader.
+  const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`, Math.max(1, s.executor.maxVUs));
   const admin: Admin = kafka.admin();
   // The profile's price message; a template its contract could not read back was refused at plan time.
   if (!ep.contract) throw new InfraError('the platform profile names no message contract (platform.kafka.contract)', 'kafka');
@@ -244,10 +245,16 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   };
 }
 
+/** Padding of each length, built once: a message's length varies by a few characters only. */
+const fills = new Map<number, string>();
+
 /** The message with a `pad` field that brings its JSON to `bytes` (never shorter than the message itself). */
 function padded(json: string, bytes: number): string {
   const room = bytes - json.length - ',"pad":""'.length;
-  return room > 0 ? `${json.slice(0, -1)},"pad":"${'x'.repeat(room)}"}` : json;
+  if (room <= 0) return json;
+  let fill = fills.get(room);
+  if (fill === undefined) fills.set(room, (fill = 'x'.repeat(room)));
+  return `${json.slice(0, -1)},"pad":"${fill}"}`;
 }
 
 function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
