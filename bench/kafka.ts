@@ -175,10 +175,11 @@ function splitMarkdown({ row, result }: NonNullable<KafkaBench['split']>): strin
 
 The first row's offer (${row.bytes} B, acks=${row.acks === 'all' ? 'all' : 1}) split evenly over ${result.processes} processes started together, each with
 half the rate and half the VUs (bench/split.ts): what running the engine on more threads could reach on this machine.
+The rate is all messages acknowledged over the span from the first process's load start to the last one's end.
 
 | processes | msg/s (sum) | ProducerPerformance msg/s | ratio | dropped arrivals | read-back |
 |---|---|---|---|---|---|
 | 1 | ${f(row.ours)} | ${f(row.peer)} | **${(row.ours / row.peer).toFixed(2)}×** | ${f(row.dropped)} | ${row.readBack} |
-| ${result.processes} | ${f(result.rate)} | ${f(row.peer)} | **${(result.rate / row.peer).toFixed(2)}×** | ${f(result.dropped)} | ${result.readBack === null ? 'incomplete' : `${result.readBack} found`} |
+| ${result.processes} | ${f(result.rate)} | ${f(row.peer)} | **${(result.rate / row.peer).toFixed(2)}×** | ${f(result.dropped)} | ${result.readBack === null ? 'incomplete' : `${result.readBack} of ${result.count} found`} |
 `;
 }

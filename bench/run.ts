@@ -140,7 +140,7 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 |---|---|---|---|---|---|
 | carbon-harness native | open, ${offered}/s offered (1.25× wrk), ${CONNECTIONS} VUs = connections | ${f(nMax.rps, 0)} | ${f(nMax.p50, 2)} | ${f(nMax.p99, 2)} | dropped ${nMax.dropped}, failed ${nMax.failed}, CPU ${f(nMax.cpuUsPerReq, 1)} µs/request, peak RSS ${f(nMax.peakRssMb, 0)} MiB |
 | carbon-harness native | the same with ${WIDE} VUs | ${f(nWide.rps, 0)} | ${f(nWide.p50, 2)} | ${f(nWide.p99, 2)} | dropped ${nWide.dropped}, failed ${nWide.failed}, CPU ${f(nWide.cpuUsPerReq, 1)} µs/request |
-| carbon-harness native, ${nSplit.processes} processes | the same offer and ${CONNECTIONS} VUs, split evenly over ${nSplit.processes} processes started together | ${f(nSplit.rate, 0)} | | | dropped ${nSplit.dropped}, CPU ${f(nSplit.cpuUsPerUnit, 1)} µs/request (both processes) |
+| carbon-harness native, ${nSplit.processes} processes | the same offer and ${CONNECTIONS} VUs, split evenly over ${nSplit.processes} processes started together | ${f(nSplit.rate, 0)} | | | dropped ${nSplit.dropped}, failed ${nSplit.failed}, CPU ${f(nSplit.cpuUsPerUnit, 1)} µs/request (both processes) |
 | wrk | closed, ${CONNECTIONS} connections | ${f(wMax.rps, 0)} | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
 
 **Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate (${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs).

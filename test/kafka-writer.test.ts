@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Producer } from '@platformatic/kafka';
 import kafkajsMurmur2 from 'kafkajs/src/producer/partitioners/default/murmur2.js';
-import { kafkaWriter } from '../scenarios/engines/native/kafka-writer.ts';
+import { kafkaWriter, PARTITION_MEMO_KEYS } from '../scenarios/engines/native/kafka-writer.ts';
+import { padded } from '../scenarios/engines/native/targets.ts';
 
 // What the engine asks its Kafka client for on every produce call, captured at the client's
 // send(): no broker is needed to see the acks and the partition each message is given.
@@ -35,10 +36,25 @@ test('keys are partitioned as Java and kafkajs do (murmur2 with the sign bit mas
     // Each key is hashed once and then remembered: a repeated key gets the same partition.
     assert.equal(o.messages.map((m) => o.partitioner!({ key: m.key }) % p), theirs, `${p} partitions, keys seen before`);
   }
+  // Unique keys beyond the memo's bound (a key template with {{seq}}) are hashed each time, not kept.
+  const many = Array.from({ length: PARTITION_MEMO_KEYS + 500 }, (_, i) => `k-${i}`);
+  assert.equal(many.map((key) => o.partitioner!({ key }) % 7), many.map((k) => (kafkajsMurmur2(k) & 0x7fffffff) % 7));
   // The client's own default (unsigned murmur2) would differ for about half the keys: the test can fail.
   const { murmur2 } = await import('@platformatic/kafka');
   assert.ok(keys.filter((k) => ((murmur2(k) >>> 0) % 3) !== ((kafkajsMurmur2(k) & 0x7fffffff) % 3)).length > 100);
   await w.close();
+});
+
+test('a message padded to a record size is exactly that long and still its JSON, whatever sizes came before', () => {
+  const m = JSON.stringify({ run: 1, seq: 2, commodity: 'wheat', price: 100.5 });
+  for (const bytes of [1024, 100, 4096, 200, m.length + 10]) {
+    const p = padded(m, bytes);
+    assert.is(p.length, bytes, `${bytes} B`);
+    const { pad, ...rest } = JSON.parse(p);
+    assert.equal(rest, JSON.parse(m));
+    assert.match(pad, /^x*$/);
+  }
+  assert.is(padded(m, 10), m, 'never shorter than the message');
 });
 
 test.run();

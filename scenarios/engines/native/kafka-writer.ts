@@ -12,6 +12,9 @@ export interface KafkaWriter {
 
 export type Acks = 'all' | 'leader';
 
+/** Keys whose partition is remembered (a platform's commodities are a few dozen). */
+export const PARTITION_MEMO_KEYS = 1024;
+
 /** The Produce request's acks for each setting (what the writer sends on every call). */
 export const ACKS: Record<Acks, number> = { all: ProduceAcks.ALL, leader: ProduceAcks.LEADER };
 
@@ -23,7 +26,8 @@ export const ACKS: Record<Acks, number> = { all: ProduceAcks.ALL, leader: Produc
  */
 export function kafkaWriter(conn: KafkaConn, topic: string, acks: Acks, clientId: string, inFlight = 5): KafkaWriter {
   // A key's partition, hashed once: the generator writes a few keys (its commodities) thousands of
-  // times a second, and murmur2 over each message was a twentieth of its CPU.
+  // times a second, and murmur2 over each message was a twentieth of its CPU. Bounded: a profile's
+  // key template may make every key unique ({{seq}}), and those are hashed each time.
   const byKey = new Map<string, number>();
   // Both go on every send: the client reads acks only from send()'s options (its constructor's are
   // ignored, and its default is the leader alone).
@@ -35,7 +39,10 @@ export function kafkaWriter(conn: KafkaConn, topic: string, acks: Acks, clientId
     partitioner: (m: { key?: string }) => {
       const key = m.key ?? '';
       let p = byKey.get(key);
-      if (p === undefined) byKey.set(key, (p = murmur2(key) & 0x7fffffff));
+      if (p === undefined) {
+        p = murmur2(key) & 0x7fffffff;
+        if (byKey.size < PARTITION_MEMO_KEYS) byKey.set(key, p);
+      }
       return p;
     },
   };

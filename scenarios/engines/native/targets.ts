@@ -245,16 +245,15 @@ function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags)
   };
 }
 
-/** Padding of each length, built once: a message's length varies by a few characters only. */
-const fills = new Map<number, string>();
+/** One run of padding, grown when a longer one is needed; each message takes a slice of it (no copy). */
+let fill = '';
 
 /** The message with a `pad` field that brings its JSON to `bytes` (never shorter than the message itself). */
-function padded(json: string, bytes: number): string {
+export function padded(json: string, bytes: number): string {
   const room = bytes - json.length - ',"pad":""'.length;
   if (room <= 0) return json;
-  let fill = fills.get(room);
-  if (fill === undefined) fills.set(room, (fill = 'x'.repeat(room)));
-  return `${json.slice(0, -1)},"pad":"${fill}"}`;
+  if (fill.length < room) fill = 'x'.repeat(room);
+  return `${json.slice(0, -1)},"pad":"${fill.slice(0, room)}"}`;
 }
 
 function sqlTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTarget {
