@@ -25,6 +25,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 
 async function startTarget(delayMs: number): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(projectRoot, 'bench', 'target-server.mjs'), String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Killed with the bench, also when a section fails.
+  process.once('exit', () => proc.kill());
   const [chunk] = await once(proc.stdout!, 'data');
   return { url: `http://127.0.0.1:${String(chunk).trim()}`, proc };
 }
@@ -64,7 +66,7 @@ function wrk(url: string, connections: number) {
   const ms = (s: string) => { const m = s.match(/([\d.]+)(us|ms|s)/)!; return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]!; };
   return {
     rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)![1]),
-    p50: ms(out.match(/50%\s+(\S+)/)![1]!), p99: ms(out.match(/99%\s+(\S+)/)![1]!), raw: out,
+    p50: ms(out.match(/^\s*50%\s+(\S+)/m)![1]!), p99: ms(out.match(/^\s*99%\s+(\S+)/m)![1]!), raw: out,
   };
 }
 
