@@ -57,7 +57,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const parsed = parseScenarioThresholds(s); // a bad threshold fails before any load is sent
   const store = new MetricStore();
   const tags: Tags = { scenario: s.name, ...s.tags };
-  const target = makeTarget(s, store, opts.endpoints, tags);
+  const target = await makeTarget(s, store, opts.endpoints, tags);
   await target.setup();
 
   const ex = s.executor;

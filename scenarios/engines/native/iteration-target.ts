@@ -1,0 +1,22 @@
+import type { MetricStore } from '../../metrics.ts';
+
+/** Where an iteration's samples go: the measured run, or the warm-up before it (never judged). */
+export interface Phase { store: MetricStore; warmup: boolean }
+
+/** One scenario's target: what a single iteration does, and the metrics it records. */
+export interface IterationTarget {
+  where: string;
+  setup(): Promise<void>;
+  /**
+   * `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it.
+   * `phase.store` receives the iteration's samples; in the warm-up phase its messages are not ones
+   * the run follows or reads back (they only warm connections and caches up).
+   */
+  iterate(scheduledAt: number, phase: Phase): Promise<void>;
+  /** After the last iteration: wait for what is still in flight downstream, then close. */
+  teardown(signal: AbortSignal): Promise<void>;
+  /** Independent evidence gathered outside the engine's own counters. */
+  crossChecks(): Promise<Record<string, number | null>>;
+  /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
+  crossCheckErrors?(): Record<string, string>;
+}

@@ -1,0 +1,171 @@
+import type { Consumer, Admin } from 'kafkajs';
+import { InfraError } from '../../../core/errors.ts';
+import type { Scenario } from '../../types.ts';
+import type { MetricStore, Tags } from '../../metrics.ts';
+import { compileMessages } from '../../../platform/contract.ts';
+import { topicName, type Endpoints } from '../../endpoints.ts';
+import { kafkajs } from '../../../platform/kafka.ts';
+import { countOwnMessages } from './readback.ts';
+import { kafkaWriter } from './kafka-writer.ts';
+import { sampleEnds, totalEnds, type OffsetSample } from '../../../platform/kafka-offsets.ts';
+import type { IterationTarget } from './iteration-target.ts';
+
+/** An unpadded price message is well under this (about 110 B in the sandbox's contract). */
+const PRICE_MESSAGE_MAX_BYTES = 256;
+
+/** Produce calls made in setup, before the clock starts, to warm the client (not measured). */
+const WARM_SENDS = 5;
+
+export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
+  const target = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
+  // Topic roles (prices, predictions) as the profile names them.
+  const t = { ...target, topic: topicName(ep, target.topic), followTo: target.followTo === undefined ? undefined : topicName(ep, target.followTo) };
+  const conn = ep.kafka ?? { brokers: ep.kafkaBrokers };
+  const kafka = kafkajs(conn, `harness-${s.name}`, { retry: { retries: 2 } });
+  // As many produce requests in flight as VUs: each VU's call is one request to the leader.
+  const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`, Math.max(1, s.executor.maxVUs));
+  const admin: Admin = kafka.admin();
+  // The profile's price message; a template its contract could not read back was refused at plan time.
+  if (!ep.contract) throw new InfraError('the platform profile names no message contract (platform.kafka.contract)', 'kafka');
+  const codec = compileMessages(ep.contract);
+  // Our own feed run id, so our messages are told apart from the platform's feed.
+  const run = Date.now();
+  let seq = 0;
+  const warmRun = run + 1;
+  const ownPrediction = codec.predictionSeq(run);
+  let warmSeq = 0;
+  const sentAt = new Map<number, number>();
+  const seen = new Set<number>();
+  let consumer: Consumer | null = null;
+  let followGroup: string | null = null;
+  let offsetsBefore: OffsetSample = { at: 0, offsets: new Map() };
+  let offsetsAfter: OffsetSample | null = null;
+  let own: { found: number; read: number; complete: boolean } | null = null;
+  let readBackError: string | null = null;
+
+  const open = async () => {
+    try {
+      await admin.connect();
+      await producer.connect();
+      // A few sends before the clock starts open the connections to every partition's leader and
+      // compile the produce path: without them the first second of a run is judged on a cold
+      // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
+      for (let i = 0; i < WARM_SENDS; i++) {
+        await producer.send(Array.from({ length: t.batchSize }, (_, k) =>
+          codec.render({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })));
+      }
+      offsetsBefore = await sampleEnds(admin, t.topic);
+    } catch (e) {
+      throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
+    }
+    if (t.followTo) {
+      // Pin the group's start to the topic's current end before joining: "latest" would be
+      // resolved only at the first fetch, after our first predictions may already be written.
+      const groupId = followGroup = `harness-follow-${run}`;
+      const ends = await admin.fetchTopicOffsets(t.followTo);
+      await admin.setOffsets({ groupId, topic: t.followTo, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+      consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+      await consumer.connect();
+      await consumer.subscribe({ topic: t.followTo, fromBeginning: false });
+      let assigned = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => { assigned = true; });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          const now = Date.now();
+          for (const m of batch.messages) {
+            // The platform's own predictions share the topic (thousands a second): the reader
+            // looks for our run id in the raw bytes before parsing, or parsing starves the generator.
+            const s = ownPrediction(m);
+            const at = s === null ? undefined : sentAt.get(s);
+            if (s === null || at === undefined) continue;
+            if (seen.has(s)) { store.add('kafka_e2e_duplicates', 1, tags); continue; }
+            seen.add(s);
+            store.add('kafka_e2e_received', 1, tags);
+            store.add('kafka_e2e_latency', now - at, tags);
+          }
+        },
+      });
+      const deadline = Date.now() + 20_000;
+      while (!assigned && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (!assigned) throw new InfraError(`could not join a consumer group on ${t.followTo} within 20 s`, 'kafka');
+    }
+  };
+
+  return {
+    where: `${t.topic} on ${ep.kafkaBrokers.join(',')}`,
+    async setup() {
+      // A failed setup never reaches teardown: close what was opened, or its sockets keep the CLI alive.
+      try { await open(); } catch (e) {
+        await consumer?.disconnect().catch(() => {});
+        if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
+        await producer.close().catch(() => {});
+        await admin.disconnect().catch(() => {});
+        throw e;
+      }
+    },
+    async iterate(scheduledAt, { store, warmup }) {
+      // Both latencies count from the arrival's scheduled time, like HTTP: a generator that falls
+      // behind its clock shows up as latency, not as silently fewer sends (no coordinated omission).
+      const scheduledWall = Date.now() - (performance.now() - scheduledAt);
+      const now = Date.now();
+      const batch = Array.from({ length: t.batchSize }, () => {
+        const commodity = ep.commodities[seq % ep.commodities.length]!;
+        // Warm-up messages carry a run id of their own: not followed, not read back, not counted.
+        const f = warmup
+          ? { run: warmRun, seq: ++warmSeq, commodity, price: 100, sentAt: now }
+          : { run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now };
+        if (t.followTo && !warmup) sentAt.set(f.seq, scheduledWall);
+        const m = codec.render(f);
+        if (t.recordBytes) m.value = padded(m.value, t.recordBytes);
+        return m;
+      });
+      try {
+        await producer.send(batch);
+        store.add('kafka_writer_message_count', batch.length, tags);
+      } catch {
+        store.add('kafka_writer_error_count', 1, tags);
+      }
+      store.add('kafka_writer_write_seconds', performance.now() - scheduledAt, tags);
+    },
+    async teardown(signal) {
+      if (consumer) {
+        // Messages still in the pipeline get a grace period to arrive before they count as lost.
+        const deadline = Date.now() + 15_000;
+        while (seen.size < sentAt.size && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 200));
+        for (const s of sentAt.keys()) store.add('kafka_e2e_delivered', seen.has(s) ? 1 : 0, tags);
+        await consumer.disconnect().catch(() => {});
+      }
+      // The follower's group is ours: not left in the platform's broker (a dead broker keeps it until its offsets expire).
+      if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
+      try { offsetsAfter = await sampleEnds(admin, t.topic); } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
+      await producer.close().catch(() => {});
+      await admin.disconnect().catch(() => {});
+      if (signal.aborted) readBackError ??= `no read-back, the run was stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}`;
+      else if (offsetsAfter && seq > 0) {
+        try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? PRICE_MESSAGE_MAX_BYTES)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
+      }
+    },
+    crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
+    async crossChecks() {
+      // null: the end offsets after the run could not be read (a record keeps null; NaN would not survive its JSON).
+      const out: Record<string, number | null> = { topicEndOffsetDelta: offsetsAfter ? totalEnds(offsetsAfter) - totalEnds(offsetsBefore) : null };
+      if (own) {
+        out.ownMessagesInTopic = own.found;
+        out.messagesReadBack = own.read;
+        out.readBackComplete = own.complete ? 1 : 0;
+      }
+      return out;
+    },
+  };
+}
+
+/** One run of padding, grown when a longer one is needed; each message takes a slice of it (no copy). */
+let fill = '';
+
+/** The message with a `pad` field that brings its JSON to `bytes` (never shorter than the message itself). */
+export function padded(json: string, bytes: number): string {
+  const room = bytes - json.length - ',"pad":""'.length;
+  if (room <= 0) return json;
+  if (fill.length < room) fill = 'x'.repeat(room);
+  return `${json.slice(0, -1)},"pad":"${fill.slice(0, room)}"}`;
+}
