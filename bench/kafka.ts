@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const TOPIC = 'bench-producer';
 const PARTITIONS = 3; // as the sandbox's commodity-prices
 const BATCH = 100; // messages per produce call, as the gate's kafka-throughput scenario
+// Offered well above the peer's rate: the achieved rate is the engine's ceiling.
+const OFFER_OVER_PEER = 1.5;
 // Keys spread over every partition, as the peer's unkeyed records are.
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
@@ -48,9 +50,8 @@ const kafkaScenario = (bytes: number, acks: 'leader' | 'all', offeredPerS: numbe
 });
 const kafkaEndpoints = (broker: string, contract: Contract): Endpoints => ({ inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract });
 
-/** `contract`: the sandbox profile's price message, as the gate writes it. */
-async function ours(broker: string, contract: Contract, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
-  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS), { endpoints: kafkaEndpoints(broker, contract), signal: new AbortController().signal });
+async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
+  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS), { endpoints, signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
@@ -109,22 +110,23 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     if (!(await admin.listTopics()).includes(TOPIC)) await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
     await admin.disconnect();
 
+    // The sandbox profile's price message, as the gate writes it.
+    const endpoints = kafkaEndpoints(broker, sandboxProfile(cfg).profile.platform.kafka.contract);
     const rows: KafkaRow[] = [];
     for (const bytes of [100, 1024]) {
       for (const acks of ['leader', 'all'] as const) {
         const records = bytes === 100 ? 1_000_000 : 300_000;
         say(`kafka: ProducerPerformance ${records} × ${bytes} B, acks=${acks === 'all' ? 'all' : 1}…`);
         const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
-        // Offered well above the peer's rate: the achieved rate is the engine's ceiling.
-        say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * 1.5)} msg/s offered for ${durationS} s…`);
-        const o = await ours(broker, sandboxProfile(cfg).profile.platform.kafka.contract, bytes, acks, peer * 1.5, durationS);
+        say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * OFFER_OVER_PEER)} msg/s offered for ${durationS} s…`);
+        const o = await ours(endpoints, bytes, acks, peer * OFFER_OVER_PEER, durationS);
         rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99 });
       }
     }
     // The first row's load again, split over two processes: what more generator threads could reach.
     const first = rows[0]!;
     say(`kafka: native engine ${first.bytes} B, acks=1, the same offer split over two processes…`);
-    const split = { row: first, result: await splitRun(kafkaScenario(first.bytes, first.acks, first.peer * 1.5, durationS), kafkaEndpoints(broker, sandboxProfile(cfg).profile.platform.kafka.contract)) };
+    const split = { row: first, result: await splitRun(kafkaScenario(first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS), endpoints) };
     const candidates: CandidateRow[] = [];
     for (const client of ['kafkajs', '@platformatic/kafka']) {
       for (const bytes of [100, 1024]) {
@@ -148,7 +150,7 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
 Broker ${k.broker}, ${k.sandboxState}; topic \`${TOPIC}\` (${PARTITIONS} partitions). The peer is
 \`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching).
 Ours: the native engine's Kafka target, open model (arrivals on a clock, an arrival finding every VU busy is dropped and
-counted, latency from the scheduled time), ${BATCH} messages per produce call, ≤ 64 VUs, offered 1.5× the peer's rate for
+counted, latency from the scheduled time), ${BATCH} messages per produce call, ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s; each message is a JSON price padded to the record size. Every acknowledged message is then read back from
 the topic (the read-back column). The peer's figure includes its JVM start.
 
