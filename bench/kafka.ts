@@ -13,9 +13,9 @@ import { sandboxProfile } from '../sandbox/profile.ts';
 import type { Contract } from '../profile/schema.ts';
 import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
+import { INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { Endpoints } from '../scenarios/endpoints.ts';
-import { splitRun, type SplitResult } from './split.ts';
 
 const run = promisify(execFile);
 const TOPIC = 'bench-producer';
@@ -26,9 +26,9 @@ const OFFER_OVER_PEER = 1.5;
 // Keys spread over every partition, as the peer's unkeyed records are.
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
-export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number }
+export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
-export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; split: { row: KafkaRow; result: SplitResult } | null }
+export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; mainOnly: KafkaRow | null }
 
 const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
 
@@ -42,21 +42,24 @@ async function producerPerformance(classpath: string, broker: string, records: n
   return Number(m[1]);
 }
 
-const kafkaScenario = (bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number): Scenario => ({
+/** `producerThreads` absent: the engine's own choice for the offered rate, as a user's scenario gets it. */
+const kafkaScenario = (bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number, producerThreads?: number): Scenario => ({
   name: 'bench-kafka', description: 'bench', slo: [],
-  target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes },
+  target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes, ...(producerThreads === undefined ? {} : { producerThreads }) },
   executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
   thresholds: {},
 });
 const kafkaEndpoints = (broker: string, contract: Contract): Endpoints => ({ inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract });
 
-async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number) {
-  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS), { endpoints, signal: new AbortController().signal });
+async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number, producerThreads?: number) {
+  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS, producerThreads), { endpoints, signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
     dropped: r.metrics.dropped_iterations?.values.count ?? 0,
     p99: r.metrics.kafka_writer_write_seconds?.values['p(99)'] ?? NaN,
+    threads: r.generator?.producerThreads?.length ?? 0,
+    cpuPct: r.generator?.cpuPct ?? NaN,
     readBack: cross.readBackComplete === 1 ? `${cross.ownMessagesInTopic} of ${r.metrics.kafka_writer_message_count?.values.count ?? 0} found` : 'incomplete',
   };
 }
@@ -120,13 +123,14 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
         say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * OFFER_OVER_PEER)} msg/s offered for ${durationS} s…`);
         const o = await ours(endpoints, bytes, acks, peer * OFFER_OVER_PEER, durationS);
-        rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99 });
+        rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct });
       }
     }
-    // The first row's load again, split over two processes: what more generator threads could reach.
+    // The first row's offer again on the main thread alone: what the producer threads bring.
     const first = rows[0]!;
-    say(`kafka: native engine ${first.bytes} B, acks=1, the same offer split over two processes…`);
-    const split = { row: first, result: await splitRun(kafkaScenario(first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS), endpoints) };
+    say(`kafka: native engine ${first.bytes} B, acks=1, the same offer on the main thread alone (producerThreads: 0)…`);
+    const m = await ours(endpoints, first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS, 0);
+    const mainOnly: KafkaRow = { ...first, ours: m.rate, dropped: m.dropped, readBack: m.readBack, p99ms: m.p99, threads: m.threads, cpuPct: m.cpuPct };
     const candidates: CandidateRow[] = [];
     for (const client of ['kafkajs', '@platformatic/kafka']) {
       for (const bytes of [100, 1024]) {
@@ -134,7 +138,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000));
       }
     }
-    return { broker, sandboxState, rows, candidates, split };
+    return { broker, sandboxState, rows, candidates, mainOnly };
   } finally {
     if (started) await sandboxDown(ctx, kafkaPart);
   }
@@ -143,7 +147,10 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
 export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const f = (v: number, d = 0) => v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
   const acks = (a: string) => (a === 'all' ? 'all' : '1');
-  const rows = k.rows.map((r) => `| ${r.bytes} B | ${acks(r.acks)} | ${f(r.ours)} | ${f(r.peer)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${r.readBack} |`).join('\n');
+  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} | ${f(r.peer)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack} |`;
+  const head = `| record | acks | producer threads | ours msg/s | ProducerPerformance msg/s | ratio | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
+|---|---|---|---|---|---|---|---|---|---|`;
+  const rows = k.rows.map(row).join('\n');
   const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
   return `## Kafka producer (native engine vs Kafka's ProducerPerformance)
 
@@ -151,14 +158,22 @@ Broker ${k.broker}, ${k.sandboxState}; topic \`${TOPIC}\` (${PARTITIONS} partiti
 \`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching).
 Ours: the native engine's Kafka target, open model (arrivals on a clock, an arrival finding every VU busy is dropped and
 counted, latency from the scheduled time), ${BATCH} messages per produce call, ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
-${durationS} s; each message is a JSON price padded to the record size. Every acknowledged message is then read back from
-the topic (the read-back column). The peer's figure includes its JVM start.
+${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;
+docs/kafka-client.md); each message is a JSON price rendered through the sandbox profile's contract (with its SHA-256
+checksum) and padded to the record size. Every acknowledged message is then read back from the topic (the read-back
+column). The peer's figure includes its JVM start; its records are one random payload sent again and again.
 
-| record | acks | ours msg/s | ProducerPerformance msg/s | ratio | dropped arrivals | produce p99 ms | read-back |
-|---|---|---|---|---|---|---|---|
+${head}
 ${rows}
 
-${k.split ? splitMarkdown(k.split) : ''}
+${k.mainOnly ? `### Producer threads against the main thread alone
+
+The first row's offer again with \`producerThreads: 0\` (rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s):
+
+${head}
+${row(k.rows[0]!)}
+${row(k.mainOnly)}
+` : ''}
 ### Client candidates (why the engine writes with @platformatic/kafka)
 
 Same closed loop for each client (32 produce calls of ${BATCH} messages in flight, acks=1), CPU time of this process per
@@ -168,20 +183,5 @@ message. kafkajs remains the admin and consumer client; \`@confluentinc/kafka-ja
 | client | record | msg/s | CPU µs/msg |
 |---|---|---|---|
 ${cands}
-`;
-}
-
-function splitMarkdown({ row, result }: NonNullable<KafkaBench['split']>): string {
-  const f = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 0 });
-  return `### The same load over ${result.processes} generator processes
-
-The first row's offer (${row.bytes} B, acks=${row.acks === 'all' ? 'all' : 1}) split evenly over ${result.processes} processes started together, each with
-half the rate and half the VUs (bench/split.ts): what running the engine on more threads could reach on this machine.
-The rate is all messages acknowledged over the span from the first process's load start to the last one's end.
-
-| processes | msg/s (sum) | ProducerPerformance msg/s | ratio | dropped arrivals | read-back |
-|---|---|---|---|---|---|
-| 1 | ${f(row.ours)} | ${f(row.peer)} | **${(row.ours / row.peer).toFixed(2)}×** | ${f(row.dropped)} | ${row.readBack} |
-| ${result.processes} | ${f(result.rate)} | ${f(row.peer)} | **${(result.rate / row.peer).toFixed(2)}×** | ${f(result.dropped)} | ${result.readBack === null ? 'incomplete' : `${result.readBack} of ${result.count} found`} |
 `;
 }

@@ -18,6 +18,8 @@ const MAX_BYTES = 1 << 20;
 const DAY_MS = 86_400_000;
 /** Arrivals per second one generator process is asked for at most (a typo of 1e12 is refused, not attempted). */
 export const MAX_ARRIVALS_PER_S = 100_000;
+/** Producer threads a scenario may ask for (each is a Kafka client and an isolate of its own). */
+export const MAX_PRODUCER_THREADS = 16;
 
 const name = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'expected a name of lower-case letters, digits, - _ .');
 /** A k6 duration with a unit: a bare number would be read as milliseconds, which nobody means in a file. */
@@ -42,6 +44,7 @@ const TargetSchema = z.discriminatedUnion('kind', [
     followTo: topic.optional().describe('follow each message to this topic (end-to-end latency and delivery)'),
     acks: z.enum(['all', 'leader']).optional(),
     recordBytes: z.number().int().min(1).max(1 << 20).optional().describe('pad each message to this size (native engine)'),
+    producerThreads: z.number().int().min(0).max(MAX_PRODUCER_THREADS).optional().describe('threads that render and send the batches (native engine); 0: the main thread; default: none up to 40,000 msg/s offered, one per core above'),
   }),
   z.strictObject({
     kind: z.literal('sql'),
@@ -154,7 +157,7 @@ function toScenario(name: string, e: ScenarioEntry, ctx: ScenarioContext, source
   const target: Target = t.kind === 'http'
     ? { kind: 'http', method: t.method ?? ctx.request.method, path: t.path ?? ctx.request.path, body: t.body ?? (t.method ?? ctx.request.method) === 'POST' }
     : t.kind === 'sql' ? { kind: 'sql', ...(t.query !== undefined ? { query: t.query } : {}) }
-      : { kind: 'kafka-produce', topic: t.topic, batchSize: t.batchSize, ...(t.followTo ? { followTo: t.followTo } : {}), ...(t.acks ? { acks: t.acks } : {}), ...(t.recordBytes ? { recordBytes: t.recordBytes } : {}) };
+      : { kind: 'kafka-produce', topic: t.topic, batchSize: t.batchSize, ...(t.followTo ? { followTo: t.followTo } : {}), ...(t.acks ? { acks: t.acks } : {}), ...(t.recordBytes ? { recordBytes: t.recordBytes } : {}), ...(t.producerThreads !== undefined ? { producerThreads: t.producerThreads } : {}) };
   return {
     name, description: e.description, slo: e.slo, target, executor, thresholds: e.thresholds,
     ...(e.tags ? { tags: e.tags } : {}), ...(e.warmup ? { warmup: e.warmup } : {}), source,

@@ -87,6 +87,11 @@ export interface GeneratorHealth {
   cpuPct?: number;
   /** Arrivals dropped because every VU was busy (dropped_iterations). Absent in older records. */
   dropped?: number;
+  /**
+   * Each producer thread's event-loop delay (ms) from its start to its close, where the Kafka load was
+   * spread over threads; `loopP99Ms`/`loopMaxMs` are the worst of these and the main thread's.
+   */
+  producerThreads?: Array<{ p99Ms: number; maxMs: number }>;
   /** Above this (either p99) the generator is saturated. */
   boundMs: number;
   saturated: boolean;

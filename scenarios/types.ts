@@ -37,9 +37,10 @@ export type Target =
   /**
    * xk6-kafka `Writer.produce` of `batchSize` price messages per iteration; optionally follows them to
    * ml-predictions. `acks` defaults to all (every in-sync replica); `recordBytes` pads each message's
-   * value to that size (benchmarks compare at a fixed record size).
+   * value to that size (benchmarks compare at a fixed record size). `producerThreads` (native engine):
+   * threads that render and send the batches; absent, the engine decides by the offered rate.
    */
-  | { kind: 'kafka-produce'; topic: TopicRef; batchSize: number; followTo?: TopicRef; acks?: 'all' | 'leader'; recordBytes?: number }
+  | { kind: 'kafka-produce'; topic: TopicRef; batchSize: number; followTo?: TopicRef; acks?: 'all' | 'leader'; recordBytes?: number; producerThreads?: number }
   /** xk6-sql `db.query` against the feature store; without a query, the profile's representative one. */
   | { kind: 'sql'; query?: string };
 

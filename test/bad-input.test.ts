@@ -250,6 +250,8 @@ const SCENARIO_FILES: Array<[string, string, RegExp]> = [
   ['unknown executor', scenario(probeOk).replace('constant-arrival-rate', 'shared-iterations'), /scenarios\.probe\.executor/],
   ['unknown target kind', scenario(probeOk).replace('{ kind: http }', '{ kind: grpc }'), /scenarios\.probe\.target/],
   ['kafka target without batchSize', scenario(probeOk).replace('{ kind: http }', '{ kind: kafka-produce, topic: prices }'), /scenarios\.probe\.target\.batchSize/],
+  ['producer threads above the bound', scenario(probeOk).replace('{ kind: http }', '{ kind: kafka-produce, topic: prices, batchSize: 10, producerThreads: 99 }'), /scenarios\.probe\.target\.producerThreads/],
+  ['producer threads not whole', scenario(probeOk).replace('{ kind: http }', '{ kind: kafka-produce, topic: prices, batchSize: 10, producerThreads: 1.5 }'), /scenarios\.probe\.target\.producerThreads/],
   ['path with a backtick', scenario(probeOk).replace('{ kind: http }', '{ kind: http, path: "/v1/`x`" }'), /scenarios\.probe\.target\.path/],
   ['bad threshold expression', scenario(probeOk.replace("['count==0']", "['count=0']")), /thresholds/],
   ['threshold on an unknown metric', scenario(probeOk + "      checks{scenario:probe}: ['rate>0.9']\n"), /checks/],

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Producer } from '@platformatic/kafka';
 import kafkajsMurmur2 from 'kafkajs/src/producer/partitioners/default/murmur2.js';
 import { kafkaWriter, PARTITION_MEMO_KEYS } from '../scenarios/engines/native/kafka-writer.ts';
-import { padded } from '../scenarios/engines/native/kafka-target.ts';
+import { padded } from '../scenarios/engines/native/price-batch.ts';
 
 // What the engine asks its Kafka client for on every produce call, captured at the client's
 // send(): no broker is needed to see the acks and the partition each message is given.

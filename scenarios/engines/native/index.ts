@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Scenario, Executor } from '../../types.ts';
 import { MetricStore, METRICS, TrendSink, CounterSink, RateSink, type Tags } from '../../metrics.ts';
 import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, durationMs } from '../../verdict.ts';
 import type { GeneratorHealth, ScenarioResult } from '../../result.ts';
 import type { Endpoints } from '../../endpoints.ts';
+import { InfraError, firstLine } from '../../../core/errors.ts';
+import { LOOP_RESOLUTION_MS, loopDelay, type LoopDelay } from './loop-delay.ts';
 import { arrivals, executorDurationMs, warmupExecutor } from './arrivals.ts';
 
 export { warmupExecutor };
@@ -17,6 +19,8 @@ export interface RunOptions {
   progress?: (line: string, final?: boolean) => void;
   /** Iterations still running when the schedule ends get this long to finish (k6's gracefulStop). */
   gracefulStopMs?: number;
+  /** What drives one iteration; the scenario's target kind by default (tests give their own). */
+  makeTarget?: typeof makeTarget;
 }
 
 /** The trend a scenario's live progress and timeline follow. */
@@ -29,9 +33,6 @@ const primaryTrend = (s: Scenario) =>
  * be what fell behind. Latency counts from the scheduled time, so such lateness shows as latency.
  */
 export const GENERATOR_BOUND_MS = 50;
-
-/** monitorEventLoopDelay's timer: its samples include this interval, which is not delay. */
-const LOOP_RESOLUTION_MS = 10;
 
 /**
  * A target that fails every iteration for this long (with at least OUTAGE_MIN_FAILURES failures,
@@ -57,7 +58,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const parsed = parseScenarioThresholds(s); // a bad threshold fails before any load is sent
   const store = new MetricStore();
   const tags: Tags = { scenario: s.name, ...s.tags };
-  const target = await makeTarget(s, store, opts.endpoints, tags);
+  const target = await (opts.makeTarget ?? makeTarget)(s, store, opts.endpoints, tags);
   await target.setup();
 
   const ex = s.executor;
@@ -66,16 +67,25 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   // VUs "allocated", as k6's vus_max: the pre-allocated ones, grown to the most ever busy at once.
   let allocated = Math.min(ex.preAllocatedVUs, ex.maxVUs);
   const inflight = new Set<Promise<void>>();
+  // Stops the schedule, the wait for stragglers and the target's read-back alike.
+  const stop = new AbortController();
   const lateness = new TrendSink();
   let aborted: string | null = null;
+  let fault: InfraError | null = null;
   const interrupted = () => `interrupted: ${String((opts.signal.reason as Error)?.message ?? opts.signal.reason)}`;
 
   const iterate = (scheduled: number, phase: Phase, onDone: (ms: number) => void) => {
     busy++;
     if (busy > allocated) allocated = busy;
     phase.store.add('iterations', 1, tags);
-    const p = target.iterate(scheduled, phase).then(() => onDone(performance.now() - scheduled))
-      .finally(() => { busy--; inflight.delete(p); });
+    const p = target.iterate(scheduled, phase).then(() => onDone(performance.now() - scheduled), (e: unknown) => {
+      // Targets count the platform's failures themselves and resolve; a rejection is the
+      // generator's own (a producer thread died): the run stops and ends as incomplete, not as a FAIL.
+      if (fault) return;
+      fault = e instanceof InfraError ? e : new InfraError(`an iteration failed inside the load generator: ${firstLine(e)}`, 'load-generator');
+      aborted ??= fault.message;
+      stop.abort(fault);
+    }).finally(() => { busy--; inflight.delete(p); });
     inflight.add(p);
   };
 
@@ -123,8 +133,6 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     if (outage.failures < OUTAGE_MIN_FAILURES) return;
     if (now - outage.lastOk > outage.longestMs) { outage.longestMs = now - outage.lastOk; outage.longestFailures = outage.failures; }
   };
-  // Stops the schedule, the wait for stragglers and the target's read-back alike.
-  const stop = new AbortController();
   const onOuterAbort = () => stop.abort(opts.signal.reason);
   if (opts.signal.aborted) onOuterAbort(); // interrupted during setup or the warm-up
   else opts.signal.addEventListener('abort', onOuterAbort, { once: true });
@@ -184,11 +192,12 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
     await target.teardown(stop.signal);
   }
+  if (fault) throw fault;
 
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
   const crossChecks = await target.crossChecks();
   const crossCheckErrors = target.crossCheckErrors?.() ?? {};
-  const generator = generatorHealth(lateness, loop, (cpu.used.user + cpu.used.system) / 1000 / Math.max(1, cpu.at), store, s.name);
+  const generator = generatorHealth(lateness, loopDelay(loop), target.producerThreads?.() ?? [], (cpu.used.user + cpu.used.system) / 1000 / Math.max(1, cpu.at), store, s.name);
   const result: ScenarioResult = {
     scenario: s.name, engine: 'native',
     startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
@@ -206,16 +215,17 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   return result;
 }
 
-function generatorHealth(lateness: TrendSink, loop: IntervalHistogram, cpuShare: number, store: MetricStore, scenario: string): GeneratorHealth {
-  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
+function generatorHealth(lateness: TrendSink, main: LoopDelay, threads: LoopDelay[], cpuShare: number, store: MetricStore, scenario: string): GeneratorHealth {
   const r2 = (v: number | null) => (v === null ? 0 : Math.round(v * 100) / 100);
   const lateP99Ms = r2(lateness.percentile(99));
-  const loopP99Ms = loop.count ? ms(loop.percentile(99)) : 0;
+  // A producer thread that fell behind delays its batches as a late main thread would delay arrivals.
+  const loopP99Ms = Math.max(main.p99Ms, ...threads.map((t) => t.p99Ms));
   return {
     arrivals: lateness.count, lateP99Ms, lateMaxMs: r2(lateness.max()),
-    loopP99Ms, loopMaxMs: loop.count ? ms(loop.max) : 0,
+    loopP99Ms, loopMaxMs: Math.max(main.maxMs, ...threads.map((t) => t.maxMs)),
     cpuPct: Math.round(cpuShare * 1000) / 10,
     dropped: (store.select('dropped_iterations', { scenario }) as CounterSink | null)?.sum ?? 0,
+    ...(threads.length ? { producerThreads: threads } : {}),
     boundMs: GENERATOR_BOUND_MS,
     saturated: lateP99Ms > GENERATOR_BOUND_MS || loopP99Ms > GENERATOR_BOUND_MS,
   };

@@ -1,3 +1,4 @@
+import type { LoopDelay } from './loop-delay.ts';
 import type { MetricStore } from '../../metrics.ts';
 
 /** Where an iteration's samples go: the measured run, or the warm-up before it (never judged). */
@@ -10,13 +11,17 @@ export interface IterationTarget {
   /**
    * `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it.
    * `phase.store` receives the iteration's samples; in the warm-up phase its messages are not ones
-   * the run follows or reads back (they only warm connections and caches up).
+   * the run follows or reads back (they only warm connections and caches up). It records the
+   * platform's failures itself and resolves; it rejects only when the generator itself failed (a
+   * producer thread died), which stops the run and ends it as incomplete (exit 3).
    */
   iterate(scheduledAt: number, phase: Phase): Promise<void>;
   /** After the last iteration: wait for what is still in flight downstream, then close. */
   teardown(signal: AbortSignal): Promise<void>;
   /** Independent evidence gathered outside the engine's own counters. */
   crossChecks(): Promise<Record<string, number | null>>;
+  /** Each producer thread's event-loop delay, once torn down (targets that send from threads of their own). */
+  producerThreads?(): LoopDelay[];
   /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
   crossCheckErrors?(): Record<string, string>;
 }

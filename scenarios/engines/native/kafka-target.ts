@@ -1,12 +1,15 @@
 import type { Consumer, Admin } from 'kafkajs';
+import { availableParallelism } from 'node:os';
 import { InfraError } from '../../../core/errors.ts';
+import { durationMs } from '../../verdict.ts';
 import type { Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
 import { compileMessages } from '../../../platform/contract.ts';
 import { topicName, type Endpoints } from '../../endpoints.ts';
 import { kafkajs } from '../../../platform/kafka.ts';
 import { countOwnMessages } from './readback.ts';
-import { kafkaWriter } from './kafka-writer.ts';
+import { inlineSender, threadedSender, type BatchSender } from './kafka-senders.ts';
+import type { BatchSpec } from './price-batch.ts';
 import { sampleEnds, totalEnds, type OffsetSample } from '../../../platform/kafka-offsets.ts';
 import type { IterationTarget } from './iteration-target.ts';
 
@@ -22,18 +25,26 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
   const t = { ...target, topic: topicName(ep, target.topic), followTo: target.followTo === undefined ? undefined : topicName(ep, target.followTo) };
   const conn = ep.kafka ?? { brokers: ep.kafkaBrokers };
   const kafka = kafkajs(conn, `harness-${s.name}`, { retry: { retries: 2 } });
-  // As many produce requests in flight as VUs: each VU's call is one request to the leader.
-  const producer = kafkaWriter(conn, t.topic, t.acks ?? 'all', `harness-${s.name}`, Math.max(1, s.executor.maxVUs));
   const admin: Admin = kafka.admin();
   // The profile's price message; a template its contract could not read back was refused at plan time.
   if (!ep.contract) throw new InfraError('the platform profile names no message contract (platform.kafka.contract)', 'kafka');
   const codec = compileMessages(ep.contract);
+  // As many produce requests in flight as VUs: each VU's call is one request to the leader.
+  const senderConfig = { conn, topic: t.topic, acks: t.acks ?? 'all', clientId: `harness-${s.name}`, inFlight: Math.max(1, s.executor.maxVUs), contract: ep.contract, commodities: ep.commodities, recordBytes: t.recordBytes } as const;
+  const threads = producerThreads(s);
+  const producer: BatchSender = threads > 0 ? threadedSender(senderConfig, threads) : inlineSender(senderConfig);
   // Our own feed run id, so our messages are told apart from the platform's feed.
   const run = Date.now();
   let seq = 0;
   const warmRun = run + 1;
   const ownPrediction = codec.predictionSeq(run);
   let warmSeq = 0;
+  /** The next batch's numbers; warm-up batches carry a run id of their own (not followed, read back or counted). */
+  const nextBatch = (warm: boolean, sentAtMs: number): BatchSpec => {
+    const b = { run: warm ? warmRun : run, first: (warm ? warmSeq : seq) + 1, count: t.batchSize, sentAt: sentAtMs };
+    if (warm) warmSeq += t.batchSize; else seq += t.batchSize;
+    return b;
+  };
   const sentAt = new Map<number, number>();
   const seen = new Set<number>();
   let consumer: Consumer | null = null;
@@ -50,12 +61,11 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       // A few sends before the clock starts open the connections to every partition's leader and
       // compile the produce path: without them the first second of a run is judged on a cold
       // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
-      for (let i = 0; i < WARM_SENDS; i++) {
-        await producer.send(Array.from({ length: t.batchSize }, (_, k) =>
-          codec.render({ run: warmRun, seq: ++warmSeq, commodity: ep.commodities[k % ep.commodities.length]!, price: 100, sentAt: Date.now() })));
-      }
+      // Each producer thread's client is warmed alike (a batch goes to the thread with the fewest in flight).
+      for (let i = 0; i < WARM_SENDS * Math.max(1, threads); i++) await producer.send(nextBatch(true, Date.now()));
       offsetsBefore = await sampleEnds(admin, t.topic);
     } catch (e) {
+      if (e instanceof InfraError) throw e; // a producer thread that died: the generator's, not Kafka's
       throw new InfraError(`Kafka at ${ep.kafkaBrokers.join(',')} is not reachable: ${(e as Error).message}`, 'kafka');
     }
     if (t.followTo) {
@@ -107,22 +117,14 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       // Both latencies count from the arrival's scheduled time, like HTTP: a generator that falls
       // behind its clock shows up as latency, not as silently fewer sends (no coordinated omission).
       const scheduledWall = Date.now() - (performance.now() - scheduledAt);
-      const now = Date.now();
-      const batch = Array.from({ length: t.batchSize }, () => {
-        const commodity = ep.commodities[seq % ep.commodities.length]!;
-        // Warm-up messages carry a run id of their own: not followed, not read back, not counted.
-        const f = warmup
-          ? { run: warmRun, seq: ++warmSeq, commodity, price: 100, sentAt: now }
-          : { run, seq: ++seq, commodity, price: 100 + (seq % 1000) / 100, sentAt: now };
-        if (t.followTo && !warmup) sentAt.set(f.seq, scheduledWall);
-        const m = codec.render(f);
-        if (t.recordBytes) m.value = padded(m.value, t.recordBytes);
-        return m;
-      });
+      const b = nextBatch(warmup, Date.now());
+      if (t.followTo && !warmup) for (let q = b.first; q < b.first + b.count; q++) sentAt.set(q, scheduledWall);
       try {
-        await producer.send(batch);
-        store.add('kafka_writer_message_count', batch.length, tags);
-      } catch {
+        await producer.send(b);
+        store.add('kafka_writer_message_count', b.count, tags);
+      } catch (e) {
+        // A producer thread that died is the generator's failure: the engine ends the run on it.
+        if (e instanceof InfraError) throw e;
         store.add('kafka_writer_error_count', 1, tags);
       }
       store.add('kafka_writer_write_seconds', performance.now() - scheduledAt, tags);
@@ -145,6 +147,7 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
         try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? PRICE_MESSAGE_MAX_BYTES)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
+    producerThreads: () => producer.threadLoops?.() ?? [],
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
     async crossChecks() {
       // null: the end offsets after the run could not be read (a record keeps null; NaN would not survive its JSON).
@@ -159,13 +162,19 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
   };
 }
 
-/** One run of padding, grown when a longer one is needed; each message takes a slice of it (no copy). */
-let fill = '';
+/** Offered messages a second above which the load is spread over producer threads when the scenario does not say. */
+export const INLINE_MAX_MSGS_PER_S = 40_000;
 
-/** The message with a `pad` field that brings its JSON to `bytes` (never shorter than the message itself). */
-export function padded(json: string, bytes: number): string {
-  const room = bytes - json.length - ',"pad":""'.length;
-  if (room <= 0) return json;
-  if (fill.length < room) fill = 'x'.repeat(room);
-  return `${json.slice(0, -1)},"pad":"${fill.slice(0, room)}"}`;
+/**
+ * Producer threads for a scenario: its own `producerThreads` (0: send from the main thread), else
+ * none up to INLINE_MAX_MSGS_PER_S offered and one per core above it (BENCHMARKS.md: one thread
+ * sends ~100,000 100 B messages a second on an idle core; each thread costs a client and memory).
+ */
+export function producerThreads(s: Scenario): number {
+  const t = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
+  if (t.producerThreads !== undefined) return t.producerThreads;
+  const ex = s.executor;
+  const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
+  const msgsPerS = (peak * t.batchSize) / (durationMs(ex.timeUnit) / 1000);
+  return msgsPerS > INLINE_MAX_MSGS_PER_S ? availableParallelism() : 0;
 }
