@@ -12,14 +12,12 @@ import { parseYamlFile } from '../core/yaml-file.ts';
 import { readUserFile } from '../core/files.ts';
 import type { Slos } from '../profile/schema.ts';
 import { parseDuration } from './thresholds.ts';
-import type { Executor, Scenario, Target } from './types.ts';
+import { MAX_PRODUCER_THREADS, type Executor, type Scenario, type Target } from './types.ts';
 
 const MAX_BYTES = 1 << 20;
 const DAY_MS = 86_400_000;
 /** Arrivals per second one generator process is asked for at most (a typo of 1e12 is refused, not attempted). */
 export const MAX_ARRIVALS_PER_S = 100_000;
-/** Producer threads a scenario may ask for (each is a Kafka client and an isolate of its own). */
-export const MAX_PRODUCER_THREADS = 16;
 
 const name = z.string().regex(/^[a-z0-9][-a-z0-9_.]*$/, 'expected a name of lower-case letters, digits, - _ .');
 /** A k6 duration with a unit: a bare number would be read as milliseconds, which nobody means in a file. */

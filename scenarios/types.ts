@@ -44,6 +44,9 @@ export type Target =
   /** xk6-sql `db.query` against the feature store; without a query, the profile's representative one. */
   | { kind: 'sql'; query?: string };
 
+/** Producer threads a Kafka scenario may ask for, and the most the engine chooses by itself (each is a client and an isolate of its own). */
+export const MAX_PRODUCER_THREADS = 16;
+
 /** A topic by its role in the platform (`prices`, `predictions`: the profile names them), or by name. */
 export type TopicRef = 'prices' | 'predictions' | (string & {});
 

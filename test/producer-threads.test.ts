@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError, exitCodeFor, EXIT } from '../core/errors.ts';
 import { threadedSender, type SenderConfig } from '../scenarios/engines/native/kafka-senders.ts';
 import { producerThreads, INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
@@ -13,10 +14,12 @@ import { generatorCheck } from '../verifiers/load.ts';
 import type { Check } from '../core/record.ts';
 import type { IterationTarget } from '../scenarios/engines/native/targets.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
-import type { Scenario } from '../scenarios/types.ts';
+import { MAX_PRODUCER_THREADS, type Scenario } from '../scenarios/types.ts';
 import { profile, consumersCaughtUp } from './support.ts';
 
 const CRASH = new URL('./fixtures/producer-threads/crash.mjs', import.meta.url);
+const FAULT = new URL('./fixtures/producer-threads/fault.mjs', import.meta.url);
+const STUCK = new URL('./fixtures/producer-threads/stuck.mjs', import.meta.url);
 const config: SenderConfig = { conn: { brokers: ['127.0.0.1:1'] }, topic: 't', acks: 'all', clientId: 'test', inFlight: 4, contract: profile.platform.kafka.contract, commodities: ['brent'] };
 
 const kafkaScenario = (perS: number, duration: string, producerThreadsAsked?: number, followTo?: string): Scenario => ({
@@ -29,24 +32,50 @@ const kafkaScenario = (perS: number, duration: string, producerThreadsAsked?: nu
 test('producer threads: none up to the in-line bound, one per core above it, and what the scenario asks for when it asks', () => {
   assert.is(producerThreads(kafkaScenario(7_500, '10s')), 0, 'the gate\'s 7,500 msg/s on the main thread');
   assert.is(producerThreads(kafkaScenario(INLINE_MAX_MSGS_PER_S, '10s')), 0);
-  assert.is(producerThreads(kafkaScenario(INLINE_MAX_MSGS_PER_S + 100, '10s')), availableParallelism());
+  assert.is(producerThreads(kafkaScenario(INLINE_MAX_MSGS_PER_S + 100, '10s')), Math.min(availableParallelism(), MAX_PRODUCER_THREADS));
   assert.is(producerThreads(kafkaScenario(400_000, '10s', 0)), 0, 'asked for none');
   assert.is(producerThreads(kafkaScenario(1_000, '10s', 3)), 3, 'asked for three');
   // A ramp is judged by its peak, per the time unit.
   const ramp: Scenario = { ...kafkaScenario(1_000, '10s'), executor: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '100ms', stages: [{ target: 50, duration: '5s' }], preAllocatedVUs: 2, maxVUs: 50 } };
-  assert.is(producerThreads(ramp), availableParallelism(), '50 per 100 ms × 100 = 50,000 msg/s');
+  assert.is(producerThreads(ramp), Math.min(availableParallelism(), MAX_PRODUCER_THREADS), '50 per 100 ms × 100 = 50,000 msg/s');
 });
 
 test('a producer thread that dies fails the batches it held and every later one as the generator\'s fault, never as the broker\'s', async () => {
   const sender = threadedSender(config, 2, CRASH);
   await sender.connect();
-  const first = await sender.send({ run: 1, first: 1, count: 10, sentAt: 0 }).then(() => null, (e: unknown) => e);
+  const first = await Promise.race([sender.send({ run: 1, first: 1, count: 10, sentAt: 0 }).then(() => null, (e: unknown) => e), sleep(5_000, 'never settled')]);
   assert.instance(first, InfraError);
   assert.match((first as Error).message, /^load-generator: producer thread [12] of 2 failed: thread broke on batch 1/);
   assert.is(exitCodeFor(first), EXIT.infra);
   const later = await sender.send({ run: 1, first: 11, count: 10, sentAt: 0 }).then(() => null, (e: unknown) => e);
   assert.is(later, first, 'later batches fail at once, with the same cause');
+  // The run's teardown closes the sender after the thread is long gone: close must still return.
+  await sleep(200);
+  assert.is(await Promise.race([sender.close().then(() => 'closed'), sleep(3_000, 'hung')]), 'closed');
+});
+
+test('a batch a producer thread could not make (its rendering failed) is the generator\'s fault too, not a produce error', async () => {
+  const sender = threadedSender(config, 1, FAULT);
+  await sender.connect();
+  // Raced: a batch left unsettled would hang the run (and this file) instead of failing it.
+  const e = await Promise.race([sender.send({ run: 1, first: 1, count: 10, sentAt: 0 }).then(() => null, (err: unknown) => err), sleep(5_000, 'never settled')]);
+  assert.instance(e, InfraError);
+  assert.match((e as Error).message, 'could not be rendered: boom');
   await sender.close();
+});
+
+test('a producer thread too busy to report its event-loop delay counts as that late (saturated), never left out; its batches are cut off at close', async () => {
+  const sender = threadedSender(config, 1, STUCK);
+  await sender.connect();
+  sender.threadLoops!.start();
+  const held = sender.send({ run: 1, first: 1, count: 10, sentAt: 0 }).then(() => null, (e: unknown) => e);
+  const [reading] = await sender.threadLoops!.stop();
+  assert.ok(reading!.p99Ms >= 1_900 && reading!.p99Ms > GENERATOR_BOUND_MS, `counted as blocked for the wait (${reading!.p99Ms} ms)`);
+  await sender.close();
+  const e = await held;
+  assert.instance(e, Error);
+  assert.not.instance(e, InfraError, 'cut off by the harness, as the in-line client\'s close does');
+  assert.match((e as Error).message, 'cut off when the producer closed');
 });
 
 test('a producer thread that cannot reach the brokers fails connect with the client\'s reason (the target reports Kafka unreachable)', async () => {
@@ -78,14 +107,16 @@ test('the engine: an iteration that fails inside the generator stops the run at 
 test('a producer thread that fell behind makes the generator saturated, as a late main thread would: a failing timing check is then an error, not a FAIL', async () => {
   const behind = (p99Ms: number): IterationTarget => ({
     where: 'fake', async setup() {}, async iterate() {}, async teardown() {}, async crossChecks() { return {}; },
-    producerThreads: () => [{ p99Ms: 1, maxMs: 2 }, { p99Ms, maxMs: p99Ms * 2 }],
+    threadLoops: { start() { started++; }, async stop() { return [{ p99Ms: 1, maxMs: 2 }, { p99Ms, maxMs: p99Ms * 2 }]; } },
   });
+  let started = 0;
   const s: Scenario = { ...kafkaScenario(1_000, '1s'), executor: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1s', preAllocatedVUs: 2, maxVUs: 2 } };
   const run = (p99Ms: number) => runNative(s, { endpoints: endpointsFor(profile), signal: new AbortController().signal, makeTarget: async () => behind(p99Ms) });
   const late = await run(GENERATOR_BOUND_MS + 70);
   assert.is(late.generator!.loopP99Ms, GENERATOR_BOUND_MS + 70, 'the worst thread\'s delay');
   assert.equal(late.generator!.producerThreads, [{ p99Ms: 1, maxMs: 2 }, { p99Ms: GENERATOR_BOUND_MS + 70, maxMs: 2 * (GENERATOR_BOUND_MS + 70) }]);
   assert.ok(late.generator!.saturated);
+  assert.is(started, 1, 'the threads were told when the measured window began');
   const failingDrops: Check = { id: 'threads:dropped_iterations', title: 'drops', target: 'count==0', observed: 5, unit: 'count', status: 'fail', evidence: { what: '', how: '', where: '' } };
   const c = generatorCheck(s, late, [failingDrops]);
   assert.is(c.status, 'error');

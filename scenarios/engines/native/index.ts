@@ -138,6 +138,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   else opts.signal.addEventListener('abort', onOuterAbort, { once: true });
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
+  target.threadLoops?.start();
+  let threadDelays: LoopDelay[] = [];
   const cpu = { at: performance.now(), used: process.cpuUsage() };
 
   const tick = setInterval(() => {
@@ -190,6 +192,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     // Rates divide by at least the planned duration: finishing the last arrival early must not
     // flatter a throughput figure.
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
+    if (target.threadLoops) threadDelays = await target.threadLoops.stop();
     await target.teardown(stop.signal);
   }
   if (fault) throw fault;
@@ -197,7 +200,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
   const crossChecks = await target.crossChecks();
   const crossCheckErrors = target.crossCheckErrors?.() ?? {};
-  const generator = generatorHealth(lateness, loopDelay(loop), target.producerThreads?.() ?? [], (cpu.used.user + cpu.used.system) / 1000 / Math.max(1, cpu.at), store, s.name);
+  const generator = generatorHealth(lateness, loopDelay(loop), threadDelays, (cpu.used.user + cpu.used.system) / 1000 / Math.max(1, cpu.at), store, s.name);
   const result: ScenarioResult = {
     scenario: s.name, engine: 'native',
     startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),

@@ -20,8 +20,11 @@ export interface IterationTarget {
   teardown(signal: AbortSignal): Promise<void>;
   /** Independent evidence gathered outside the engine's own counters. */
   crossChecks(): Promise<Record<string, number | null>>;
-  /** Each producer thread's event-loop delay, once torn down (targets that send from threads of their own). */
-  producerThreads?(): LoopDelay[];
+  /**
+   * Targets that send from threads of their own: each thread's event-loop delay over the measured
+   * window (`start` at its start, `stop` at its end, before teardown), judged with the main thread's.
+   */
+  threadLoops?: { start(): void; stop(): Promise<LoopDelay[]> };
   /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
   crossCheckErrors?(): Record<string, string>;
 }

@@ -16,8 +16,11 @@ export interface BatchSender {
   connect(): Promise<void>;
   send(b: BatchSpec): Promise<void>;
   close(): Promise<void>;
-  /** Each producer thread's event-loop delay from its start to its close (after close; none on the main thread). */
-  threadLoops?(): LoopDelay[];
+  /**
+   * Producer threads only: their event-loop delay over the measured window, as the main thread's
+   * own is measured. `start` at the window's start; `stop` at its end answers one reading per thread.
+   */
+  threadLoops?: { start(): void; stop(): Promise<LoopDelay[]> };
 }
 
 export interface SenderConfig {
@@ -36,22 +39,36 @@ export interface SenderConfig {
 export function inlineSender(c: SenderConfig): BatchSender {
   const writer = kafkaWriter(c.conn, c.topic, c.acks, c.clientId, c.inFlight);
   const render = priceBatches(compileMessages(c.contract), c.commodities, c.recordBytes);
-  return { connect: () => writer.connect(), send: (b) => writer.send(render(b)), close: () => writer.close() };
+  return {
+    connect: () => writer.connect(),
+    send(b) {
+      // A batch that cannot be rendered is the generator's failure, never a produce error of the platform's.
+      let messages;
+      try { messages = render(b); } catch (e) {
+        return Promise.reject(new InfraError(`a batch of price messages could not be rendered: ${firstLine(e)}`, 'load-generator'));
+      }
+      return writer.send(messages);
+    },
+    close: () => writer.close(),
+  };
 }
 
 /** What a producer thread is told (its workerData is a SenderConfig with its own share of `inFlight`). */
-export type ToThread = ({ type: 'send'; id: number } & BatchSpec) | { type: 'close' };
+export type ToThread = ({ type: 'send'; id: number } & BatchSpec) | { type: 'measure' } | { type: 'report' } | { type: 'close' };
 export type FromThread =
   | { type: 'ready' }
   | { type: 'unreachable'; error: string }
-  | { type: 'sent'; id: number; error?: string }
-  | { type: 'closed'; loop: LoopDelay };
+  /** `error`: the broker refused the batch; `fault`: the thread could not make it (the generator's failure). */
+  | { type: 'sent'; id: number; error?: string; fault?: string }
+  | { type: 'loop'; loop: LoopDelay };
 
 /** The producer thread's entry: a bootstrap that loads the TypeScript sources (the bundle does not carry them). */
 export const PRODUCER_THREAD_ENTRY = new URL('./producer-thread.mjs', import.meta.url);
 
 /** A producer thread that has not closed this long after being asked is stopped. */
 const CLOSE_WAIT_MS = 5_000;
+/** A producer thread that has not reported its event-loop delay this long after being asked is busy that long at least. */
+const REPORT_WAIT_MS = 2_000;
 
 /**
  * The batches spread over `threads` producer threads, each with its own client: at 100 B per
@@ -62,7 +79,7 @@ const CLOSE_WAIT_MS = 5_000;
  */
 export function threadedSender(c: SenderConfig, threads: number, entry: URL = PRODUCER_THREAD_ENTRY): BatchSender {
   type Pending = { resolve: () => void; reject: (e: Error) => void };
-  interface Thread { worker: Worker; pending: Map<number, Pending>; ready: Promise<void>; loop?: LoopDelay }
+  interface Thread { worker: Worker; pending: Map<number, Pending>; ready: Promise<void>; exited: Promise<void>; gone: boolean; onLoop?: (l: LoopDelay) => void }
   let nextId = 0;
   let turn = -1;
   let closing = false;
@@ -81,15 +98,19 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
   const start = (i: number): Thread => {
     const { contract, commodities, ...rest } = c;
     const worker = new Worker(entry, { workerData: { ...rest, contract, commodities: [...commodities], inFlight: share } satisfies SenderConfig });
-    const pending = new Map<number, Pending>();
-    const ready = new Promise<void>((resolve, reject) => {
+    const t: Thread = { worker, pending: new Map(), ready: Promise.resolve(), exited: Promise.resolve(), gone: false };
+    // Listened for from the start: a worker emits 'exit' once, maybe long before close() is called.
+    t.exited = new Promise<void>((r) => worker.once('exit', () => { t.gone = true; r(); }));
+    t.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'unreachable') reject(new Error(m.error));
-        else if (m.type === 'closed') thread.loop = m.loop;
+        else if (m.type === 'loop') t.onLoop?.(m.loop);
         else if (m.type === 'sent') {
-          const p = pending.get(m.id);
-          pending.delete(m.id);
+          // A fault fails this batch with every other one still out (died() rejects all pending).
+          if (m.fault !== undefined) { died(`failed: ${m.fault}`); return; }
+          const p = t.pending.get(m.id);
+          t.pending.delete(m.id);
           if (m.error === undefined) p?.resolve(); else p?.reject(new Error(m.error));
         }
       });
@@ -99,11 +120,15 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
         failAll(e);
       };
       worker.on('error', (e) => died(`failed: ${firstLine(e)}`));
-      worker.on('exit', (code) => { if (!closing) died(`exited (code ${code})`); });
+      worker.on('exit', (code) => {
+        if (!closing) { died(`exited (code ${code})`); return; }
+        // Closed or stopped with batches still out: they were cut off by the harness, as the in-line client's close cuts its own.
+        for (const p of t.pending.values()) p.reject(new Error('cut off when the producer closed'));
+        t.pending.clear();
+      });
     });
-    ready.catch(() => {}); // observed by connect(); a later death reaches the batches
-    const thread: Thread = { worker, pending, ready };
-    return thread;
+    t.ready.catch(() => {}); // observed by connect(); a later death reaches the batches
+    return t;
   };
 
   return {
@@ -126,14 +151,25 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
     async close() {
       closing = true;
       await Promise.all(pool.map(async (t) => {
-        const exited = new Promise<void>((r) => t.worker.once('exit', () => r()));
+        if (t.gone) return;
         t.worker.postMessage({ type: 'close' } satisfies ToThread);
         const timer = setTimeout(() => void t.worker.terminate(), CLOSE_WAIT_MS);
-        await exited;
+        await t.exited;
         clearTimeout(timer);
       }));
     },
-    // A thread that died or never closed reports nothing: its death already failed the run.
-    threadLoops: () => pool.flatMap((t) => (t.loop ? [t.loop] : [])),
+    threadLoops: {
+      start() { for (const t of pool) if (!t.gone) t.worker.postMessage({ type: 'measure' } satisfies ToThread); },
+      stop: () => Promise.all(pool.map((t) => new Promise<LoopDelay>((resolve) => {
+        const asked = performance.now();
+        // A thread that cannot answer in time had its event loop blocked at least that long: it counts
+        // as that late, never left out of the judgement (a dead one has already failed the run).
+        const late = () => { const ms = Math.round(performance.now() - asked); resolve({ p99Ms: ms, maxMs: ms }); };
+        if (t.gone) { late(); return; }
+        const timer = setTimeout(late, REPORT_WAIT_MS);
+        t.onLoop = (l) => { clearTimeout(timer); t.onLoop = undefined; resolve(l); };
+        t.worker.postMessage({ type: 'report' } satisfies ToThread);
+      }))),
+    },
   };
 }

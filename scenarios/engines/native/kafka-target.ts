@@ -2,7 +2,7 @@ import type { Consumer, Admin } from 'kafkajs';
 import { availableParallelism } from 'node:os';
 import { InfraError } from '../../../core/errors.ts';
 import { durationMs } from '../../verdict.ts';
-import type { Scenario } from '../../types.ts';
+import { MAX_PRODUCER_THREADS, type Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
 import { compileMessages } from '../../../platform/contract.ts';
 import { topicName, type Endpoints } from '../../endpoints.ts';
@@ -61,8 +61,9 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       // A few sends before the clock starts open the connections to every partition's leader and
       // compile the produce path: without them the first second of a run is judged on a cold
       // client (~150 ms per produce call, against ~10 ms after). They carry the warm-up run id.
-      // Each producer thread's client is warmed alike (a batch goes to the thread with the fewest in flight).
-      for (let i = 0; i < WARM_SENDS * Math.max(1, threads); i++) await producer.send(nextBatch(true, Date.now()));
+      // Each producer thread's client is warmed alike: a round sends one batch per thread at once (a
+      // batch goes to the thread with the fewest in flight).
+      for (let i = 0; i < WARM_SENDS; i++) await Promise.all(Array.from({ length: Math.max(1, threads) }, () => producer.send(nextBatch(true, Date.now()))));
       offsetsBefore = await sampleEnds(admin, t.topic);
     } catch (e) {
       if (e instanceof InfraError) throw e; // a producer thread that died: the generator's, not Kafka's
@@ -147,7 +148,7 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
         try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? PRICE_MESSAGE_MAX_BYTES)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
       }
     },
-    producerThreads: () => producer.threadLoops?.() ?? [],
+    ...(producer.threadLoops ? { threadLoops: producer.threadLoops } : {}),
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
     async crossChecks() {
       // null: the end offsets after the run could not be read (a record keeps null; NaN would not survive its JSON).
@@ -167,7 +168,7 @@ export const INLINE_MAX_MSGS_PER_S = 40_000;
 
 /**
  * Producer threads for a scenario: its own `producerThreads` (0: send from the main thread), else
- * none up to INLINE_MAX_MSGS_PER_S offered and one per core above it (BENCHMARKS.md: one thread
+ * none up to INLINE_MAX_MSGS_PER_S offered and one per core above it, at most MAX_PRODUCER_THREADS (BENCHMARKS.md: one thread
  * sends ~100,000 100 B messages a second on an idle core; each thread costs a client and memory).
  */
 export function producerThreads(s: Scenario): number {
@@ -176,5 +177,5 @@ export function producerThreads(s: Scenario): number {
   const ex = s.executor;
   const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
   const msgsPerS = (peak * t.batchSize) / (durationMs(ex.timeUnit) / 1000);
-  return msgsPerS > INLINE_MAX_MSGS_PER_S ? availableParallelism() : 0;
+  return msgsPerS > INLINE_MAX_MSGS_PER_S ? Math.min(availableParallelism(), MAX_PRODUCER_THREADS) : 0;
 }

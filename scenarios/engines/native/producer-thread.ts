@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { firstLine } from '../../../core/errors.ts';
+import { InfraError, firstLine } from '../../../core/errors.ts';
 import type { FromThread, SenderConfig, ToThread } from './kafka-senders.ts';
 import { inlineSender } from './kafka-senders.ts';
 import { LOOP_RESOLUTION_MS, loopDelay } from './loop-delay.ts';
@@ -12,22 +12,23 @@ const port = parentPort!;
 const sender = inlineSender(workerData as SenderConfig);
 const say = (m: FromThread) => port.postMessage(m);
 // This thread's own lateness: a batch waits in its queue while the thread is busy, as an arrival
-// waits on a busy main thread. Reported at close, judged with the main thread's.
+// waits on a busy main thread. Measured over the main thread's measured window (measure → report).
 const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
 try {
   await sender.connect();
-  loop.enable();
   say({ type: 'ready' });
 } catch (e) {
   say({ type: 'unreachable', error: firstLine(e) });
 }
 
 port.on('message', (m: ToThread) => {
-  if (m.type === 'close') {
-    loop.disable();
-    void sender.close().catch(() => {}).finally(() => { say({ type: 'closed', loop: loopDelay(loop) }); port.close(); });
-    return;
+  switch (m.type) {
+    case 'measure': loop.reset(); loop.enable(); return;
+    case 'report': loop.disable(); say({ type: 'loop', loop: loopDelay(loop) }); return;
+    case 'close': void sender.close().catch(() => {}).finally(() => port.close()); return;
+    case 'send':
+      sender.send(m).then(() => say({ type: 'sent', id: m.id }), (e: unknown) =>
+        say(e instanceof InfraError ? { type: 'sent', id: m.id, fault: firstLine(e) } : { type: 'sent', id: m.id, error: firstLine(e) }));
   }
-  sender.send(m).then(() => say({ type: 'sent', id: m.id }), (e: unknown) => say({ type: 'sent', id: m.id, error: firstLine(e) }));
 });
