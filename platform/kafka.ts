@@ -3,20 +3,7 @@
  * (kafkajs for admin, offsets and reading; @platformatic/kafka for the load generator's writes).
  */
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import type { ConnectionOptions } from 'node:tls';
-import type { KafkaProfile } from '../profile/schema.ts';
-import { tlsOptions } from './tls.ts';
-
-/** What a client needs to reach the cluster; evidence names `brokers`, never the credentials. */
-export interface KafkaConn {
-  brokers: string[];
-  tls?: ConnectionOptions;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-}
-
-export function kafkaConn(k: Pick<KafkaProfile, 'brokers' | 'tls' | 'sasl'>): KafkaConn {
-  return { brokers: k.brokers, tls: tlsOptions(k.tls), sasl: k.sasl };
-}
+import type { KafkaConn } from './kafka-conn.ts';
 
 /** A kafkajs client; `retry`/`connectionTimeout` as the caller needs them. */
 export function kafkajs(c: KafkaConn, clientId: string, extra: Pick<KafkaConfig, 'retry' | 'connectionTimeout' | 'requestTimeout' | 'logLevel'> = {}): Kafka {
@@ -24,14 +11,6 @@ export function kafkajs(c: KafkaConn, clientId: string, extra: Pick<KafkaConfig,
     clientId, brokers: c.brokers, logLevel: logLevel.NOTHING, ...extra,
     ssl: c.tls, sasl: c.sasl as SASLOptions | undefined,
   });
-}
-
-/** @platformatic/kafka's connection options for the same cluster. */
-export function platformaticConn(c: KafkaConn): { tls?: ConnectionOptions; sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string } } {
-  return {
-    ...(c.tls ? { tls: c.tls } : {}),
-    ...(c.sasl ? { sasl: { mechanism: c.sasl.mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username: c.sasl.username, password: c.sasl.password } } : {}),
-  };
 }
 
 /** A login the brokers refused (SASL), as opposed to brokers that could not be reached. */

@@ -4,7 +4,7 @@
  * sandbox CA, Prometheus and Alertmanager with basic auth.
  */
 import type { SandboxConfig } from '../core/config.ts';
-import type { KafkaConn } from '../platform/kafka.ts';
+import type { KafkaConn } from '../platform/kafka-conn.ts';
 import { platformCa } from './tls.ts';
 
 export function sandboxKafkaConn(sb: SandboxConfig): KafkaConn {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Contract, InferenceProfile, Profile } from '../profile/schema.ts';
-import { kafkaConn, type KafkaConn } from '../platform/kafka.ts';
-import { pgConfig, describePg } from '../platform/postgres.ts';
+import { kafkaConn, type KafkaConn } from '../platform/kafka-conn.ts';
+import { pgConfig, describePg } from '../platform/postgres-conn.ts';
 
 /** Where the named endpoints of a scenario live, resolved from the platform profile. */
 export interface Endpoints {

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.ts';
 import { sandboxProfile, sandboxProfileText } from '../sandbox/profile.ts';
 import { compileMessages, headersOf, messageId, isIntact, sentAtOf } from '../platform/contract.ts';
 import { makePrice, priceIsIntact } from '../platform/reference-messages.ts';
-import { describePg } from '../platform/postgres.ts';
+import { describePg } from '../platform/postgres-conn.ts';
 import { STARTER } from '../cli/profile.ts';
 import { cli } from './support.ts';
 import { scenarioCatalog } from '../scenarios/catalog.ts';

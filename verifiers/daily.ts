@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
-import { isCredentialRefusal, isSaslRefusal, kafkaConn, kafkajs } from '../platform/kafka.ts';
-import { pgConfig, describePg } from '../platform/postgres.ts';
+import { isCredentialRefusal, isSaslRefusal, kafkajs } from '../platform/kafka.ts';
+import { kafkaConn } from '../platform/kafka-conn.ts';
+import { pgConfig, describePg } from '../platform/postgres-conn.ts';
 import { httpClient } from '../platform/http.ts';
 import { promSli } from '../platform/prometheus.ts';
 import { kubeConfig, deployments } from '../platform/kube.ts';

@@ -6,9 +6,11 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Check } from '../core/record.ts';
 import type { Profile } from '../profile/schema.ts';
-import { isSaslRefusal, kafkaConn, kafkajs } from '../platform/kafka.ts';
+import { isSaslRefusal, kafkajs } from '../platform/kafka.ts';
+import { kafkaConn } from '../platform/kafka-conn.ts';
 import { crashQuery } from './kube.ts';
-import { pgClient, pgConfig, describePg } from '../platform/postgres.ts';
+import { pgClient } from '../platform/postgres.ts';
+import { pgConfig, describePg } from '../platform/postgres-conn.ts';
 import { httpClient } from '../platform/http.ts';
 import { promBuildInfo, promQuery } from '../platform/prometheus.ts';
 import { alertmanagerStatus } from '../platform/alertmanager.ts';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { InfraError, firstLine } from '../../../core/errors.ts';
-import type { KafkaConn } from '../../../platform/kafka.ts';
+import type { KafkaConn } from '../../../platform/kafka-conn.ts';
 import type { Contract } from '../../../profile/schema.ts';
 import { compileMessages } from '../../../platform/contract.ts';
 import { kafkaWriter, type Acks } from './kafka-writer.ts';

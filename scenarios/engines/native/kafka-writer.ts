@@ -1,5 +1,5 @@
 import { Producer, stringSerializers, ProduceAcks, murmur2 } from '@platformatic/kafka';
-import { platformaticConn, type KafkaConn } from '../../../platform/kafka.ts';
+import { platformaticConn, type KafkaConn } from '../../../platform/kafka-conn.ts';
 
 import type { OutMessage } from '../../../platform/contract.ts';
 
