@@ -13,6 +13,7 @@ import { sandboxContext, sandboxDown, sandboxStatus, sandboxUp, selectParts } fr
 import type { RunRecord } from '../core/record.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
 import { durationMs } from '../scenarios/verdict.ts';
+import { GENERATOR_BOUND_MS } from '../scenarios/engines/native/index.ts';
 
 const RUNS = Number(process.env.BENCH_GATE_RUNS ?? 5);
 
@@ -53,18 +54,21 @@ export async function gateBench(say: (m: string) => void): Promise<GateRow[]> {
 }
 
 export function gateMarkdown(rows: GateRow[]): string {
-  const held = rows.filter((r) => r.status === 'pass' && r.dropped === 0 && !r.saturated).length;
+  const held = rows.filter((r) => r.status === 'pass' && r.dropped === 0);
+  const onSchedule = held.filter((r) => !r.saturated).length;
   const f = (v: number) => Math.round(v).toLocaleString('en-US');
   return `## The gate's Kafka scenario at the seed's rate
 
 \`harness gate --only kafka-throughput\` ${rows.length} times in a row on the whole sandbox (its price feed, consumers and
 services running on the same 2 cores), each read from the record it wrote. The generator judges itself: arrivals late
-or an event loop delayed past its bound (p99) would make the run "load generator saturated" (exit 3).
+or an event loop delayed past its bound (p99) beside a failing timing check would make the run "load generator
+saturated" (exit 3); past its bound with every check passing, the run passes (lateness counts only against the platform).
 
 | run | offered msg/s | achieved msg/s | dropped arrivals | lateness p99 ms | event-loop delay p99 ms | generator CPU | status (exit) |
 |---|---|---|---|---|---|---|---|
 ${rows.map((r, i) => `| ${i + 1} | ${f(r.offered)} | ${f(r.rate)} | ${r.dropped} | ${r.lateP99Ms} | ${r.loopP99Ms} | ${r.cpuPct} % | ${r.status} (${r.exit})${r.notPassing.length ? `: ${r.notPassing.join(', ')}` : ''} |`).join('\n')}
 
-**${held} of ${rows.length}** held the offered rate with 0 dropped arrivals and every check passing.
+**${held.length} of ${rows.length}** held the offered rate with 0 dropped arrivals and every check passing; ${onSchedule} of ${held.length} also with the
+generator within its bound (lateness and event-loop delay p99 ≤ ${GENERATOR_BOUND_MS} ms).
 `;
 }

@@ -23,12 +23,15 @@ const PARTITIONS = 3; // as the sandbox's commodity-prices
 const BATCH = 100; // messages per produce call, as the gate's kafka-throughput scenario
 // Offered well above the peer's rate: the achieved rate is the engine's ceiling.
 const OFFER_OVER_PEER = 1.5;
+/** Runs with and without producer threads, in turn. */
+const PAIRS = 3;
+const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 // Keys spread over every partition, as the peer's unkeyed records are.
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
-export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; mainOnly: KafkaRow | null }
+export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
 const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
 
@@ -126,11 +129,18 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         rows.push({ bytes, acks, peer, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct });
       }
     }
-    // The first row's offer again on the main thread alone: what the producer threads bring.
+    // The first row's offer again, with the engine's threads and on the main thread alone, in turn:
+    // what the producer threads bring. One 10 s run of each is within this machine's spread.
     const first = rows[0]!;
-    say(`kafka: native engine ${first.bytes} B, acks=1, the same offer on the main thread alone (producerThreads: 0)…`);
-    const m = await ours(endpoints, first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS, 0);
-    const mainOnly: KafkaRow = { ...first, ours: m.rate, dropped: m.dropped, readBack: m.readBack, p99ms: m.p99, threads: m.threads, cpuPct: m.cpuPct };
+    const pairs: KafkaBench['pairs'] = [];
+    const again = async (threads?: number): Promise<KafkaRow> => {
+      const o = await ours(endpoints, first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS, threads);
+      return { ...first, ours: o.rate, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
+    };
+    for (let i = 1; i <= PAIRS; i++) {
+      say(`kafka: native engine ${first.bytes} B, acks=1, the same offer with producer threads, then on the main thread alone (${i}/${PAIRS})…`);
+      pairs.push({ threads: await again(), main: await again(0) });
+    }
     const candidates: CandidateRow[] = [];
     for (const client of ['kafkajs', '@platformatic/kafka']) {
       for (const bytes of [100, 1024]) {
@@ -138,7 +148,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000));
       }
     }
-    return { broker, sandboxState, rows, candidates, mainOnly };
+    return { broker, sandboxState, rows, candidates, pairs };
   } finally {
     if (started) await sandboxDown(ctx, kafkaPart);
   }
@@ -166,13 +176,17 @@ column). The peer's figure includes its JVM start; its records are one random pa
 ${head}
 ${rows}
 
-${k.mainOnly ? `### Producer threads against the main thread alone
+${k.pairs.length ? `### Producer threads against the main thread alone
 
-The first row's offer again with \`producerThreads: 0\` (rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s):
+The first row's offer again, ${k.pairs.length} times in turn: with the threads the engine chooses, then with \`producerThreads: 0\`
+(rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s). A single 10 s run is within this machine's spread;
+the medians compare.
 
 ${head}
-${row(k.rows[0]!)}
-${row(k.mainOnly)}
+${k.pairs.flatMap((p) => [row(p.threads), row(p.main)]).join('\n')}
+
+**Median ${f(median(k.pairs.map((p) => p.threads.ours)))} msg/s with producer threads against ${f(median(k.pairs.map((p) => p.main.ours)))} on the main thread alone
+(${(median(k.pairs.map((p) => p.threads.ours)) / median(k.pairs.map((p) => p.main.ours))).toFixed(2)}×)**; the threads were ahead in ${k.pairs.filter((p) => p.threads.ours > p.main.ours).length} of ${k.pairs.length} pairs.
 ` : ''}
 ### Client candidates (why the engine writes with @platformatic/kafka)
 
