@@ -91,7 +91,7 @@ export interface GeneratorHealth {
    * Each producer thread's event-loop delay (ms) from its start to its close, where the Kafka load was
    * spread over threads; `loopP99Ms`/`loopMaxMs` are the worst of these and the main thread's.
    */
-  producerThreads?: Array<{ p99Ms: number; maxMs: number }>;
+  producerThreads?: Array<{ p99Ms: number; maxMs: number; answered: boolean }>;
   /** Above this (either p99) the generator is saturated. */
   boundMs: number;
   saturated: boolean;

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError, exitCodeFor, EXIT } from '../core/errors.ts';
-import { threadedSender, type SenderConfig } from '../scenarios/engines/native/kafka-senders.ts';
+import { inlineSender, threadedSender, type SenderConfig } from '../scenarios/engines/native/kafka-senders.ts';
 import { producerThreads, INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
 import { runNative, GENERATOR_BOUND_MS } from '../scenarios/engines/native/index.ts';
 import { generatorCheck } from '../verifiers/load.ts';
@@ -20,6 +20,7 @@ import { profile, consumersCaughtUp } from './support.ts';
 const CRASH = new URL('./fixtures/producer-threads/crash.mjs', import.meta.url);
 const FAULT = new URL('./fixtures/producer-threads/fault.mjs', import.meta.url);
 const STUCK = new URL('./fixtures/producer-threads/stuck.mjs', import.meta.url);
+const EXITS = new URL('./fixtures/producer-threads/exit.mjs', import.meta.url);
 const config: SenderConfig = { conn: { brokers: ['127.0.0.1:1'] }, topic: 't', acks: 'all', clientId: 'test', inFlight: 4, contract: profile.platform.kafka.contract, commodities: ['brent'] };
 
 const kafkaScenario = (perS: number, duration: string, producerThreadsAsked?: number, followTo?: string): Scenario => ({
@@ -38,6 +39,9 @@ test('producer threads: none up to the in-line bound, one per core above it, and
   // A ramp is judged by its peak, per the time unit.
   const ramp: Scenario = { ...kafkaScenario(1_000, '10s'), executor: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '100ms', stages: [{ target: 50, duration: '5s' }], preAllocatedVUs: 2, maxVUs: 50 } };
   assert.is(producerThreads(ramp), Math.min(availableParallelism(), MAX_PRODUCER_THREADS), '50 per 100 ms × 100 = 50,000 msg/s');
+  // Never more than the bound by itself, however many cores; a scenario's own choice is bounded by its schema.
+  assert.is(producerThreads(kafkaScenario(50_000, '10s'), 64), MAX_PRODUCER_THREADS);
+  assert.is(producerThreads(kafkaScenario(50_000, '10s'), 3), 3);
 });
 
 test('a producer thread that dies fails the batches it held and every later one as the generator\'s fault, never as the broker\'s', async () => {
@@ -70,12 +74,40 @@ test('a producer thread too busy to report its event-loop delay counts as that l
   sender.threadLoops!.start();
   const held = sender.send({ run: 1, first: 1, count: 10, sentAt: 0 }).then(() => null, (e: unknown) => e);
   const [reading] = await sender.threadLoops!.stop();
-  assert.ok(reading!.p99Ms >= 1_900 && reading!.p99Ms > GENERATOR_BOUND_MS, `counted as blocked for the wait (${reading!.p99Ms} ms)`);
+  assert.equal(reading, { p99Ms: 2_000, maxMs: 2_000, answered: false }, 'counted as blocked for the whole wait');
+  assert.ok(reading!.p99Ms > GENERATOR_BOUND_MS);
   await sender.close();
   const e = await held;
   assert.instance(e, Error);
   assert.not.instance(e, InfraError, 'cut off by the harness, as the in-line client\'s close does');
   assert.match((e as Error).message, 'cut off when the producer closed');
+});
+
+test('a producer thread that exits with no batch out still fails the run (the engine asks after teardown), and reads as unanswered, never as 0 ms', async () => {
+  const sender = threadedSender(config, 2, EXITS);
+  await sender.connect();
+  sender.threadLoops!.start();
+  await sleep(400);
+  const e = sender.generatorFault!();
+  assert.instance(e, InfraError);
+  assert.match(e!.message, /^load-generator: producer thread [12] of 2 exited \(code 5\)/);
+  const readings = await sender.threadLoops!.stop();
+  assert.equal(readings.map((r) => r.answered), [false, false]);
+  assert.ok(readings.every((r) => r.p99Ms === 2_000));
+  await sender.close();
+  // And the engine ends a run on it, though no iteration ever failed.
+  const fake: IterationTarget = { where: 'fake', async setup() {}, async iterate() {}, async teardown() {}, async crossChecks() { return {}; }, generatorFault: () => e };
+  const s: Scenario = { ...kafkaScenario(1_000, '1s'), executor: { executor: 'constant-arrival-rate', rate: 5, timeUnit: '1s', duration: '1s', preAllocatedVUs: 1, maxVUs: 1 } };
+  const err = await runNative(s, { endpoints: endpointsFor(profile), signal: new AbortController().signal, makeTarget: async () => fake }).then(() => null, (x: unknown) => x);
+  assert.is(err, e);
+});
+
+test('in line, a batch that cannot be rendered is the generator\'s failure, not a produce error', async () => {
+  const sender = inlineSender(config, () => { throw new Error('no such field'); });
+  const e = await sender.send({ run: 1, first: 1, count: 1, sentAt: 0 }).then(() => null, (x: unknown) => x);
+  assert.instance(e, InfraError);
+  assert.match((e as Error).message, 'load-generator: a batch of price messages could not be rendered: no such field');
+  await sender.close();
 });
 
 test('a producer thread that cannot reach the brokers fails connect with the client\'s reason (the target reports Kafka unreachable)', async () => {
@@ -106,17 +138,19 @@ test('the engine: an iteration that fails inside the generator stops the run at 
 
 test('a producer thread that fell behind makes the generator saturated, as a late main thread would: a failing timing check is then an error, not a FAIL', async () => {
   const behind = (p99Ms: number): IterationTarget => ({
-    where: 'fake', async setup() {}, async iterate() {}, async teardown() {}, async crossChecks() { return {}; },
-    threadLoops: { start() { started++; }, async stop() { return [{ p99Ms: 1, maxMs: 2 }, { p99Ms, maxMs: p99Ms * 2 }]; } },
+    where: 'fake', async setup() {}, async iterate() {}, async crossChecks() { return {}; },
+    threadLoops: { start() { calls.push('start'); }, async stop() { calls.push('stop'); return [{ p99Ms: 1, maxMs: 2, answered: true }, { p99Ms, maxMs: p99Ms * 2, answered: true }]; } },
+    async teardown() { calls.push('teardown'); },
   });
-  let started = 0;
+  let calls: string[] = [];
   const s: Scenario = { ...kafkaScenario(1_000, '1s'), executor: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '1s', preAllocatedVUs: 2, maxVUs: 2 } };
   const run = (p99Ms: number) => runNative(s, { endpoints: endpointsFor(profile), signal: new AbortController().signal, makeTarget: async () => behind(p99Ms) });
   const late = await run(GENERATOR_BOUND_MS + 70);
   assert.is(late.generator!.loopP99Ms, GENERATOR_BOUND_MS + 70, 'the worst thread\'s delay');
-  assert.equal(late.generator!.producerThreads, [{ p99Ms: 1, maxMs: 2 }, { p99Ms: GENERATOR_BOUND_MS + 70, maxMs: 2 * (GENERATOR_BOUND_MS + 70) }]);
+  assert.equal(late.generator!.producerThreads, [{ p99Ms: 1, maxMs: 2, answered: true }, { p99Ms: GENERATOR_BOUND_MS + 70, maxMs: 2 * (GENERATOR_BOUND_MS + 70), answered: true }]);
   assert.ok(late.generator!.saturated);
-  assert.is(started, 1, 'the threads were told when the measured window began');
+  assert.equal(calls, ['start', 'stop', 'teardown'], 'read over the measured window, before the threads are closed');
+  calls = [];
   const failingDrops: Check = { id: 'threads:dropped_iterations', title: 'drops', target: 'count==0', observed: 5, unit: 'count', status: 'fail', evidence: { what: '', how: '', where: '' } };
   const c = generatorCheck(s, late, [failingDrops]);
   assert.is(c.status, 'error');
@@ -141,7 +175,7 @@ test('sandbox: two producer threads send every message once, and each followed p
   assert.ok(delivered, 'the predictions were followed');
   assert.is(delivered!.rate, 1, `every followed message arrived as a prediction (${JSON.stringify(delivered)})`);
   assert.is(r.metrics.kafka_e2e_duplicates?.values.count ?? 0, 0);
-  assert.is(r.generator!.producerThreads?.length, 2, 'both threads reported their event-loop delay');
+  assert.equal(r.generator!.producerThreads?.map((t) => t.answered), [true, true], 'both threads reported their event-loop delay');
   await consumersCaughtUp(); // the next file's lag checks start from a caught-up platform
 });
 

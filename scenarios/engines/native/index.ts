@@ -6,7 +6,7 @@ import { parseScenarioThresholds, evaluateStore, firstAbort, toOutcome, duration
 import type { GeneratorHealth, ScenarioResult } from '../../result.ts';
 import type { Endpoints } from '../../endpoints.ts';
 import { InfraError, firstLine } from '../../../core/errors.ts';
-import { LOOP_RESOLUTION_MS, loopDelay, type LoopDelay } from './loop-delay.ts';
+import { LOOP_RESOLUTION_MS, loopDelay, type LoopDelay, type ThreadLoop } from './loop-delay.ts';
 import { arrivals, executorDurationMs, warmupExecutor } from './arrivals.ts';
 
 export { warmupExecutor };
@@ -106,7 +106,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
 
   let warmup: ScenarioResult['warmup'];
   const warmEx = s.warmup ? warmupExecutor(ex, s.warmup) : null;
-  if (warmEx && !opts.signal.aborted) {
+  if (warmEx && !opts.signal.aborted) try {
     const warmStore = new MetricStore();
     const w0 = performance.now();
     warmStore.startedAt = w0;
@@ -115,6 +115,11 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     await Promise.race([Promise.allSettled([...inflight]), sleep(WARMUP_SETTLE_MS, undefined, { ref: false })]);
     warmStore.endedAt = performance.now();
     warmup = warmupSummary(s, warmStore, tags, s.warmup!);
+  } catch (e) {
+    // Set up and not yet in the measured window's try: close what setup opened (a producer thread
+    // left running would keep the process alive).
+    await target.teardown(stop.signal);
+    throw e;
   }
 
   const startedAt = new Date();
@@ -139,7 +144,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   target.threadLoops?.start();
-  let threadDelays: LoopDelay[] = [];
+  let threadDelays: ThreadLoop[] = [];
   const cpu = { at: performance.now(), used: process.cpuUsage() };
 
   const tick = setInterval(() => {
@@ -192,9 +197,13 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     // Rates divide by at least the planned duration: finishing the last arrival early must not
     // flatter a throughput figure.
     store.endedAt = Math.max(performance.now(), aborted ? 0 : t0 + totalMs);
-    if (target.threadLoops) threadDelays = await target.threadLoops.stop();
-    await target.teardown(stop.signal);
+    try {
+      if (target.threadLoops) threadDelays = await target.threadLoops.stop();
+    } finally {
+      await target.teardown(stop.signal);
+    }
   }
+  fault ??= target.generatorFault?.() ?? null;
   if (fault) throw fault;
 
   const thresholds = evaluateStore(parsed, store).map(toOutcome);
@@ -218,7 +227,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   return result;
 }
 
-function generatorHealth(lateness: TrendSink, main: LoopDelay, threads: LoopDelay[], cpuShare: number, store: MetricStore, scenario: string): GeneratorHealth {
+function generatorHealth(lateness: TrendSink, main: LoopDelay, threads: ThreadLoop[], cpuShare: number, store: MetricStore, scenario: string): GeneratorHealth {
   const r2 = (v: number | null) => (v === null ? 0 : Math.round(v * 100) / 100);
   const lateP99Ms = r2(lateness.percentile(99));
   // A producer thread that fell behind delays its batches as a late main thread would delay arrivals.

@@ -1,4 +1,5 @@
-import type { LoopDelay } from './loop-delay.ts';
+import type { InfraError } from '../../../core/errors.ts';
+import type { ThreadLoop } from './loop-delay.ts';
 import type { MetricStore } from '../../metrics.ts';
 
 /** Where an iteration's samples go: the measured run, or the warm-up before it (never judged). */
@@ -24,7 +25,9 @@ export interface IterationTarget {
    * Targets that send from threads of their own: each thread's event-loop delay over the measured
    * window (`start` at its start, `stop` at its end, before teardown), judged with the main thread's.
    */
-  threadLoops?: { start(): void; stop(): Promise<LoopDelay[]> };
+  threadLoops?: { start(): void; stop(): Promise<ThreadLoop[]> };
+  /** The generator's own failure found outside an iteration (a producer thread died with no batch out): the run ends on it. */
+  generatorFault?(): InfraError | null;
   /** Why a cross-check could not be made (by cross-check name); absent when all were made. */
   crossCheckErrors?(): Record<string, string>;
 }

@@ -5,7 +5,7 @@ import type { Contract } from '../../../profile/schema.ts';
 import { compileMessages } from '../../../platform/contract.ts';
 import { kafkaWriter, type Acks } from './kafka-writer.ts';
 import { priceBatches, type BatchSpec } from './price-batch.ts';
-import type { LoopDelay } from './loop-delay.ts';
+import type { LoopDelay, ThreadLoop } from './loop-delay.ts';
 
 /**
  * What writes the load's price batches: on the main thread, or spread over producer threads. Either
@@ -20,7 +20,9 @@ export interface BatchSender {
    * Producer threads only: their event-loop delay over the measured window, as the main thread's
    * own is measured. `start` at the window's start; `stop` at its end answers one reading per thread.
    */
-  threadLoops?: { start(): void; stop(): Promise<LoopDelay[]> };
+  threadLoops?: { start(): void; stop(): Promise<ThreadLoop[]> };
+  /** Producer threads only: the generator's own failure (a thread died), also when no batch was out to carry it. */
+  generatorFault?(): InfraError | null;
 }
 
 export interface SenderConfig {
@@ -36,9 +38,8 @@ export interface SenderConfig {
 }
 
 /** The batches rendered and sent on the calling thread. */
-export function inlineSender(c: SenderConfig): BatchSender {
+export function inlineSender(c: SenderConfig, render = priceBatches(compileMessages(c.contract), c.commodities, c.recordBytes)): BatchSender {
   const writer = kafkaWriter(c.conn, c.topic, c.acks, c.clientId, c.inFlight);
-  const render = priceBatches(compileMessages(c.contract), c.commodities, c.recordBytes);
   return {
     connect: () => writer.connect(),
     send(b) {
@@ -138,6 +139,7 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
     },
     send(b) {
       if (fault) return Promise.reject(fault);
+      if (closing) return Promise.reject(new Error('the producer is closed'));
       // The fewest in flight, ties taken in turn (warm-up sends one at a time and must reach every thread).
       turn = (turn + 1) % pool.length;
       let t = pool[turn]!;
@@ -160,16 +162,18 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
     },
     threadLoops: {
       start() { for (const t of pool) if (!t.gone) t.worker.postMessage({ type: 'measure' } satisfies ToThread); },
-      stop: () => Promise.all(pool.map((t) => new Promise<LoopDelay>((resolve) => {
-        const asked = performance.now();
-        // A thread that cannot answer in time had its event loop blocked at least that long: it counts
-        // as that late, never left out of the judgement (a dead one has already failed the run).
-        const late = () => { const ms = Math.round(performance.now() - asked); resolve({ p99Ms: ms, maxMs: ms }); };
-        if (t.gone) { late(); return; }
-        const timer = setTimeout(late, REPORT_WAIT_MS);
-        t.onLoop = (l) => { clearTimeout(timer); t.onLoop = undefined; resolve(l); };
+      stop: () => Promise.all(pool.map((t) => new Promise<ThreadLoop>((resolve) => {
+        // A thread that cannot answer in time had its event loop blocked at least that long, and a
+        // gone one cannot say: either counts as blocked for the whole wait, never left out of the
+        // judgement and never read as 0 ms (a gone one also fails the run: generatorFault).
+        const unanswered = () => resolve({ p99Ms: REPORT_WAIT_MS, maxMs: REPORT_WAIT_MS, answered: false });
+        if (t.gone) { unanswered(); return; }
+        const timer = setTimeout(unanswered, REPORT_WAIT_MS);
+        void t.exited.then(() => { clearTimeout(timer); unanswered(); });
+        t.onLoop = (l) => { clearTimeout(timer); t.onLoop = undefined; resolve({ ...l, answered: true }); };
         t.worker.postMessage({ type: 'report' } satisfies ToThread);
       }))),
     },
+    generatorFault: () => fault,
   };
 }

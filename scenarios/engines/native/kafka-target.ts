@@ -149,6 +149,7 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       }
     },
     ...(producer.threadLoops ? { threadLoops: producer.threadLoops } : {}),
+    ...(producer.generatorFault ? { generatorFault: producer.generatorFault } : {}),
     crossCheckErrors(): Record<string, string> { return readBackError ? { ownMessagesInTopic: readBackError } : {}; },
     async crossChecks() {
       // null: the end offsets after the run could not be read (a record keeps null; NaN would not survive its JSON).
@@ -171,11 +172,11 @@ export const INLINE_MAX_MSGS_PER_S = 40_000;
  * none up to INLINE_MAX_MSGS_PER_S offered and one per core above it, at most MAX_PRODUCER_THREADS (BENCHMARKS.md: one thread
  * sends ~100,000 100 B messages a second on an idle core; each thread costs a client and memory).
  */
-export function producerThreads(s: Scenario): number {
+export function producerThreads(s: Scenario, cores = availableParallelism()): number {
   const t = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
   if (t.producerThreads !== undefined) return t.producerThreads;
   const ex = s.executor;
   const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
   const msgsPerS = (peak * t.batchSize) / (durationMs(ex.timeUnit) / 1000);
-  return msgsPerS > INLINE_MAX_MSGS_PER_S ? Math.min(availableParallelism(), MAX_PRODUCER_THREADS) : 0;
+  return msgsPerS > INLINE_MAX_MSGS_PER_S ? Math.min(cores, MAX_PRODUCER_THREADS) : 0;
 }
