@@ -4,8 +4,7 @@ import { projectRoot } from '../core/paths.ts';
 import { BUILTIN_SCENARIOS, type LoadedProfile } from '../profile/load.ts';
 import { SLO_IDS, isSloId, type Scenario } from './types.ts';
 import { parseScenarioThresholds } from './verdict.ts';
-import { parseDuration } from './thresholds.ts';
-import { warmupExecutor } from './engines/native/arrivals.ts';
+import { peakIterationsPerS, warmupExecutor } from './engines/native/arrivals.ts';
 import { MAX_ARRIVALS_PER_S, loadScenarioFile, type ScenarioContext } from './file.ts';
 import { relativeThresholds, withoutRelative } from './baseline-thresholds.ts';
 
@@ -70,13 +69,6 @@ export function checkScenario(scenario: Scenario): Scenario {
     if (rates.length) throw new UsageError(`scenario ${s.name}: warmup`, `cannot be combined with a counter rate threshold (${rates.join(', ')}): k6 divides a counter's rate by the whole test's duration, warm-up included`);
   }
   return scenario;
-}
-
-/** Iterations per second at the schedule's peak. */
-function peakIterationsPerS(s: Scenario): number {
-  const ex = s.executor;
-  const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
-  return peak / (parseDuration(ex.timeUnit) / 1000);
 }
 
 export interface Catalog {

@@ -1,4 +1,4 @@
-import type { Executor } from '../../types.ts';
+import type { Executor, Scenario } from '../../types.ts';
 import { parseDuration } from '../../thresholds.ts';
 
 /**
@@ -48,4 +48,11 @@ export function warmupExecutor(ex: Executor, duration: string, parseMs: (d: stri
   const rate = ex.executor === 'constant-arrival-rate' ? ex.rate : ex.startRate || ex.stages[0]?.target || 0;
   if (!(rate > 0) || !(parseMs(duration) > 0)) return null;
   return { executor: 'constant-arrival-rate', rate, timeUnit: ex.timeUnit, duration, preAllocatedVUs: ex.preAllocatedVUs, maxVUs: ex.maxVUs };
+}
+
+/** Iterations per second at the schedule's peak. */
+export function peakIterationsPerS(s: Scenario): number {
+  const ex = s.executor;
+  const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
+  return peak / (parseDuration(ex.timeUnit) / 1000);
 }

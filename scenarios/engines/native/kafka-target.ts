@@ -1,15 +1,15 @@
 import type { Consumer, Admin } from 'kafkajs';
 import { availableParallelism } from 'node:os';
 import { InfraError } from '../../../core/errors.ts';
-import { durationMs } from '../../verdict.ts';
 import { MAX_PRODUCER_THREADS, type Scenario } from '../../types.ts';
 import type { MetricStore, Tags } from '../../metrics.ts';
 import { compileMessages } from '../../../platform/contract.ts';
 import { topicName, type Endpoints } from '../../endpoints.ts';
 import { kafkajs } from '../../../platform/kafka.ts';
 import { countOwnMessages } from './readback.ts';
+import { peakIterationsPerS } from './arrivals.ts';
 import { inlineSender, threadedSender, type BatchSender } from './kafka-senders.ts';
-import type { BatchSpec } from './price-batch.ts';
+import { priceBatches, type BatchSpec } from './price-batch.ts';
 import { sampleEnds, totalEnds, type OffsetSample } from '../../../platform/kafka-offsets.ts';
 import type { IterationTarget } from './iteration-target.ts';
 
@@ -32,7 +32,8 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
   // As many produce requests in flight as VUs: each VU's call is one request to the leader.
   const senderConfig = { conn, topic: t.topic, acks: t.acks ?? 'all', clientId: `harness-${s.name}`, inFlight: Math.max(1, s.executor.maxVUs), contract: ep.contract, commodities: ep.commodities, recordBytes: t.recordBytes } as const;
   const threads = producerThreads(s);
-  const producer: BatchSender = threads > 0 ? threadedSender(senderConfig, threads) : inlineSender(senderConfig);
+  // In line, the contract compiled above renders the batches (each thread compiles its own).
+  const producer: BatchSender = threads > 0 ? threadedSender(senderConfig, threads) : inlineSender(senderConfig, priceBatches(codec, ep.commodities, t.recordBytes));
   // Our own feed run id, so our messages are told apart from the platform's feed.
   const run = Date.now();
   let seq = 0;
@@ -175,8 +176,6 @@ export const INLINE_MAX_MSGS_PER_S = 40_000;
 export function producerThreads(s: Scenario, cores = availableParallelism()): number {
   const t = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
   if (t.producerThreads !== undefined) return t.producerThreads;
-  const ex = s.executor;
-  const peak = ex.executor === 'constant-arrival-rate' ? ex.rate : Math.max(ex.startRate, ...ex.stages.map((x) => x.target));
-  const msgsPerS = (peak * t.batchSize) / (durationMs(ex.timeUnit) / 1000);
+  const msgsPerS = peakIterationsPerS(s) * t.batchSize;
   return msgsPerS > INLINE_MAX_MSGS_PER_S ? Math.min(cores, MAX_PRODUCER_THREADS) : 0;
 }
