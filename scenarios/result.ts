@@ -38,8 +38,12 @@ export interface ScenarioResult {
   metrics: Record<string, MetricSummary>;
   /** Trend metrics as compressed HDR histograms (base64), mergeable across runs and runners. */
   histograms: Record<string, string>;
-  /** One point per second: load achieved and latency, for charts. */
-  timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null }>;
+  /**
+   * One point per second: load achieved and latency, for charts. The native engine adds the
+   * arrivals it dropped and the latest arrival's lateness (ms) that second, to show when the
+   * generator fell behind.
+   */
+  timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null; dropped?: number; lateMaxMs?: number }>;
   crossChecks: Record<string, number | null>;
   /** Cross-checks that could not be made, with why (their verdict is `error`, never a pass). */
   crossCheckErrors?: Record<string, string>;

@@ -235,6 +235,30 @@ test('the generator judges itself: a starved event loop is named as saturation (
   }
 });
 
+test('behind its clock, the engine lets answers in between arrivals: a stall of the generator is not turned into drops', async () => {
+  // Each dispatch costs 0.5 ms of the generator's own CPU (a produce call's encoding) and its answer
+  // comes back on the next turn of the event loop. The first dispatch stalls the generator 150 ms:
+  // 150 arrivals are then overdue. Dispatched back to back, the 10 VUs would stay busy until all
+  // of them had been seen, and nearly all of them would be dropped.
+  let calls = 0;
+  const fake = {
+    where: 'fake', async setup() {}, async teardown() {}, async crossChecks() { return {}; },
+    iterate() {
+      const end = performance.now() + (++calls === 1 ? 150 : 0.5);
+      while (performance.now() < end);
+      return new Promise<void>((r) => setImmediate(r));
+    },
+  };
+  const s = scenario(1_000, '2s', 10);
+  const r = await runNative(s, { endpoints: endpoints('http://127.0.0.1:1'), signal, makeTarget: async () => fake });
+  const dropped = r.metrics.dropped_iterations?.values.count ?? 0;
+  assert.ok(dropped < 15, `caught up without dropping the overdue arrivals (${dropped} dropped of 2000)`);
+  assert.ok(r.generator!.lateMaxMs >= 140, `the stall shows as lateness (${r.generator!.lateMaxMs} ms)`);
+  // The second it happened in is named in the timeline.
+  const first = r.timeline[0]!;
+  assert.ok(first.lateMaxMs! >= 140 && first.dropped === dropped, JSON.stringify(first));
+});
+
 test('an unreachable target is an infrastructure error, not a failed check', async () => {
   try {
     await runNative(scenario(10, '1s', 1), { endpoints: endpoints('http://127.0.0.1:1'), signal });

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Scenario, Executor } from '../../types.ts';
 import { MetricStore, METRICS, TrendSink, CounterSink, RateSink, type Tags } from '../../metrics.ts';
@@ -45,6 +45,12 @@ export const OUTAGE_MIN_FAILURES = 3;
 /** In-flight iterations get this long once the run is stopped (outage or interrupt), not the full gracefulStop. */
 const OUTAGE_GRACE_MS = 2_000;
 
+/**
+ * Longest stretch of arrivals dispatched back to back (the generator behind its clock) before the
+ * event loop gets a turn for I/O.
+ */
+const CATCH_UP_SLICE_MS = 2;
+
 /** Settling time between the warm-up and the measured window for iterations still in flight. */
 const WARMUP_SETTLE_MS = 5_000;
 
@@ -90,16 +96,26 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   };
 
   /** Drives one phase's schedule from `t0`; returns when its last arrival is due (or it must stop). */
-  const drive = async (schedule: Executor, phase: Phase, t0: number, onIteration: () => void) => {
+  const drive = async (schedule: Executor, phase: Phase, t0: number, onArrival: (lateMs: number, dropped: boolean) => void) => {
+    let yielded = performance.now();
     for (const offset of arrivals(schedule, durationMs)) {
       if (opts.signal.aborted) { aborted ??= interrupted(); return; }
       if (aborted) return;
       const due = t0 + offset;
       const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      if (!phase.warmup) lateness.add(Math.max(0, performance.now() - due));
-      if (busy >= schedule.maxVUs) { phase.store.add('dropped_iterations', 1, tags); continue; }
-      onIteration();
+      if (wait > 1) { await sleep(wait); yielded = performance.now(); }
+      else if (performance.now() - yielded > CATCH_UP_SLICE_MS) {
+        // Behind the clock, arrivals are dispatched back to back. Without a pause for I/O the answers
+        // that would free VUs wait behind them, every VU ends up busy and arrivals are dropped: a
+        // brief stall of the generator would snowball into drops blamed on the platform.
+        await yieldToIo();
+        yielded = performance.now();
+      }
+      const late = Math.max(0, performance.now() - due);
+      if (!phase.warmup) lateness.add(late);
+      const drop = busy >= schedule.maxVUs;
+      onArrival(late, drop);
+      if (drop) { phase.store.add('dropped_iterations', 1, tags); continue; }
       iterate(due, phase, (ms) => phase.store.add('iteration_duration', ms, tags));
     }
   };
@@ -131,7 +147,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   };
   const trend = primaryTrend(s);
   const timeline: ScenarioResult['timeline'] = [];
-  let second = { iterations: 0, failed: 0, trend: new TrendSink() };
+  let second = { iterations: 0, failed: 0, dropped: 0, lateMaxMs: 0, trend: new TrendSink() };
   const failedMetric = s.target.kind === 'http' ? 'http_req_failed' : s.target.kind === 'sql' ? 'feature_store_query_failed' : null;
   const outage = { lastOk: t0, failures: 0, longestMs: 0, longestFailures: 0, stopped: false, answered: 0, closed: false };
   const outageSoFar = (now: number) => {
@@ -149,8 +165,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
 
   const tick = setInterval(() => {
     const t = Math.round((performance.now() - t0) / 1000);
-    timeline.push({ t, iterations: second.iterations, failed: second.failed, p95: second.trend.percentile(95) });
-    second = { iterations: 0, failed: 0, trend: new TrendSink() };
+    timeline.push({ t, iterations: second.iterations, failed: second.failed, p95: second.trend.percentile(95), dropped: second.dropped, lateMaxMs: Math.round(second.lateMaxMs * 10) / 10 });
+    second = { iterations: 0, failed: 0, dropped: 0, lateMaxMs: 0, trend: new TrendSink() };
     const abort = firstAbort(evaluateStore(parsed, store), performance.now() - t0);
     if (abort && !aborted) aborted = `threshold ${abort.key} ${abort.expr} failed (abortOnFail)`;
     const now = performance.now();
@@ -180,7 +196,10 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   };
 
   try {
-    await drive(ex, { store, warmup: false }, t0, () => { second.iterations++; });
+    await drive(ex, { store, warmup: false }, t0, (late, dropped) => {
+      if (dropped) second.dropped++; else second.iterations++;
+      if (late > second.lateMaxMs) second.lateMaxMs = late;
+    });
     sampleVus(); // also when the schedule is shorter than the first sampling tick
     // Stragglers get gracefulStop; once the run is stopped (outage, interrupt) only a short grace.
     const stopped = stop.signal.aborted ? Promise.resolve() : new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
