@@ -39,9 +39,9 @@ export interface ScenarioResult {
   /** Trend metrics as compressed HDR histograms (base64), mergeable across runs and runners. */
   histograms: Record<string, string>;
   /**
-   * One point per second: load achieved and latency, for charts. The native engine adds the
-   * arrivals it dropped and the latest arrival's lateness (ms) that second, to show when the
-   * generator fell behind.
+   * One point per whole second: load achieved and latency, for charts. The native engine adds the
+   * arrivals it dropped and the worst lateness of an arrival (ms) that second, to show when the
+   * generator fell behind (a last partial second is not a point: its drops are in the totals only).
    */
   timeline: Array<{ t: number; iterations: number; failed: number; p95: number | null; dropped?: number; lateMaxMs?: number }>;
   crossChecks: Record<string, number | null>;
@@ -89,8 +89,13 @@ export interface GeneratorHealth {
    * older records.
    */
   cpuPct?: number;
-  /** Arrivals dropped because every VU was busy (dropped_iterations). Absent in older records. */
+  /** Arrivals dropped (dropped_iterations): every VU was busy, or the arrival was stale. Absent in older records. */
   dropped?: number;
+  /**
+   * Of those, arrivals the generator reached more than STALE_ARRIVAL_MS (1 s) after their time: the
+   * generator's own failure, so any makes it saturated. Absent in older records.
+   */
+  staleDropped?: number;
   /**
    * Each producer thread's event-loop delay (ms) from its start to its close, where the Kafka load was
    * spread over threads; `loopP99Ms`/`loopMaxMs` are the worst of these and the main thread's.

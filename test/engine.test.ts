@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { projectRoot } from '../core/paths.ts';
 import { arrivals } from '../scenarios/engines/native/arrivals.ts';
-import { runNative, progressLine, GENERATOR_BOUND_MS, OUTAGE_STOP_MS } from '../scenarios/engines/native/index.ts';
+import { runNative, progressLine, GENERATOR_BOUND_MS, OUTAGE_STOP_MS, STALE_ARRIVAL_MS } from '../scenarios/engines/native/index.ts';
 import { withOverrides } from '../scenarios/plan.ts';
 import { generatorCheck, saturation, scenarioChecks } from '../verifiers/load.ts';
 import { warmupText } from '../reports/gate.ts';
@@ -150,6 +150,10 @@ test('beyond saturation: arrivals are not held back; latency grows and iteration
   const t = r.thresholds.find((x) => x.metric === 'dropped_iterations')!;
   assert.is(t.ok, false);
   assert.is(t.observed, dropped);
+  // The timeline says when: each whole second's drops (a last partial second is in the total only).
+  const perSecond = r.timeline.reduce((a, p) => a + (p.dropped ?? 0), 0);
+  assert.ok(r.timeline.length >= 1 && perSecond > 50 && perSecond <= dropped, `timeline drops ${perSecond} of ${dropped}: ${JSON.stringify(r.timeline)}`);
+  assert.ok(r.timeline.every((p) => p.iterations + (p.dropped ?? 0) >= 150), 'each second saw its ~200 arrivals, sent or dropped');
 });
 
 test('abortOnFail stops the scenario early and says why', async () => {
@@ -255,8 +259,34 @@ test('behind its clock, the engine lets answers in between arrivals: a stall of 
   assert.ok(dropped < 15, `caught up without dropping the overdue arrivals (${dropped} dropped of 2000)`);
   assert.ok(r.generator!.lateMaxMs >= 140, `the stall shows as lateness (${r.generator!.lateMaxMs} ms)`);
   // The second it happened in is named in the timeline.
-  const first = r.timeline[0]!;
-  assert.ok(first.lateMaxMs! >= 140 && first.dropped === dropped, JSON.stringify(first));
+  assert.ok(r.timeline[0]!.lateMaxMs! >= 140, JSON.stringify(r.timeline));
+});
+
+test('a generator too far behind its clock drops what it reaches over a second late and is saturated, rather than stretch the run', async () => {
+  // Each dispatch costs 3 ms of the generator's own CPU at 1,000 arrivals/s: it can dispatch a third
+  // of them. Sending every arrival anyway would take 6 s for a 2 s schedule.
+  const fake = {
+    where: 'fake', async setup() {}, async teardown() {}, async crossChecks() { return {}; },
+    iterate() {
+      const end = performance.now() + 3;
+      while (performance.now() < end);
+      return new Promise<void>((r) => setImmediate(r));
+    },
+  };
+  const s = scenario(1_000, '2s', 50);
+  const t0 = performance.now();
+  const r = await runNative(s, { endpoints: endpoints('http://127.0.0.1:1'), signal, makeTarget: async () => fake });
+  const took = performance.now() - t0;
+  const g = r.generator!;
+  assert.ok(took < 2_000 + STALE_ARRIVAL_MS + 1_000, `kept to its window (${Math.round(took)} ms)`);
+  assert.ok(g.staleDropped! > 300 && g.staleDropped === g.dropped, JSON.stringify(g));
+  assert.ok(g.saturated);
+  // The drop check fails, and the generator's check names it as the generator's (exit 3), not the platform's.
+  const checks = scenarioChecks(s, r);
+  assert.is(checks.find((c) => c.id === 'probe:dropped_iterations:count==0')?.status, 'fail');
+  const gen = checks.find((c) => c.id === 'probe:generator')!;
+  assert.is(gen.status, 'error');
+  assert.match(gen.evidence.what, /of them reached by the generator too late to be sent/);
 });
 
 test('an unreachable target is an infrastructure error, not a failed check', async () => {

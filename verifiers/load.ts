@@ -124,7 +124,7 @@ export function generatorCheck(s: Scenario, r: ScenarioResult, others: Check[]):
   const bad = others.filter((c) => c.status !== 'pass' && timingSensitive(c)).map((c) => c.id);
   const status = g.saturated && bad.length ? 'error' : 'pass';
   const seen = `arrivals dispatched late by p99 ${g.lateP99Ms} ms (max ${g.lateMaxMs} ms) over ${g.arrivals} arrivals; event-loop delay p99 ${g.loopP99Ms} ms (max ${g.loopMaxMs} ms${g.producerThreads?.length ? '; the worst of the main and producer threads' : ''})`
-    + (g.cpuPct === undefined ? '' : `; the harness process used ${g.cpuPct} % of one core`) + (g.dropped === undefined ? '' : `; ${g.dropped} arrivals dropped`)
+    + (g.cpuPct === undefined ? '' : `; the harness process used ${g.cpuPct} % of one core`) + (g.dropped === undefined ? '' : `; ${g.dropped} arrivals dropped${g.staleDropped ? ` (${g.staleDropped} of them reached by the generator too late to be sent)` : ''}`)
     + (g.producerThreads?.length ? `; ${g.producerThreads.length} producer threads, event-loop delay p99 ${g.producerThreads.map((t) => `${t.p99Ms}${t.answered === false ? ' (did not report: counted as blocked)' : ''}`).join(' / ')} ms` : '');
   return {
     id: `${s.name}:generator`,

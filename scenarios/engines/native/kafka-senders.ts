@@ -140,7 +140,7 @@ export function threadedSender(c: SenderConfig, threads: number, entry: URL = PR
     send(b) {
       if (fault) return Promise.reject(fault);
       if (closing) return Promise.reject(new Error('the producer is closed'));
-      // The fewest in flight, ties taken in turn (warm-up sends one at a time and must reach every thread).
+      // The fewest in flight, ties taken in turn (every thread's client must get its share of the warm-up).
       turn = (turn + 1) % pool.length;
       let t = pool[turn]!;
       for (const u of pool) if (u.pending.size < t.pending.size) t = u;

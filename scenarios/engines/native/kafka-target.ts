@@ -18,13 +18,14 @@ const PRICE_MESSAGE_MAX_BYTES = 256;
 
 /**
  * Before the clock starts, WARM_ROUNDS rounds of up to WARM_PARALLEL produce calls at once per
- * producer thread warm the client (not measured). Five calls one after another left the produce path
- * cold: on the sandbox's 2 busy cores, the first second of the gate's 7,500 msg/s then ran 100–300 ms
- * behind its clock and dropped arrivals in 3 runs of 5; with 10 × 10 calls, lateness p99 was 3–27 ms
- * and no arrival was dropped in 5 of 5 (docs/kafka-client.md, "The rest of the generator's budget").
+ * producer thread, of at most WARM_BATCH_MAX messages each, warm the client (not measured: at most
+ * 10,000 messages per thread, the warm-up run id's). Five calls one after another left the produce
+ * path cold: the gate's 7,500 msg/s then ran its first second 100–1,200 ms late on the sandbox's busy
+ * cores and dropped arrivals (docs/kafka-client.md, "The rest of the generator's budget").
  */
 const WARM_ROUNDS = 10;
 const WARM_PARALLEL = 10;
+const WARM_BATCH_MAX = 100;
 
 export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
   const target = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
@@ -48,9 +49,9 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
   const ownPrediction = codec.predictionSeq(run);
   let warmSeq = 0;
   /** The next batch's numbers; warm-up batches carry a run id of their own (not followed, read back or counted). */
-  const nextBatch = (warm: boolean, sentAtMs: number): BatchSpec => {
-    const b = { run: warm ? warmRun : run, first: (warm ? warmSeq : seq) + 1, count: t.batchSize, sentAt: sentAtMs };
-    if (warm) warmSeq += t.batchSize; else seq += t.batchSize;
+  const nextBatch = (warm: boolean, sentAtMs: number, count = t.batchSize): BatchSpec => {
+    const b = { run: warm ? warmRun : run, first: (warm ? warmSeq : seq) + 1, count, sentAt: sentAtMs };
+    if (warm) warmSeq += count; else seq += count;
     return b;
   };
   const sentAt = new Map<number, number>();
@@ -71,7 +72,7 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       // second of a run is judged on a cold client. They carry the warm-up run id. Each producer
       // thread's client is warmed alike (a batch goes to the thread with the fewest in flight).
       const perRound = Math.max(1, threads) * Math.min(WARM_PARALLEL, Math.max(1, s.executor.maxVUs));
-      for (let i = 0; i < WARM_ROUNDS; i++) await Promise.all(Array.from({ length: perRound }, () => producer.send(nextBatch(true, Date.now()))));
+      for (let i = 0; i < WARM_ROUNDS; i++) await Promise.all(Array.from({ length: perRound }, () => producer.send(nextBatch(true, Date.now(), Math.min(t.batchSize, WARM_BATCH_MAX)))));
       offsetsBefore = await sampleEnds(admin, t.topic);
     } catch (e) {
       if (e instanceof InfraError) throw e; // a producer thread that died: the generator's, not Kafka's
