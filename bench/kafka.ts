@@ -141,7 +141,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         }
         const mid = [...runs].sort((a, b) => a.rate - b.rate)[(runs.length - 1) >> 1]!;
         rows.push({
-          bytes, acks, peer: median(peerRuns), ours: median(runs.map((r) => r.rate)), peerRuns, oursRuns: runs.map((r) => r.rate),
+          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate),
           readBackAll: runs.every((r) => r.allFound), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
         });
       }

@@ -92,7 +92,7 @@ export interface GeneratorHealth {
   /** Arrivals dropped (dropped_iterations): every VU was busy, or the arrival was stale. Absent in older records. */
   dropped?: number;
   /**
-   * Of those, arrivals the generator reached more than STALE_ARRIVAL_MS (1 s) after their time: the
+   * Of those, arrivals the generator reached, with a VU free, more than STALE_ARRIVAL_MS (5 s) after their time: the
    * generator's own failure, so any makes it saturated. Absent in older records.
    */
   staleDropped?: number;

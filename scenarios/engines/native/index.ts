@@ -116,12 +116,13 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     for (const offset of arrivals(schedule, durationMs)) {
       if (mustStop()) return;
       const due = t0 + offset;
-      const wait = due - performance.now();
+      const now = performance.now();
+      const wait = due - now;
       // Behind the clock, arrivals are dispatched back to back; without a pause for I/O the answers
       // that would free VUs wait behind them, every VU ends up busy and arrivals are dropped: a brief
       // stall of the generator would snowball into drops blamed on the platform. So the event loop
       // gets a turn after every CATCH_UP_SLICE_MS of dispatching, as it does while waiting.
-      if (wait > 1 || performance.now() - yielded > CATCH_UP_SLICE_MS) {
+      if (wait > 1 || now - yielded > CATCH_UP_SLICE_MS) {
         // A long gap (a low rate, a ramp through 0) is cut short by an interrupt or a stop.
         await (wait > 1 ? sleep(wait, undefined, { signal: waitSignal }).catch(() => {}) : yieldToIo());
         yielded = performance.now();
