@@ -386,4 +386,36 @@ test('a target that answers nothing: the outage check has no data, never a pass'
   assert.is(c.status, 'no-data', c.evidence.what);
 });
 
+test("what the HTTP target sends is the profile's: method, path, headers and each commodity's body; each answer counts by its status", async () => {
+  const seen: Array<{ method: string; url: string; auth: string | undefined; length: string | undefined; body: string }> = [];
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') { res.end('ok'); return; }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, length: req.headers['content-length'], body });
+      // One commodity's answers fail, another's connections are cut (no answer at all); a long body
+      // must be read to its end before the answer counts.
+      if (body.includes('brent')) { req.socket.destroy(); return; }
+      res.statusCode = body.includes('corn') ? 503 : 200;
+      res.end('x'.repeat(100_000));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const ep: Endpoints = {
+    ...endpoints(url), commodities: ['wheat', 'corn', 'brent'],
+    inference: { request: { method: 'POST', path: '/v1/predict', headers: { authorization: 'Bearer t0k', 'content-type': 'application/json' }, body: '{"c":"{{commodity}}","again":"{{commodity}}"}' }, tls: false },
+  };
+  const r = await runNative(scenario(30, '1s', 5), { endpoints: ep, signal });
+  server.close();
+  assert.is(seen.length, 30);
+  assert.equal(seen.slice(0, 3).map((x) => x.body), ['{"c":"wheat","again":"wheat"}', '{"c":"corn","again":"corn"}', '{"c":"brent","again":"brent"}']);
+  assert.ok(seen.every((x) => x.method === 'POST' && x.url === '/v1/predict' && x.auth === 'Bearer t0k' && x.length === String(Buffer.byteLength(x.body))));
+  assert.is(r.metrics.http_reqs!.values.count, 30);
+  assert.is(r.metrics.http_req_failed!.values.passes, 20, '10 corn requests answered 503 and 10 brent requests cut off');
+  assert.is(r.metrics.http_req_duration!.values.count, 30);
+});
+
 test.run();

@@ -81,7 +81,18 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   let busy = 0;
   // VUs "allocated", as k6's vus_max: the pre-allocated ones, grown to the most ever busy at once.
   let allocated = Math.min(ex.preAllocatedVUs, ex.maxVUs);
-  const inflight = new Set<Promise<void>>();
+  // Resolved when the last iteration in flight ends: a count and one waiter, not a set of promises,
+  // since this runs for every request (docs/load-generator.md).
+  let drained: { promise: Promise<void>; resolve: () => void } | null = null;
+  const allEnded = (): Promise<void> => {
+    if (busy === 0) return Promise.resolve();
+    if (!drained) { let resolve!: () => void; const promise = new Promise<void>((r) => { resolve = r; }); drained = { promise, resolve }; }
+    return drained.promise;
+  };
+  const ended = () => {
+    busy--;
+    if (busy === 0 && drained) { drained.resolve(); drained = null; }
+  };
   // Stops the schedule, the wait for stragglers and the target's read-back alike.
   const stop = new AbortController();
   const lateness = new TrendSink();
@@ -90,19 +101,19 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   let fault: InfraError | null = null;
   const interrupted = () => `interrupted: ${String((opts.signal.reason as Error)?.message ?? opts.signal.reason)}`;
 
-  const iterate = (scheduled: number, phase: Phase, onDone: (ms: number) => void) => {
+  const iterate = (scheduled: number, phase: Phase) => {
     busy++;
     if (busy > allocated) allocated = busy;
     phase.store.add('iterations', 1, tags);
-    const p = target.iterate(scheduled, phase).then(() => onDone(performance.now() - scheduled), (e: unknown) => {
+    target.iterate(scheduled, phase).then(() => { ended(); phase.store.add('iteration_duration', performance.now() - scheduled, tags); }, (e: unknown) => {
+      ended();
       // Targets count the platform's failures themselves and resolve; a rejection is the
       // generator's own (a producer thread died): the run stops and ends as incomplete, not as a FAIL.
       if (fault) return;
       fault = e instanceof InfraError ? e : new InfraError(`an iteration failed inside the load generator: ${firstLine(e)}`, 'load-generator');
       aborted ??= fault.message;
       stop.abort(fault);
-    }).finally(() => { busy--; inflight.delete(p); });
-    inflight.add(p);
+    });
   };
 
   /** Drives one phase's schedule from `t0`; returns when its last arrival is due (or it must stop). */
@@ -139,7 +150,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
       const drop = full || stale;
       onArrival(late, drop);
       if (drop) { phase.store.add('dropped_iterations', 1, tags); continue; }
-      iterate(due, phase, (ms) => phase.store.add('iteration_duration', ms, tags));
+      iterate(due, phase);
     }
   };
 
@@ -151,7 +162,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     warmStore.startedAt = w0;
     opts.progress?.(`${s.name.padEnd(20)} warm-up ${s.warmup} at ${warmEx.executor === 'constant-arrival-rate' ? warmEx.rate : 0}/${ex.timeUnit} (not judged)…`, false);
     await drive(warmEx, { store: warmStore, warmup: true }, w0, () => {});
-    await Promise.race([Promise.allSettled([...inflight]), sleep(WARMUP_SETTLE_MS, undefined, { ref: false })]);
+    await Promise.race([allEnded(), sleep(WARMUP_SETTLE_MS, undefined, { ref: false })]);
     warmStore.endedAt = performance.now();
     warmup = warmupSummary(s, warmStore, tags, s.warmup!);
   } catch (e) {
@@ -226,8 +237,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     sampleVus(); // also when the schedule is shorter than the first sampling tick
     // Stragglers get gracefulStop; once the run is stopped (outage, interrupt) only a short grace.
     const stopped = stop.signal.aborted ? Promise.resolve() : new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
-    await Promise.race([Promise.allSettled([...inflight]), sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false }), stopped]);
-    if (stop.signal.aborted) await Promise.race([Promise.allSettled([...inflight]), sleep(OUTAGE_GRACE_MS, undefined, { ref: false })]);
+    await Promise.race([allEnded(), sleep(opts.gracefulStopMs ?? 30_000, undefined, { ref: false }), stopped]);
+    if (stop.signal.aborted) await Promise.race([allEnded(), sleep(OUTAGE_GRACE_MS, undefined, { ref: false })]);
   } finally {
     clearInterval(tick);
     loop.disable();
