@@ -153,13 +153,15 @@ reach here: ${f(nSplit.rate / wMax.rps, 2)}× wrk, against ${f(nMax.rps / wMax.r
 
 ## Latency accuracy (target answers in exactly 20 ms)
 
-| tool | load | p50 ms | p99 ms | p50 error |
-|---|---|---|---|---|
-| carbon-harness native | 500/s open | ${f(nLat.p50, 2)} | ${f(nLat.p99, 2)} | ${f(nLat.p50 - 20, 2)} ms |
-| wrk | 16 connections, closed | ${f(wLat.p50, 2)} | ${f(wLat.p99, 2)} | ${f(wLat.p50 - 20, 2)} ms |
+| tool | load | p50 ms | p99 ms | p50 error (against 20 ms) | p50 against wrk's |
+|---|---|---|---|---|---|
+| carbon-harness native | 500/s open | ${f(nLat.p50, 2)} | ${f(nLat.p99, 2)} | ${f(nLat.p50 - 20, 2)} ms | ${f(nLat.p50 - wLat.p50, 2)} ms |
+| wrk | 16 connections, closed | ${f(wLat.p50, 2)} | ${f(wLat.p99, 2)} | ${f(wLat.p50 - 20, 2)} ms | |
 
 Our latency is counted from each arrival's *scheduled* time, so event-loop delays in the generator are included (no
-coordinated omission); wrk measures from the actual send.
+coordinated omission), or from its send when it went before its time (the engine sends an arrival within a
+millisecond of its time at once); wrk measures from the actual send. The server's own time past its 20 ms timer
+(its event loop, the loopback) is in both: wrk's p50 is the reference the last column compares with.
 
 ${cliMarkdown(cli)}
 ${week1Markdown(week1)}

@@ -418,4 +418,20 @@ test("what the HTTP target sends is the profile's: method, path, headers and eac
   assert.is(r.metrics.http_req_duration!.values.count, 30);
 });
 
+test('latency never counts from a time still ahead: an arrival sent before its scheduled time counts from its send', async () => {
+  const calls: Array<{ scheduledAt: number; calledAt: number }> = [];
+  const s = scenario(4000, '1s', 50);
+  s.thresholds = {};
+  await runNative(s, {
+    endpoints: endpoints('http://unused'), signal,
+    makeTarget: async () => ({
+      where: 'test', async setup() {}, async teardown() {}, async crossChecks() { return {}; },
+      async iterate(scheduledAt) { calls.push({ scheduledAt, calledAt: performance.now() }); },
+    }),
+  });
+  assert.is(calls.length, 4000);
+  const ahead = calls.filter((c) => c.scheduledAt > c.calledAt);
+  assert.is(ahead.length, 0, `${ahead.length} iterations were given a start up to ${Math.max(...ahead.map((c) => c.scheduledAt - c.calledAt)).toFixed(2)} ms ahead of their call`);
+});
+
 test.run();

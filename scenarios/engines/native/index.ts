@@ -140,7 +140,8 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
         // Stopped meanwhile (an interrupt, an outage, a fault): this arrival is not sent.
         if (mustStop()) return;
       }
-      const late = Math.max(0, performance.now() - due);
+      const at = performance.now();
+      const late = Math.max(0, at - due);
       if (!phase.warmup) lateness.add(late);
       // Every VU busy is the platform's slowness (k6's drop); stale is counted only where a VU was free,
       // so a generator stall never takes over a drop the platform earned.
@@ -150,7 +151,10 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
       const drop = full || stale;
       onArrival(late, drop);
       if (drop) { phase.store.add('dropped_iterations', 1, tags); continue; }
-      iterate(due, phase);
+      // Latency counts from the schedule when late (no coordinated omission), from the send when early:
+      // within a millisecond of its time an arrival goes at once (a timer cannot wait less than 1 ms, and
+      // may fire early against this clock), and counting from its schedule then would flatter the platform.
+      iterate(Math.min(at, due), phase);
     }
   };
 
