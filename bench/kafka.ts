@@ -16,6 +16,7 @@ import { runNative } from '../scenarios/engines/native/index.ts';
 import { INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { Endpoints } from '../scenarios/endpoints.ts';
+import { ROW_RUNS, median, medianRun } from './median.ts';
 
 const run = promisify(execFile);
 const TOPIC = 'bench-producer';
@@ -25,18 +26,11 @@ const BATCH = 100; // messages per produce call, as the gate's kafka-throughput 
 const OFFER_OVER_PEER = 1.5;
 /** Runs with and without producer threads, in turn. */
 const PAIRS = 3;
-/**
- * Each row is this many runs of the peer and ours in turn, compared by their medians: one run of
- * either moves by ±30 % on this shared machine (at 16:38 the peer's single 100 B run gave 197,902
- * msg/s at acks=1 and 295,683 at acks=all).
- */
-const ROW_RUNS = 3; // odd: the median is one run's figure
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
 // Keys spread over every partition, as the peer's unkeyed records are.
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 /** `peer` and `ours` are medians of `peerRuns` and `oursRuns`; the other figures are from ours' median run. */
-export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; readBackAll: boolean; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
+export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
 export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
@@ -70,7 +64,7 @@ async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all',
     p99: r.metrics.kafka_writer_write_seconds?.values['p(99)'] ?? NaN,
     threads: r.generator?.producerThreads?.length ?? 0,
     cpuPct: r.generator?.cpuPct ?? NaN,
-    readBack: cross.readBackComplete === 1 ? `${cross.ownMessagesInTopic} of ${r.metrics.kafka_writer_message_count?.values.count ?? 0} found` : 'incomplete',
+    readBack: cross.readBackComplete === 1 ? `${cross.ownMessagesInTopic} of ${r.metrics.kafka_writer_message_count?.values.count ?? 0} found` : `read-back incomplete: ${Object.values(r.crossCheckErrors ?? {}).join('; ') || 'no reason recorded'}`,
     allFound: cross.readBackComplete === 1 && cross.ownMessagesInTopic === (r.metrics.kafka_writer_message_count?.values.count ?? 0),
   };
 }
@@ -139,10 +133,10 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
           say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * OFFER_OVER_PEER)} msg/s offered for ${durationS} s (${i}/${ROW_RUNS})…`);
           runs.push(await ours(endpoints, bytes, acks, peer * OFFER_OVER_PEER, durationS));
         }
-        const mid = [...runs].sort((a, b) => a.rate - b.rate)[(runs.length - 1) >> 1]!;
+        const mid = medianRun(runs, (r) => r.rate);
         rows.push({
           bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate),
-          readBackAll: runs.every((r) => r.allFound), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
+          readBackAll: runs.every((r) => r.allFound), readBacks: runs.map((r) => r.readBack), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
         });
       }
     }
@@ -152,7 +146,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     const pairs: KafkaBench['pairs'] = [];
     const again = async (threads?: number): Promise<KafkaRow> => {
       const o = await ours(endpoints, first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS, threads);
-      return { ...first, ours: o.rate, oursRuns: [o.rate], readBackAll: o.allFound, dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
+      return { ...first, ours: o.rate, oursRuns: [o.rate], readBackAll: o.allFound, readBacks: [o.readBack], dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
     };
     for (let i = 1; i <= PAIRS; i++) {
       say(`kafka: native engine ${first.bytes} B, acks=1, the same offer with producer threads, then on the main thread alone (${i}/${PAIRS})…`);
@@ -175,7 +169,7 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const f = (v: number, d = 0) => v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
   const acks = (a: string) => (a === 'all' ? 'all' : '1');
   const runs = (v: number[]) => v.map((x) => f(x)).join(', ');
-  const mainRow = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} (${runs(r.oursRuns)}) | ${f(r.peer)} (${runs(r.peerRuns)}) | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.readBackAll ? '; all found in every run' : '; NOT all found in every run'} |`;
+  const mainRow = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} (${runs(r.oursRuns)}) | ${f(r.peer)} (${runs(r.peerRuns)}) | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
   const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} | ${f(r.peer)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack} |`;
   const head = `| record | acks | producer threads | ours msg/s | ProducerPerformance msg/s | ratio | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
 |---|---|---|---|---|---|---|---|---|---|`;

@@ -19,6 +19,7 @@ import { memoryBench, memoryMarkdown } from './memory.ts';
 import { recoveryBench, recoveryMarkdown } from './recovery.ts';
 import { gateBench, gateMarkdown } from './gate.ts';
 import { splitRun, PROCESSES } from './split.ts';
+import { ROW_RUNS, median, medianRun } from './median.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -96,11 +97,20 @@ async function main() {
   const fast = await startTarget(0);
   // The peer first: ours is offered well above what it reached, so the achieved rate is the
   // engine's ceiling, not the offered rate (a fixed offer below wrk's rate capped the ratio before).
-  say('max throughput: wrk -t1 -c64…');
-  const wMax = wrk(fast.url, CONNECTIONS);
-  const offered = Math.round(wMax.rps * 1.25);
-  say(`max throughput: native engine, open model at ${offered}/s offered, ${CONNECTIONS} VUs (as many connections as wrk), for ${DURATION_S} s…`);
-  const nMax = await native(fast.url, offered, CONNECTIONS);
+  const wRuns: Array<ReturnType<typeof wrk>> = [];
+  const nRuns: Array<Awaited<ReturnType<typeof native>>> = [];
+  for (let i = 1; i <= ROW_RUNS; i++) {
+    say(`max throughput: wrk -t1 -c${CONNECTIONS} (${i}/${ROW_RUNS})…`);
+    const w = wrk(fast.url, CONNECTIONS);
+    wRuns.push(w);
+    const offer = Math.round(w.rps * 1.25);
+    say(`max throughput: native engine, open model at ${offer}/s offered, ${CONNECTIONS} VUs (as many connections as wrk), for ${DURATION_S} s (${i}/${ROW_RUNS})…`);
+    nRuns.push(await native(fast.url, offer, CONNECTIONS));
+  }
+  const wMax = medianRun(wRuns, (r) => r.rps);
+  const nMax = medianRun(nRuns, (r) => r.rps);
+  const offered = Math.round(median(wRuns.map((r) => r.rps)) * 1.25);
+  const runsOf = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
   say(`max throughput: native engine with ${WIDE} VUs…`);
   const nWide = await native(fast.url, offered, WIDE);
   say(`max throughput: native engine in ${PROCESSES} processes side by side, ${CONNECTIONS} VUs in all…`);
@@ -140,12 +150,13 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 
 | tool | model | achieved req/s | p50 ms | p99 ms | notes |
 |---|---|---|---|---|---|
-| carbon-harness native | open, ${offered}/s offered (1.25× wrk), ${CONNECTIONS} VUs = connections | ${f(nMax.rps, 0)} | ${f(nMax.p50, 2)} | ${f(nMax.p99, 2)} | dropped ${nMax.dropped}, failed ${nMax.failed}, CPU ${f(nMax.cpuUsPerReq, 1)} µs/request, peak RSS ${f(nMax.peakRssMb, 0)} MiB |
-| carbon-harness native | the same with ${WIDE} VUs | ${f(nWide.rps, 0)} | ${f(nWide.p50, 2)} | ${f(nWide.p99, 2)} | dropped ${nWide.dropped}, failed ${nWide.failed}, CPU ${f(nWide.cpuUsPerReq, 1)} µs/request |
+| carbon-harness native | open, 1.25× the wrk run just before it, ${CONNECTIONS} VUs = connections | ${f(nMax.rps, 0)} (median; runs ${runsOf(nRuns.map((r) => r.rps))}) | ${f(nMax.p50, 2)} | ${f(nMax.p99, 2)} | median run: dropped ${nMax.dropped}, failed ${nMax.failed}, CPU ${f(nMax.cpuUsPerReq, 1)} µs/request (runs ${runsOf(nRuns.map((r) => r.cpuUsPerReq))}), peak RSS ${f(nMax.peakRssMb, 0)} MiB |
+| carbon-harness native | ${offered}/s offered (1.25× wrk's median) with ${WIDE} VUs, one run | ${f(nWide.rps, 0)} | ${f(nWide.p50, 2)} | ${f(nWide.p99, 2)} | dropped ${nWide.dropped}, failed ${nWide.failed}, CPU ${f(nWide.cpuUsPerReq, 1)} µs/request |
 | carbon-harness native, ${nSplit.processes} processes | the same offer and ${CONNECTIONS} VUs, split evenly over ${nSplit.processes} processes started together | ${f(nSplit.rate, 0)} | | | dropped ${nSplit.dropped}, failed ${nSplit.failed}, CPU ${f(nSplit.cpuUsPerUnit, 1)} µs/request (both processes) |
-| wrk | closed, ${CONNECTIONS} connections | ${f(wMax.rps, 0)} | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
+| wrk | closed, ${CONNECTIONS} connections | ${f(wMax.rps, 0)} (median; runs ${runsOf(wRuns.map((r) => r.rps))}) | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
 
-**Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate (${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs).
+**Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate, medians of ${ROW_RUNS} runs of each in turn
+(each run's own pair: ${nRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}; ${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs).
 Both share the 2 cores with the target server, so every microsecond the generator spends per request is one the
 server does not get: the CPU column is the engine's cost per request (all its threads), the figure to lower.
 The ${nSplit.processes}-process row is what running the engine on more threads (worker threads, or more processes) could
