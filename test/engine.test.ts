@@ -395,11 +395,17 @@ test("what the HTTP target sends is the profile's: method, path, headers and eac
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, length: req.headers['content-length'], body });
-      // One commodity's answers fail, another's connections are cut (no answer at all); a long body
-      // must be read to its end before the answer counts.
-      if (body.includes('brent')) { req.socket.destroy(); return; }
+      // One commodity's answers fail; another's are cut off part-way through their body (a 200 that
+      // never arrives whole is a failure); a long body (past undici's 128 kB dump() limit) is read to
+      // its end before the answer counts.
+      const long = 'x'.repeat(200_000);
+      if (body.includes('brent')) {
+        res.writeHead(200, { 'content-length': long.length });
+        res.write(long.slice(0, 1000), () => setTimeout(() => req.socket.destroy(), 5));
+        return;
+      }
       res.statusCode = body.includes('corn') ? 503 : 200;
-      res.end('x'.repeat(100_000));
+      res.end(long);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -414,13 +420,14 @@ test("what the HTTP target sends is the profile's: method, path, headers and eac
   assert.equal(seen.slice(0, 3).map((x) => x.body), ['{"c":"wheat","again":"wheat"}', '{"c":"corn","again":"corn"}', '{"c":"brent","again":"brent"}']);
   assert.ok(seen.every((x) => x.method === 'POST' && x.url === '/v1/predict' && x.auth === 'Bearer t0k' && x.length === String(Buffer.byteLength(x.body))));
   assert.is(r.metrics.http_reqs!.values.count, 30);
-  assert.is(r.metrics.http_req_failed!.values.passes, 20, '10 corn requests answered 503 and 10 brent requests cut off');
+  assert.is(r.metrics.http_req_failed!.values.passes, 20, '10 corn requests answered 503 and 10 brent answers cut off');
   assert.is(r.metrics.http_req_duration!.values.count, 30);
 });
 
 test('latency never counts from a time still ahead: an arrival sent before its scheduled time counts from its send', async () => {
   const calls: Array<{ scheduledAt: number; calledAt: number }> = [];
-  const s = scenario(4000, '1s', 50);
+  // VUs for every arrival: a stall of the test's machine must not turn arrivals into drops here.
+  const s = scenario(4000, '1s', 4000);
   s.thresholds = {};
   await runNative(s, {
     endpoints: endpoints('http://unused'), signal,

@@ -7,9 +7,10 @@ import { tlsOptions } from '../../../platform/tls.ts';
 import type { IterationTarget } from './iteration-target.ts';
 
 /**
- * One request's answer: its status once the body has been read to the end, 0 for a transport error.
+ * One request's answer: its status once the body has been read to the end, 0 for a transport error
+ * (an answer cut off part-way through its body among them: it never reached the caller whole).
  * undici's `dispatch` with this handler instead of `request()`: no body stream and no promise per
- * answer, the body is read and let go (docs/load-generator.md has the measurement).
+ * answer, the body is read and let go, however long (docs/load-generator.md has the measurement).
  */
 class StatusHandler implements Dispatcher.DispatchHandler {
   private status = 0;
@@ -59,14 +60,20 @@ export function httpTarget(s: Scenario, ep: Endpoints, tags: Tags): IterationTar
     },
     iterate(scheduledAt, { store }) {
       const req = requests[i++ % requests.length]!;
-      return new Promise<void>((resolve) => {
+      return new Promise<void>((resolve, reject) => {
         pool.dispatch(req, new StatusHandler((status) => {
-          const ms = performance.now() - scheduledAt;
-          const rt = statusTags(status);
-          store.add('http_reqs', 1, rt);
-          store.add('http_req_duration', ms, rt);
-          store.add('http_req_failed', status === 0 || status >= 400 ? 1 : 0, rt);
-          resolve();
+          // undici catches what its handler throws: a failure here must still end the iteration (as the
+          // generator's own, which stops the run), never leave its VU busy.
+          try {
+            const ms = performance.now() - scheduledAt;
+            const rt = statusTags(status);
+            store.add('http_reqs', 1, rt);
+            store.add('http_req_duration', ms, rt);
+            store.add('http_req_failed', status === 0 || status >= 400 ? 1 : 0, rt);
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
         }));
       });
     },

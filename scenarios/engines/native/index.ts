@@ -66,7 +66,8 @@ const WARMUP_SETTLE_MS = 5_000;
 /**
  * The built-in open-model engine. Arrivals come from the executor's clock; an arrival that finds
  * every VU busy is dropped and counted, never queued, so a slow target cannot slow the offered load
- * (no coordinated omission). Latency counts from each arrival's scheduled time. A declared warm-up
+ * (no coordinated omission). Latency counts from each arrival's scheduled time (from its send when that was
+ * earlier: an arrival within a millisecond of its time goes at once). A declared warm-up
  * (`scenario.warmup`) runs first at the starting rate into a store of its own: reported, never judged.
  */
 export async function runNative(s: Scenario, opts: RunOptions): Promise<ScenarioResult> {

@@ -10,7 +10,8 @@ export interface IterationTarget {
   where: string;
   setup(): Promise<void>;
   /**
-   * `scheduledAt` is the arrival's planned time (performance.now() clock): latency counts from it.
+   * `scheduledAt` is the arrival's planned time, or its send when it went up to a millisecond early
+   * (performance.now() clock): latency counts from it, never from a time still ahead.
    * `phase.store` receives the iteration's samples; in the warm-up phase its messages are not ones
    * the run follows or reads back (they only warm connections and caches up). It records the
    * platform's failures itself and resolves; it rejects only when the generator itself failed (a
