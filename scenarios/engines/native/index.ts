@@ -128,20 +128,20 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     for (const offset of arrivals(schedule, durationMs)) {
       if (mustStop()) return;
       const due = t0 + offset;
-      const now = performance.now();
-      const wait = due - now;
+      // The send time: read once per arrival, again only after a pause.
+      let at = performance.now();
+      const wait = due - at;
       // Behind the clock, arrivals are dispatched back to back; without a pause for I/O the answers
       // that would free VUs wait behind them, every VU ends up busy and arrivals are dropped: a brief
       // stall of the generator would snowball into drops blamed on the platform. So the event loop
       // gets a turn after every CATCH_UP_SLICE_MS of dispatching, as it does while waiting.
-      if (wait > 1 || now - yielded > CATCH_UP_SLICE_MS) {
+      if (wait > 1 || at - yielded > CATCH_UP_SLICE_MS) {
         // A long gap (a low rate, a ramp through 0) is cut short by an interrupt or a stop.
         await (wait > 1 ? sleep(wait, undefined, { signal: waitSignal }).catch(() => {}) : yieldToIo());
-        yielded = performance.now();
+        yielded = at = performance.now();
         // Stopped meanwhile (an interrupt, an outage, a fault): this arrival is not sent.
         if (mustStop()) return;
       }
-      const at = performance.now();
       const late = Math.max(0, at - due);
       if (!phase.warmup) lateness.add(late);
       // Every VU busy is the platform's slowness (k6's drop); stale is counted only where a VU was free,
