@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from '../core/paths.ts';
+import { median } from './median.ts';
 
 const HARNESS = join(projectRoot, 'bin', 'harness.mjs');
 const RUNS = 10;
@@ -18,8 +19,6 @@ function wallMs(args: string[], env: NodeJS.ProcessEnv = process.env): number {
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
   return performance.now() - t;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Medians of RUNS runs each, after one run that warms the disk cache and builds the CLI bundle. */
 function helpTimes() {
@@ -81,7 +80,7 @@ export function cliMarkdown(r: Awaited<ReturnType<typeof cliBench>>): string {
   const f = (v: number) => v.toFixed(0);
   return `## CLI start
 
-Wall time from spawning the process to its exit (median of ${RUNS} runs), on an idle machine. The CLI runs from a bundle
+Wall time from spawning the process to its exit (median of ${RUNS} runs: the mean of the two middle ones), on an idle machine. The CLI runs from a bundle
 esbuild builds from the sources on first use and whenever one changes (\`bin/cli-build.mjs\`); the command modules are
 loaded only when their command runs.
 

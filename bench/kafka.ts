@@ -21,7 +21,8 @@ import { ROW_RUNS, median, medianRun } from './median.ts';
 const run = promisify(execFile);
 const TOPIC = 'bench-producer';
 const PARTITIONS = 3; // as the sandbox's commodity-prices
-const BATCH = 100; // messages per produce call, as the gate's kafka-throughput scenario
+/** Messages per produce call in the client candidates' closed loop, as the gate's kafka-throughput scenario. */
+const BATCH = 100;
 // Offered well above the peer's rate: the achieved rate is the engine's ceiling.
 const OFFER_OVER_PEER = 1.5;
 /** Runs with and without producer threads, in turn. */
@@ -30,35 +31,44 @@ const PAIRS = 3;
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 /** `peer` and `ours` are medians of `peerRuns` and `oursRuns`; the other figures are from ours' median run. */
-export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
+export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
 export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
 const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
 
-async function producerPerformance(classpath: string, broker: string, records: number, bytes: number, acks: 'leader' | 'all'): Promise<number> {
+interface PeerRun { rate: number; recordsPerRequest: number }
+
+/**
+ * One ProducerPerformance run, with its own metrics printed: its rate, and how many records its producer put in
+ * each produce request (`records-per-request-avg`), so ours can send requests of the same size.
+ */
+async function producerPerformance(classpath: string, broker: string, records: number, bytes: number, acks: 'leader' | 'all'): Promise<PeerRun> {
   const { stdout } = await run('java', ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
     '--topic', TOPIC, '--num-records', String(records), '--record-size', String(bytes), '--throughput', '-1',
-    '--producer-props', `bootstrap.servers=${broker}`, `acks=${acksNum(acks)}`], { maxBuffer: 16 << 20 });
-  // Its last line: "N records sent, R records/sec (M MB/sec), …" (ProducerPerformance.Stats.printTotal).
-  const m = stdout.trim().split('\n').at(-1)!.match(/records sent, ([\d.]+) records\/sec/);
-  if (!m) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-500)}`);
-  return Number(m[1]);
+    '--producer-props', `bootstrap.servers=${broker}`, `acks=${acksNum(acks)}`, '--print-metrics'], { maxBuffer: 16 << 20 });
+  // Its totals line: "N records sent, R records/sec (M MB/sec), … 50th, …" (ProducerPerformance.Stats.printTotal),
+  // then with --print-metrics one "group:name:{tags} : value" line per metric (ToolsUtils.printMetrics).
+  const total = stdout.match(/^\d+ records sent, ([\d.]+) records\/sec .* 50th/m);
+  const perRequest = stdout.match(/^producer-metrics:records-per-request-avg:\{[^}]*\}\s*:\s*([\d.]+)$/m);
+  if (!total || !perRequest) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-1500)}`);
+  return { rate: Number(total[1]), recordsPerRequest: Number(perRequest[1]) };
 }
 
 /** `producerThreads` absent: the engine's own choice for the offered rate, as a user's scenario gets it. */
-const kafkaScenario = (bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number, producerThreads?: number): Scenario => ({
+const kafkaScenario = (bytes: number, acks: 'leader' | 'all', batch: number, offeredPerS: number, durationS: number, producerThreads?: number): Scenario => ({
   name: 'bench-kafka', description: 'bench', slo: [],
-  target: { kind: 'kafka-produce', topic: TOPIC, batchSize: BATCH, acks, recordBytes: bytes, ...(producerThreads === undefined ? {} : { producerThreads }) },
-  executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / BATCH), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
+  target: { kind: 'kafka-produce', topic: TOPIC, batchSize: batch, acks, recordBytes: bytes, ...(producerThreads === undefined ? {} : { producerThreads }) },
+  executor: { executor: 'constant-arrival-rate', rate: Math.ceil(offeredPerS / batch), timeUnit: '1s', duration: `${durationS}s`, preAllocatedVUs: 32, maxVUs: 64 },
   thresholds: {},
 });
 const kafkaEndpoints = (broker: string, contract: Contract): Endpoints => ({ inferenceApi: '', kafkaBrokers: [broker], featureStore: {}, commodities: BENCH_KEYS, contract });
 
-async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all', offeredPerS: number, durationS: number, producerThreads?: number) {
-  const r = await runNative(kafkaScenario(bytes, acks, offeredPerS, durationS, producerThreads), { endpoints, signal: new AbortController().signal });
+async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all', batch: number, offeredPerS: number, durationS: number, producerThreads?: number) {
+  const r = await runNative(kafkaScenario(bytes, acks, batch, offeredPerS, durationS, producerThreads), { endpoints, signal: new AbortController().signal });
   const cross = r.crossChecks;
   return {
+    batch,
     rate: r.metrics.kafka_writer_message_count?.values.rate ?? 0,
     dropped: r.metrics.dropped_iterations?.values.count ?? 0,
     p99: r.metrics.kafka_writer_write_seconds?.values['p(99)'] ?? NaN,
@@ -129,13 +139,15 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         for (let i = 1; i <= ROW_RUNS; i++) {
           say(`kafka: ProducerPerformance ${records} × ${bytes} B, acks=${acks === 'all' ? 'all' : 1} (${i}/${ROW_RUNS})…`);
           const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
-          peerRuns.push(peer);
-          say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer * OFFER_OVER_PEER)} msg/s offered for ${durationS} s (${i}/${ROW_RUNS})…`);
-          runs.push(await ours(endpoints, bytes, acks, peer * OFFER_OVER_PEER, durationS));
+          peerRuns.push(peer.rate);
+          // Requests of the peer's size: one produce call carries what its producer put in one request.
+          const batch = Math.max(1, Math.round(peer.recordsPerRequest));
+          say(`kafka: native engine ${bytes} B, acks=${acks === 'all' ? 'all' : 1}, open model at ${Math.round(peer.rate * OFFER_OVER_PEER)} msg/s offered for ${durationS} s, ${batch} messages per produce call (${i}/${ROW_RUNS})…`);
+          runs.push(await ours(endpoints, bytes, acks, batch, peer.rate * OFFER_OVER_PEER, durationS));
         }
         const mid = medianRun(runs, (r) => r.rate);
         rows.push({
-          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate),
+          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate), batches: runs.map((r) => r.batch),
           readBackAll: runs.every((r) => r.allFound), readBacks: runs.map((r) => r.readBack), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
         });
       }
@@ -144,9 +156,10 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     // what the producer threads bring. One 10 s run of each is within this machine's spread.
     const first = rows[0]!;
     const pairs: KafkaBench['pairs'] = [];
+    const firstBatch = Math.round(median(first.batches));
     const again = async (threads?: number): Promise<KafkaRow> => {
-      const o = await ours(endpoints, first.bytes, first.acks, first.peer * OFFER_OVER_PEER, durationS, threads);
-      return { ...first, ours: o.rate, oursRuns: [o.rate], readBackAll: o.allFound, readBacks: [o.readBack], dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
+      const o = await ours(endpoints, first.bytes, first.acks, firstBatch, first.peer * OFFER_OVER_PEER, durationS, threads);
+      return { ...first, ours: o.rate, oursRuns: [o.rate], peerRuns: [first.peer], batches: [firstBatch], readBackAll: o.allFound, readBacks: [o.readBack], dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
     };
     for (let i = 1; i <= PAIRS; i++) {
       say(`kafka: native engine ${first.bytes} B, acks=1, the same offer with producer threads, then on the main thread alone (${i}/${PAIRS})…`);
@@ -168,43 +181,46 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
 export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const f = (v: number, d = 0) => v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
   const acks = (a: string) => (a === 'all' ? 'all' : '1');
-  const runs = (v: number[]) => v.map((x) => f(x)).join(', ');
-  const mainRow = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} (${runs(r.oursRuns)}) | ${f(r.peer)} (${runs(r.peerRuns)}) | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
-  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${f(r.ours)} | ${f(r.peer)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack} |`;
-  const head = `| record | acks | producer threads | ours msg/s | ProducerPerformance msg/s | ratio | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
-|---|---|---|---|---|---|---|---|---|---|`;
-  const mainHead = `| record | acks | producer threads | ours msg/s: median (runs) | ProducerPerformance msg/s: median (runs) | ratio of medians | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
-|---|---|---|---|---|---|---|---|---|---|`;
-  const rows = k.rows.map(mainRow).join('\n');
+  // One run's figure alone, or the median with each run's figure beside it.
+  const fig = (m: number, v: number[]) => (v.length > 1 ? `${f(m)} (${v.map((x) => f(x)).join(', ')})` : f(m));
+  const batches = (v: number[]) => (new Set(v).size === 1 ? f(v[0]!) : v.map((x) => f(x)).join(', '));
+  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${batches(r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
+  const head = (many: boolean) => `| record | acks | producer threads | messages per produce call | ours msg/s${many ? ': median (runs)' : ''} | ProducerPerformance msg/s${many ? ': median (runs)' : ''} | ${many ? 'ratio of medians' : 'ratio'} | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
+|---|---|---|---|---|---|---|---|---|---|---|`;
   const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
+  const withThreads = median(k.pairs.map((p) => p.threads.ours));
+  const mainOnly = median(k.pairs.map((p) => p.main.ours));
   return `## Kafka producer (native engine vs Kafka's ProducerPerformance)
 
 Broker ${k.broker}, ${k.sandboxState}; topic \`${TOPIC}\` (${PARTITIONS} partitions). The peer is
-\`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching).
+\`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching:
+\`batch.size\` 16 KiB per partition, run with \`--print-metrics\`).
 Ours: the native engine's Kafka target, open model (arrivals on a clock, an arrival finding every VU busy is dropped and
-counted, latency from the scheduled time), ${BATCH} messages per produce call, ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
+counted, latency from the scheduled time), ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;
 docs/kafka-client.md); each message is a JSON price rendered through the sandbox profile's contract (with its SHA-256
-checksum) and padded to the record size. Every acknowledged message is then read back from the topic (the read-back
+checksum) and padded to the record size. Requests of the same size as the peer's: each of ours' produce calls carries as
+many messages as the peer's producer put in one produce request in the run just before it (its own
+\`records-per-request-avg\` metric, rounded; the messages-per-call column). Every acknowledged message is then read back from the topic (the read-back
 column). The peer's figure is its own (its clock starts once its producer is built: its JVM start is left out, its first
 metadata fetch and its JIT warm-up count); its records are one random payload sent again and again. Each row is
 ${ROW_RUNS} runs of the peer and ours in turn (ours offered ${OFFER_OVER_PEER}× the peer run just before it), compared by their medians: a
 single run of either moves by a third here. Dropped arrivals, p99, CPU and read-back are from ours' median run.
 
-${mainHead}
-${rows}
+${head(true)}
+${k.rows.map(row).join('\n')}
 
 ${k.pairs.length ? `### Producer threads against the main thread alone
 
-The first row's offer (${OFFER_OVER_PEER}× its median peer figure) again, ${k.pairs.length} times in turn: with the threads the engine chooses, then with \`producerThreads: 0\`
+The first row's offer (${OFFER_OVER_PEER}× its median peer figure, the median of its messages per call) again, ${k.pairs.length} times in turn: with the threads the engine chooses, then with \`producerThreads: 0\`
 (rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s). A single 10 s run is within this machine's spread;
 the medians compare.
 
-${head}
+${head(false)}
 ${k.pairs.flatMap((p) => [row(p.threads), row(p.main)]).join('\n')}
 
-**Median ${f(median(k.pairs.map((p) => p.threads.ours)))} msg/s with producer threads against ${f(median(k.pairs.map((p) => p.main.ours)))} on the main thread alone
-(${(median(k.pairs.map((p) => p.threads.ours)) / median(k.pairs.map((p) => p.main.ours))).toFixed(2)}×)**; the threads were ahead in ${k.pairs.filter((p) => p.threads.ours > p.main.ours).length} of ${k.pairs.length} pairs.
+**Median ${f(withThreads)} msg/s with producer threads against ${f(mainOnly)} on the main thread alone
+(${(withThreads / mainOnly).toFixed(2)}×)**; the threads were ahead in ${k.pairs.filter((p) => p.threads.ours > p.main.ours).length} of ${k.pairs.length} pairs.
 ` : ''}
 ### Client candidates (why the engine writes with @platformatic/kafka)
 
