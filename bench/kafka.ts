@@ -31,7 +31,7 @@ const PAIRS = 3;
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 /** `peer` and `ours` are medians of `peerRuns` and `oursRuns`; the other figures are from ours' median run. */
-export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
+export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batch: number; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
 export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
@@ -51,8 +51,10 @@ async function producerPerformance(classpath: string, broker: string, records: n
   // then with --print-metrics one "group:name:{tags} : value" line per metric (ToolsUtils.printMetrics).
   const total = stdout.match(/^\d+ records sent, ([\d.]+) records\/sec .* 50th/m);
   const perRequest = stdout.match(/^producer-metrics:records-per-request-avg:\{[^}]*\}\s*:\s*([\d.]+)$/m);
-  if (!total || !perRequest) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-1500)}`);
-  return { rate: Number(total[1]), recordsPerRequest: Number(perRequest[1]) };
+  const rate = Number(total?.[1]);
+  const recordsPerRequest = Number(perRequest?.[1]);
+  if (!(rate > 0) || !(recordsPerRequest >= 1)) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-1500)}`);
+  return { rate, recordsPerRequest };
 }
 
 /** `producerThreads` absent: the engine's own choice for the offered rate, as a user's scenario gets it. */
@@ -147,19 +149,19 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         }
         const mid = medianRun(runs, (r) => r.rate);
         rows.push({
-          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate), batches: runs.map((r) => r.batch),
+          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate), batch: mid.batch, batches: runs.map((r) => r.batch),
           readBackAll: runs.every((r) => r.allFound), readBacks: runs.map((r) => r.readBack), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
         });
       }
     }
     // The first row's offer again, with the engine's threads and on the main thread alone, in turn:
-    // what the producer threads bring. One 10 s run of each is within this machine's spread.
+    // what the producer threads bring. One run of each is within this machine's spread.
     const first = rows[0]!;
     const pairs: KafkaBench['pairs'] = [];
     const firstBatch = Math.round(median(first.batches));
     const again = async (threads?: number): Promise<KafkaRow> => {
       const o = await ours(endpoints, first.bytes, first.acks, firstBatch, first.peer * OFFER_OVER_PEER, durationS, threads);
-      return { ...first, ours: o.rate, oursRuns: [o.rate], peerRuns: [first.peer], batches: [firstBatch], readBackAll: o.allFound, readBacks: [o.readBack], dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
+      return { ...first, ours: o.rate, oursRuns: [o.rate], peerRuns: [first.peer], batch: firstBatch, batches: [firstBatch], readBackAll: o.allFound, readBacks: [o.readBack], dropped: o.dropped, readBack: o.readBack, p99ms: o.p99, threads: o.threads, cpuPct: o.cpuPct };
     };
     for (let i = 1; i <= PAIRS; i++) {
       say(`kafka: native engine ${first.bytes} B, acks=1, the same offer with producer threads, then on the main thread alone (${i}/${PAIRS})…`);
@@ -183,8 +185,7 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const acks = (a: string) => (a === 'all' ? 'all' : '1');
   // One run's figure alone, or the median with each run's figure beside it.
   const fig = (m: number, v: number[]) => (v.length > 1 ? `${f(m)} (${v.map((x) => f(x)).join(', ')})` : f(m));
-  const batches = (v: number[]) => (new Set(v).size === 1 ? f(v[0]!) : v.map((x) => f(x)).join(', '));
-  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${batches(r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
+  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${new Set(r.batches).size === 1 ? f(r.batch) : fig(r.batch, r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
   const head = (many: boolean) => `| record | acks | producer threads | messages per produce call | ours msg/s${many ? ': median (runs)' : ''} | ProducerPerformance msg/s${many ? ': median (runs)' : ''} | ${many ? 'ratio of medians' : 'ratio'} | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
 |---|---|---|---|---|---|---|---|---|---|---|`;
   const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
@@ -199,9 +200,12 @@ Ours: the native engine's Kafka target, open model (arrivals on a clock, an arri
 counted, latency from the scheduled time), ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;
 docs/kafka-client.md); each message is a JSON price rendered through the sandbox profile's contract (with its SHA-256
-checksum) and padded to the record size. Requests of the same size as the peer's: each of ours' produce calls carries as
-many messages as the peer's producer put in one produce request in the run just before it (its own
-\`records-per-request-avg\` metric, rounded; the messages-per-call column). Every acknowledged message is then read back from the topic (the read-back
+checksum) and padded to the record size. Each of ours' produce calls carries as many messages as the peer's producer
+averaged per produce request in the run just before it (its own \`records-per-request-avg\`, rounded; the
+messages-per-call column: ours' median run first when the runs differ). That matches the messages per request, not their
+spread: ours are keyed by commodity (${BENCH_KEYS.length} keys hashed over the partitions), the peer's unkeyed records fill one partition's
+batch at a time; and ours may have as many requests in flight as VUs, the peer at most 5 per connection. Benches before
+2026-12-07 sent a fixed 100 messages per call: their ratios are not comparable with these. Every acknowledged message is then read back from the topic (the read-back
 column). The peer's figure is its own (its clock starts once its producer is built: its JVM start is left out, its first
 metadata fetch and its JIT warm-up count); its records are one random payload sent again and again. Each row is
 ${ROW_RUNS} runs of the peer and ours in turn (ours offered ${OFFER_OVER_PEER}× the peer run just before it), compared by their medians: a
@@ -213,7 +217,7 @@ ${k.rows.map(row).join('\n')}
 ${k.pairs.length ? `### Producer threads against the main thread alone
 
 The first row's offer (${OFFER_OVER_PEER}× its median peer figure, the median of its messages per call) again, ${k.pairs.length} times in turn: with the threads the engine chooses, then with \`producerThreads: 0\`
-(rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s). A single 10 s run is within this machine's spread;
+(rendered and sent on the main thread, as below ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s). A single ${durationS} s run is within this machine's spread;
 the medians compare.
 
 ${head(false)}
