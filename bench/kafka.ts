@@ -11,6 +11,8 @@ import { loadConfig } from '../core/config.ts';
 import { kafkaClasspath } from '../sandbox/kafka.ts';
 import { sandboxProfile } from '../sandbox/profile.ts';
 import type { Contract } from '../profile/schema.ts';
+import { compileMessages } from '../platform/contract.ts';
+import { priceBatches } from '../scenarios/engines/native/price-batch.ts';
 import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import { INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
@@ -31,7 +33,7 @@ const PAIRS = 3;
 const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 /** `peer` and `ours` are medians of `peerRuns` and `oursRuns`; the other figures are from ours' median run. */
-export interface KafkaRow { bytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batch: number; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
+export interface KafkaRow { bytes: number; sentBytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batch: number; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
 export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
 export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
@@ -55,6 +57,16 @@ async function producerPerformance(classpath: string, broker: string, records: n
   const recordsPerRequest = Number(perRequest?.[1]);
   if (!(rate > 0) || !(recordsPerRequest >= 1)) throw new Error(`unexpected ProducerPerformance output:\n${stdout.slice(-1500)}`);
   return { rate, recordsPerRequest };
+}
+
+/**
+ * What one of ours' records carries, key and value, on average: the price is rendered through the contract and padded to
+ * `bytes`, never shortened, so below the rendered size it is longer than asked. The peer is run at this size.
+ */
+function sentSize(contract: Contract, bytes: number): number {
+  // Sequence numbers of a run's middle (six digits): a run sends one to two million messages.
+  const batch = priceBatches(compileMessages(contract), BENCH_KEYS, bytes)({ run: Date.now(), first: 500_001, count: 10_000, sentAt: Date.now() });
+  return Math.round(batch.reduce((n, m) => n + Buffer.byteLength(m.key ?? '') + Buffer.byteLength(m.value), 0) / batch.length);
 }
 
 /** `producerThreads` absent: the engine's own choice for the offered rate, as a user's scenario gets it. */
@@ -136,11 +148,12 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     for (const bytes of [100, 1024]) {
       for (const acks of ['leader', 'all'] as const) {
         const records = bytes === 100 ? 1_000_000 : 300_000;
+        const sentBytes = Math.max(bytes, sentSize(endpoints.contract!, bytes));
         const peerRuns: number[] = [];
         const runs: Array<Awaited<ReturnType<typeof ours>>> = [];
         for (let i = 1; i <= ROW_RUNS; i++) {
-          say(`kafka: ProducerPerformance ${records} × ${bytes} B, acks=${acks === 'all' ? 'all' : 1} (${i}/${ROW_RUNS})…`);
-          const peer = await producerPerformance(kafkaClasspath(sb), broker, records, bytes, acks);
+          say(`kafka: ProducerPerformance ${records} × ${sentBytes} B, acks=${acks === 'all' ? 'all' : 1} (${i}/${ROW_RUNS})…`);
+          const peer = await producerPerformance(kafkaClasspath(sb), broker, records, sentBytes, acks);
           peerRuns.push(peer.rate);
           // Requests of the peer's size: one produce call carries what its producer put in one request.
           const batch = Math.max(1, Math.round(peer.recordsPerRequest));
@@ -149,7 +162,7 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
         }
         const mid = medianRun(runs, (r) => r.rate);
         rows.push({
-          bytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate), batch: mid.batch, batches: runs.map((r) => r.batch),
+          bytes, sentBytes, acks, peer: median(peerRuns), ours: mid.rate, peerRuns, oursRuns: runs.map((r) => r.rate), batch: mid.batch, batches: runs.map((r) => r.batch),
           readBackAll: runs.every((r) => r.allFound), readBacks: runs.map((r) => r.readBack), dropped: mid.dropped, readBack: mid.readBack, p99ms: mid.p99, threads: mid.threads, cpuPct: mid.cpuPct,
         });
       }
@@ -185,7 +198,7 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const acks = (a: string) => (a === 'all' ? 'all' : '1');
   // One run's figure alone, or the median with each run's figure beside it.
   const fig = (m: number, v: number[]) => (v.length > 1 ? `${f(m)} (${v.map((x) => f(x)).join(', ')})` : f(m));
-  const row = (r: KafkaRow) => `| ${r.bytes} B | ${acks(r.acks)} | ${r.threads || 'main'} | ${new Set(r.batches).size === 1 ? f(r.batch) : fig(r.batch, r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
+  const row = (r: KafkaRow) => `| ${r.bytes} B (${r.sentBytes} B sent) | ${acks(r.acks)} | ${r.threads || 'main'} | ${new Set(r.batches).size === 1 ? f(r.batch) : fig(r.batch, r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
   const head = (many: boolean) => `| record | acks | producer threads | messages per produce call | ours msg/s${many ? ': median (runs)' : ''} | ProducerPerformance msg/s${many ? ': median (runs)' : ''} | ${many ? 'ratio of medians' : 'ratio'} | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
 |---|---|---|---|---|---|---|---|---|---|---|`;
   const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
@@ -200,12 +213,14 @@ Ours: the native engine's Kafka target, open model (arrivals on a clock, an arri
 counted, latency from the scheduled time), ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;
 docs/kafka-client.md); each message is a JSON price rendered through the sandbox profile's contract (with its SHA-256
-checksum) and padded to the record size. Each of ours' produce calls carries as many messages as the peer's producer
+checksum) and padded to the record size, never shortened: where the rendered price is longer than asked, both send
+ours' mean record (key and value; the record column's "sent", the peer's \`--record-size\`). Each of ours' produce calls carries as many messages as the peer's producer
 averaged per produce request in the run just before it (its own \`records-per-request-avg\`, rounded; the
 messages-per-call column: ours' median run first when the runs differ). That matches the messages per request, not their
 spread: ours are keyed by commodity (${BENCH_KEYS.length} keys hashed over the partitions), the peer's unkeyed records fill one partition's
 batch at a time; and ours may have as many requests in flight as VUs, the peer at most 5 per connection. Benches before
-2026-12-07 sent a fixed 100 messages per call: their ratios are not comparable with these. Every acknowledged message is then read back from the topic (the read-back
+2026-12-07 sent a fixed 100 messages per call, and ran the peer at the size asked (100 B against ours' ~130):
+their ratios are not comparable with these. Every acknowledged message is then read back from the topic (the read-back
 column). The peer's figure is its own (its clock starts once its producer is built: its JVM start is left out, its first
 metadata fetch and its JIT warm-up count); its records are one random payload sent again and again. Each row is
 ${ROW_RUNS} runs of the peer and ours in turn (ours offered ${OFFER_OVER_PEER}× the peer run just before it), compared by their medians: a
