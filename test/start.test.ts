@@ -103,8 +103,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) start(`${signal} to the mai
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += d; });
   const closed = new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
-  await eventually('the daily check step running', async () => /2\/\d daily check/.test(stderr), 120_000, 200);
-  await new Promise((r) => setTimeout(r, 3000));
+  // Signalled once the step's own run is measuring (its first progress line), not a fixed time after
+  // the main job started it: on a loaded machine the step's process may still be loading its modules
+  // 3 s later, before it has a run to interrupt, and then there is no step record to read.
+  await eventually('the daily check step measuring', async () => /2\/\d daily check/.test(stderr) && /daily: measuring over/.test(stderr), 120_000, 200);
+  await new Promise((r) => setTimeout(r, 1000));
   const t0 = Date.now();
   child.kill(signal);
   const code = await closed;
