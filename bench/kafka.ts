@@ -60,8 +60,9 @@ async function producerPerformance(classpath: string, broker: string, records: n
 }
 
 /**
- * What one of ours' records carries, key and value, on average: the price is rendered through the contract and padded to
- * `bytes`, never shortened, so below the rendered size it is longer than asked. The peer is run at this size.
+ * What one of ours' records carries, key and value, on average: the price is rendered through the contract and its value
+ * padded to `bytes`, never shortened (below the rendered size it is longer than asked), and the key comes on top. The
+ * peer's records (no key) are run at this size: the same bytes per record.
  */
 function sentSize(contract: Contract, bytes: number): number {
   // Sequence numbers of a run's middle (six digits): a run sends one to two million messages.
@@ -213,8 +214,9 @@ Ours: the native engine's Kafka target, open model (arrivals on a clock, an arri
 counted, latency from the scheduled time), ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;
 docs/kafka-client.md); each message is a JSON price rendered through the sandbox profile's contract (with its SHA-256
-checksum) and padded to the record size, never shortened: where the rendered price is longer than asked, both send
-ours' mean record (key and value; the record column's "sent", the peer's \`--record-size\`). Each of ours' produce calls carries as many messages as the peer's producer
+checksum) and its value padded to the record size, never shortened, with its key beside it. The peer sends records
+of ours' mean key and value size (the record column's "sent", the peer's \`--record-size\`): more than asked where
+the rendered price is longer (at 100 B), the key's few bytes more where it is padded (at 1 KiB). Each of ours' produce calls carries as many messages as the peer's producer
 averaged per produce request in the run just before it (its own \`records-per-request-avg\`, rounded; the
 messages-per-call column: ours' median run first when the runs differ). That matches the messages per request, not their
 spread: ours are keyed by commodity (${BENCH_KEYS.length} keys hashed over the partitions), the peer's unkeyed records fill one partition's
