@@ -102,22 +102,39 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) start(`${signal} to the mai
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'harness.mjs'), 'start', '--duration', '5s', '--window', '8s'], { cwd: projectRoot, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += d; });
-  const closed = new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
-  // Signalled once the step's own run is measuring (its first progress line), not a fixed time after
-  // the main job started it: on a loaded machine the step's process may still be loading its modules
-  // 3 s later, before it has a run to interrupt, and then there is no step record to read.
-  await eventually('the daily check step measuring', async () => /2\/\d daily check/.test(stderr) && /daily: measuring over/.test(stderr), 120_000, 200);
-  await new Promise((r) => setTimeout(r, 1000));
-  const t0 = Date.now();
-  child.kill(signal);
-  const code = await closed;
-  assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after ${signal}`);
-  assert.is(code, 3, stderr.slice(-1500));
-  assert.is(latest('start').status, 'aborted');
-  assert.match(latest('start').error ?? '', signal);
-  assert.is(latest('daily').status, 'aborted', 'the step was interrupted, not left to finish');
-  const left = spawnSync('pgrep', ['-f', 'harness.mjs --json check daily'], { encoding: 'utf8' }).stdout.trim();
-  assert.is(left, '', 'no step process left running');
+  let ended = false;
+  const closed = new Promise<number>((r) => child.on('close', (c) => { ended = true; r(c ?? -1); }));
+  try {
+    // Signalled once the step's own run is measuring (its first progress line), not a fixed time after
+    // the main job started it: on a loaded machine the step's process may still be loading its modules
+    // 3 s later, before it has a run to interrupt.
+    await eventually('the daily check step measuring', async () => {
+      if (ended) throw new Error(`the main job ended before its daily step measured:\n${stderr.slice(-1500)}`);
+      return /2\/\d daily check/.test(stderr) && /daily: measuring over/.test(stderr);
+    }, 120_000, 200);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    child.kill(signal);
+    const code = await closed;
+    assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after ${signal}`);
+    assert.is(code, 3, stderr.slice(-1500));
+    const main = latest('start');
+    assert.is(main.status, 'aborted');
+    assert.match(main.error ?? '', signal);
+    // The step's record as the main job took it from the step (a record begins as "aborted" with no end
+    // until its run finishes it, so the file alone proves nothing): finished, and ended by the interrupt.
+    const step = (main.data.steps as Array<{ step: string; runId?: string }>).find((x) => x.step === 'daily check');
+    assert.ok(step?.runId, `the step printed its record: ${JSON.stringify(main.data.steps)}`);
+    const daily = record(step!.runId!);
+    assert.is(daily.status, 'aborted', 'the step was interrupted, not left to finish');
+    assert.ok(daily.endedAt, 'the step finished its record');
+    assert.match(daily.error ?? '', 'interrupted by SIGINT');
+    const left = spawnSync('pgrep', ['-f', 'harness.mjs --json check daily'], { encoding: 'utf8' }).stdout.trim();
+    assert.is(left, '', 'no step process left running');
+  } finally {
+    // A failed wait or assertion must not leave the main job running its gate and drill beside later tests.
+    if (!ended) child.kill('SIGKILL');
+  }
 });
 
 /** The newest record of a kind (run ids sort by time). */
