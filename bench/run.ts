@@ -19,6 +19,7 @@ import { memoryBench, memoryMarkdown } from './memory.ts';
 import { recoveryBench, recoveryMarkdown } from './recovery.ts';
 import { gateBench, gateMarkdown } from './gate.ts';
 import { splitRun, PROCESSES } from './split.ts';
+import { undiciClosedLoop, type FloorRun } from './http-floor.ts';
 import { ROW_RUNS, medianRun } from './median.ts';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -99,6 +100,7 @@ async function main() {
   // engine's ceiling, not the offered rate (a fixed offer below wrk's rate capped the ratio before).
   const wRuns: Array<ReturnType<typeof wrk>> = [];
   const nRuns: Array<Awaited<ReturnType<typeof native>>> = [];
+  const uRuns: FloorRun[] = [];
   for (let i = 1; i <= ROW_RUNS; i++) {
     say(`max throughput: wrk -t1 -c${CONNECTIONS} (${i}/${ROW_RUNS})…`);
     const w = wrk(fast.url, CONNECTIONS);
@@ -106,9 +108,12 @@ async function main() {
     const offer = Math.round(w.rps * 1.25);
     say(`max throughput: native engine, open model at ${offer}/s offered, ${CONNECTIONS} VUs (as many connections as wrk), for ${DURATION_S} s (${i}/${ROW_RUNS})…`);
     nRuns.push(await native(fast.url, offer, CONNECTIONS));
+    say(`max throughput: undici alone (the engine's client), closed loop, ${CONNECTIONS} connections (${i}/${ROW_RUNS})…`);
+    uRuns.push(await undiciClosedLoop(fast.url, CONNECTIONS, DURATION_S));
   }
   const wMax = medianRun(wRuns, (r) => r.rps);
   const nMax = medianRun(nRuns, (r) => r.rps);
+  const uMax = medianRun(uRuns, (r) => r.rps);
   const offered = Math.round(wMax.rps * 1.25); // ROW_RUNS is odd: the median run's rate is the median
   const runsOf = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
   say(`max throughput: native engine with ${WIDE} VUs…`);
@@ -153,6 +158,7 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 | carbon-harness native | open, 1.25× the wrk run just before it, ${CONNECTIONS} VUs = connections | ${f(nMax.rps, 0)} (median; runs ${runsOf(nRuns.map((r) => r.rps))}) | ${f(nMax.p50, 2)} | ${f(nMax.p99, 2)} | median run: dropped ${nMax.dropped}, failed ${nMax.failed}, CPU ${f(nMax.cpuUsPerReq, 1)} µs/request (runs ${runsOf(nRuns.map((r) => r.cpuUsPerReq))}), peak RSS ${f(nMax.peakRssMb, 0)} MiB |
 | carbon-harness native | ${offered}/s offered (1.25× wrk's median) with ${WIDE} VUs, one run | ${f(nWide.rps, 0)} | ${f(nWide.p50, 2)} | ${f(nWide.p99, 2)} | dropped ${nWide.dropped}, failed ${nWide.failed}, CPU ${f(nWide.cpuUsPerReq, 1)} µs/request |
 | carbon-harness native, ${nSplit.processes} processes | the same offer and ${CONNECTIONS} VUs, split evenly over ${nSplit.processes} processes started together | ${f(nSplit.rate, 0)} | | | dropped ${nSplit.dropped}, failed ${nSplit.failed}, CPU ${f(nSplit.cpuUsPerUnit, 1)} µs/request (both processes) |
+| undici alone (the engine's HTTP client, no engine) | closed, ${CONNECTIONS} connections | ${f(uMax.rps, 0)} (median; runs ${runsOf(uRuns.map((r) => r.rps))}) | | | median run: failed ${uMax.failed}, CPU ${f(uMax.cpuUsPerReq, 1)} µs/request (runs ${runsOf(uRuns.map((r) => r.cpuUsPerReq))}) |
 | wrk | closed, ${CONNECTIONS} connections | ${f(wMax.rps, 0)} (median; runs ${runsOf(wRuns.map((r) => r.rps))}) | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
 
 **Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate, medians of ${ROW_RUNS} runs of each in turn
@@ -161,6 +167,11 @@ Both share the 2 cores with the target server, so every microsecond the generato
 server does not get: the CPU column is the engine's cost per request (all its threads), the figure to lower.
 The ${nSplit.processes}-process row is what running the engine on more threads (worker threads, or more processes) could
 reach here: ${f(nSplit.rate / wMax.rps, 2)}× wrk, against ${f(nMax.rps / wMax.rps, 2)}× in one.
+The undici row is the engine's HTTP client with nothing of the engine around it (no clock, VUs or metrics; the
+engine's own answer handler), in wrk's closed loop: **${f(uMax.rps / wMax.rps, 2)}× wrk** (each round's own pair:
+${uRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}), the most an engine built on this client can be expected
+to reach here. The engine reaches ${f(nMax.rps / uMax.rps, 2)}× of it, at ${f(nMax.cpuUsPerReq - uMax.cpuUsPerReq, 1)} µs more CPU per request (the
+clock, the drops of an offer above the ceiling, the metrics).
 
 ## Latency accuracy (target answers in exactly 20 ms)
 

@@ -12,7 +12,7 @@ import type { IterationTarget } from './iteration-target.ts';
  * undici's `dispatch` with this handler instead of `request()`: no body stream and no promise per
  * answer, the body is read and let go, however long (docs/load-generator.md has the measurement).
  */
-class StatusHandler implements Dispatcher.DispatchHandler {
+export class StatusHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private done: ((status: number) => void) | null;
   constructor(done: (status: number) => void) { this.done = done; }

@@ -1,0 +1,49 @@
+/**
+ * The engine's HTTP client alone: undici's Pool with the engine's own answer handler, in a closed
+ * loop (each connection sends its next request when the answer is read, as wrk does), with no
+ * clock, VUs or metrics. What it reaches is the ceiling of any engine built on this client here,
+ * so the table can say how much of the gap to wrk is the engine and how much the client.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { StatusHandler } from '../scenarios/engines/native/http-target.ts';
+
+export interface FloorRun { rps: number; cpuUsPerReq: number; failed: number }
+
+export async function undiciClosedLoop(url: string, connections: number, durationS: number): Promise<FloorRun> {
+  const pool = new Pool(url, { connections });
+  // The engine's request for the bench's scenario (GET /, its default content-type header).
+  const req: Dispatcher.DispatchOptions = { path: '/', method: 'GET', headers: { 'content-type': 'application/json' } };
+  let answered = 0;
+  let failed = 0;
+  let until = 0;
+  let open = 0;
+  let allDone: () => void = () => {};
+  const one = (): void => {
+    open++;
+    pool.dispatch(req, new StatusHandler((status) => {
+      open--;
+      if (status !== 200) failed++;
+      answered++;
+      if (performance.now() < until) one();
+      else if (open === 0) allDone();
+    }));
+  };
+  const loop = async (ms: number) => {
+    const done = new Promise<void>((r) => { allDone = r; });
+    answered = failed = 0;
+    until = performance.now() + ms;
+    for (let i = 0; i < connections; i++) one();
+    await done;
+  };
+  try {
+    await loop(1000); // connections opened and the client's code warm, as the engine's warm-up would
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await loop(durationS * 1000);
+    const elapsedS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { rps: answered / elapsedS, cpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, answered), failed };
+  } finally {
+    await pool.destroy();
+  }
+}
