@@ -16,6 +16,7 @@ import { priceBatches } from '../scenarios/engines/native/price-batch.ts';
 import { sandboxContext, sandboxStatus, sandboxUp, sandboxDown, selectParts } from '../sandbox/index.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import { INLINE_MAX_MSGS_PER_S } from '../scenarios/engines/native/kafka-target.ts';
+import { kafkaWriter } from '../scenarios/engines/native/kafka-writer.ts';
 import type { Scenario } from '../scenarios/types.ts';
 import type { Endpoints } from '../scenarios/endpoints.ts';
 import { ROW_RUNS, median, medianRun } from './median.ts';
@@ -34,7 +35,8 @@ const BENCH_KEYS = Array.from({ length: 24 }, (_, i) => `bench-${i}`);
 
 /** `peer` and `ours` are medians of `peerRuns` and `oursRuns`; the other figures are from ours' median run. */
 export interface KafkaRow { bytes: number; sentBytes: number; acks: 'leader' | 'all'; peer: number; ours: number; peerRuns: number[]; oursRuns: number[]; batch: number; batches: number[]; readBackAll: boolean; readBacks: string[]; dropped: number; readBack: string; p99ms: number; threads: number; cpuPct: number }
-export interface CandidateRow { client: string; bytes: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
+/** `sentBytes`: the mean record (key and value) where it differs from `bytes` (the rendered prices). */
+export interface CandidateRow { client: string; bytes: number; sentBytes?: number; acks: 'leader' | 'all'; rate: number; cpuUsPerMsg: number }
 export interface KafkaBench { broker: string; sandboxState: string; rows: KafkaRow[]; candidates: CandidateRow[]; pairs: Array<{ threads: KafkaRow; main: KafkaRow }> }
 
 const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
@@ -94,12 +96,28 @@ async function ours(endpoints: Endpoints, bytes: number, acks: 'leader' | 'all',
   };
 }
 
-/** Closed loop, same for every client: `inFlight` sends of `BATCH` messages outstanding at all times. */
-async function candidate(client: string, broker: string, bytes: number, acks: 'leader' | 'all', total: number, inFlight = 32): Promise<CandidateRow> {
+/** The client candidate that is the engine's own writer sending the engine's rendered price messages. */
+const ENGINE_WRITER = "the engine's writer (@platformatic/kafka), each message a rendered price";
+
+/**
+ * Closed loop, same for every client: `inFlight` sends of `BATCH` messages outstanding at all times.
+ * The candidates send one fixed value, as the peer does; ENGINE_WRITER renders each message as the
+ * engine does (its key, contract and checksum, in the sending thread), so the two rows of
+ * @platformatic/kafka differ by the engine's own per-message work.
+ */
+async function candidate(client: string, broker: string, bytes: number, acks: 'leader' | 'all', total: number, contract: Contract, inFlight = 32): Promise<CandidateRow> {
   const value = 'x'.repeat(bytes);
   let send: (n: number) => Promise<unknown>;
   let close: () => Promise<void>;
-  if (client === 'kafkajs') {
+  if (client === ENGINE_WRITER) {
+    const w = kafkaWriter({ brokers: [broker] }, TOPIC, acks, 'bench', inFlight);
+    await w.connect();
+    const render = priceBatches(compileMessages(contract), BENCH_KEYS, bytes);
+    const run = Date.now();
+    let seq = 1;
+    send = (n) => { const first = seq; seq += n; return w.send(render({ run, first, count: n, sentAt: Date.now() })); };
+    close = () => w.close();
+  } else if (client === 'kafkajs') {
     const p = new Kafka({ clientId: 'bench', brokers: [broker], logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
     await p.connect();
     send = (n) => p.send({ topic: TOPIC, acks: acksNum(acks), messages: Array.from({ length: n }, () => ({ value })) });
@@ -118,7 +136,8 @@ async function candidate(client: string, broker: string, bytes: number, acks: 'l
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await close();
-  return { client, bytes, acks, rate: total / s, cpuUsPerMsg: (cpu.user + cpu.system) / total };
+  const recordBytes = client === ENGINE_WRITER ? Math.max(bytes, sentSize(contract, bytes)) : bytes;
+  return { client, bytes, ...(recordBytes !== bytes ? { sentBytes: recordBytes } : {}), acks, rate: total / s, cpuUsPerMsg: (cpu.user + cpu.system) / total };
 }
 
 export async function kafkaBench(durationS: number, say: (m: string) => void): Promise<KafkaBench> {
@@ -183,10 +202,10 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
       pairs.push({ threads: await again(), main: await again(0) });
     }
     const candidates: CandidateRow[] = [];
-    for (const client of ['kafkajs', '@platformatic/kafka']) {
+    for (const client of ['kafkajs', '@platformatic/kafka', ENGINE_WRITER]) {
       for (const bytes of [100, 1024]) {
         say(`kafka: candidate ${client}, ${bytes} B, acks=1, 32 batches in flight…`);
-        candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000));
+        candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000, endpoints.contract!));
       }
     }
     return { broker, sandboxState, rows, candidates, pairs };
@@ -203,7 +222,7 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
   const row = (r: KafkaRow) => `| ${r.bytes} B (${r.sentBytes} B sent) | ${acks(r.acks)} | ${r.threads || 'main'} | ${new Set(r.batches).size === 1 ? f(r.batch) : fig(r.batch, r.batches)} | ${fig(r.ours, r.oursRuns)} | ${fig(r.peer, r.peerRuns)} | **${(r.ours / r.peer).toFixed(2)}×** | ${f(r.dropped)} | ${f(r.p99ms, 1)} | ${f(r.cpuPct)} | ${r.readBack}${r.oursRuns.length < 2 ? '' : r.readBackAll ? '; all found in every run' : `; NOT all found in every run (each run: ${r.readBacks.join('; ')})`} |`;
   const head = (many: boolean) => `| record | acks | producer threads | messages per produce call | ours msg/s${many ? ': median (runs)' : ''} | ProducerPerformance msg/s${many ? ': median (runs)' : ''} | ${many ? 'ratio of medians' : 'ratio'} | dropped arrivals | produce p99 ms | generator CPU % of a core | read-back |
 |---|---|---|---|---|---|---|---|---|---|---|`;
-  const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
+  const cands = k.candidates.map((c) => `| ${c.client} | ${c.bytes} B${c.sentBytes ? ` (${c.sentBytes} B sent)` : ''} | ${f(c.rate)} | ${c.cpuUsPerMsg.toFixed(1)} |`).join('\n');
   const withThreads = median(k.pairs.map((p) => p.threads.ours));
   const mainOnly = median(k.pairs.map((p) => p.main.ours));
   return `## Kafka producer (native engine vs Kafka's ProducerPerformance)
@@ -247,7 +266,9 @@ ${k.pairs.flatMap((p) => [row(p.threads), row(p.main)]).join('\n')}
 ### Client candidates (why the engine writes with @platformatic/kafka)
 
 Same closed loop for each client (32 produce calls of ${BATCH} messages in flight, acks=1), CPU time of this process per
-message. kafkajs remains the admin and consumer client; \`@confluentinc/kafka-javascript\` (librdkafka) is discussed in
+message. The first four send one fixed value, as the peer does; the last two are the engine's own writer with the messages
+the engine sends (keyed by commodity, rendered through the contract with their checksum, padded to the record size, in
+this thread): against the @platformatic/kafka rows, the engine's own work per message. kafkajs remains the admin and consumer client; \`@confluentinc/kafka-javascript\` (librdkafka) is discussed in
 \`docs/kafka-client.md\`.
 
 | client | record | msg/s | CPU µs/msg |
