@@ -10,7 +10,8 @@ import { StatusHandler } from '../scenarios/engines/native/http-target.ts';
 export interface FloorRun { rps: number; cpuUsPerReq: number; failed: number }
 
 export async function undiciClosedLoop(url: string, connections: number, durationS: number): Promise<FloorRun> {
-  const pool = new Pool(url, { connections });
+  // The engine's pool options (http-target.ts), so a stalled target stops a run as it stops the engine's.
+  const pool = new Pool(url, { connections, headersTimeout: 60_000, bodyTimeout: 60_000 });
   // The engine's request for the bench's scenario (GET /, its default content-type header).
   const req: Dispatcher.DispatchOptions = { path: '/', method: 'GET', headers: { 'content-type': 'application/json' } };
   let answered = 0;
@@ -36,7 +37,7 @@ export async function undiciClosedLoop(url: string, connections: number, duratio
     await done;
   };
   try {
-    await loop(1000); // connections opened and the client's code warm, as the engine's warm-up would
+    // From cold, as the engine's row and wrk's are measured: connections opened and code warmed inside the window.
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await loop(durationS * 1000);
