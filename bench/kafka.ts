@@ -242,7 +242,7 @@ averaged per produce request in the run just before it (its own \`records-per-re
 messages-per-call column: ours' median run first when the runs differ). That matches the messages per request, not their
 spread: ours are keyed by commodity (${BENCH_KEYS.length} keys hashed over the partitions), the peer's unkeyed records fill one partition's
 batch at a time; and ours may have as many requests in flight as VUs, the peer at most 5 per connection. Benches before
-2026-12-07 sent a fixed 100 messages per call, and ran the peer at the size asked (100 B against ours' ~130):
+2026-12-07 sent a fixed 100 messages per call, and those before its 05:09 run ran the peer at the size asked (100 B against ours' ~130):
 their ratios are not comparable with these. Every acknowledged message is then read back from the topic (the read-back
 column). The peer's figure is its own (its clock starts once its producer is built: its JVM start is left out, its first
 metadata fetch and its JIT warm-up count); its records are one random payload sent again and again. Each row is
