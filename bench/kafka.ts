@@ -64,12 +64,13 @@ async function producerPerformance(classpath: string, broker: string, records: n
 /**
  * What one of ours' records carries, key and value, on average: the price is rendered through the contract and its value
  * padded to `bytes`, never shortened (below the rendered size it is longer than asked), and the key comes on top. The
- * peer's records (no key) are run at this size: the same bytes per record.
+ * peer's records (no key) are run at this size: the same bytes per record. Never less than `bytes`: padding gives
+ * up with less room than its own field, so a record may come out a few bytes short of the size asked.
  */
 function sentSize(contract: Contract, bytes: number): number {
   // Sequence numbers of a run's middle (six digits): a run sends one to two million messages.
   const batch = priceBatches(compileMessages(contract), BENCH_KEYS, bytes)({ run: Date.now(), first: 500_001, count: 10_000, sentAt: Date.now() });
-  return Math.round(batch.reduce((n, m) => n + Buffer.byteLength(m.key ?? '') + Buffer.byteLength(m.value), 0) / batch.length);
+  return Math.max(bytes, Math.round(batch.reduce((n, m) => n + Buffer.byteLength(m.key ?? '') + Buffer.byteLength(m.value), 0) / batch.length));
 }
 
 /** `producerThreads` absent: the engine's own choice for the offered rate, as a user's scenario gets it. */
@@ -105,14 +106,14 @@ const ENGINE_WRITER = "the engine's writer (@platformatic/kafka), each message a
  * engine does (its key, contract and checksum, in the sending thread), so the two rows of
  * @platformatic/kafka differ by the engine's own per-message work.
  */
-async function candidate(client: string, broker: string, bytes: number, acks: 'leader' | 'all', total: number, contract: Contract, inFlight = 32): Promise<CandidateRow> {
+async function candidate(client: string, broker: string, bytes: number, acks: 'leader' | 'all', total: number, rendered: { contract: Contract; sentBytes: number }, inFlight = 32): Promise<CandidateRow> {
   const value = 'x'.repeat(bytes);
   let send: (n: number) => Promise<unknown>;
   let close: () => Promise<void>;
   if (client === ENGINE_WRITER) {
     const w = kafkaWriter({ brokers: [broker] }, TOPIC, acks, 'bench', inFlight);
     await w.connect();
-    const render = priceBatches(compileMessages(contract), BENCH_KEYS, bytes);
+    const render = priceBatches(compileMessages(rendered.contract), BENCH_KEYS, bytes);
     const run = Date.now();
     let seq = 1;
     send = (n) => { const first = seq; seq += n; return w.send(render({ run, first, count: n, sentAt: Date.now() })); };
@@ -137,7 +138,7 @@ async function candidate(client: string, broker: string, bytes: number, acks: 'l
   const s = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await close();
-  const recordBytes = client === ENGINE_WRITER ? Math.max(bytes, sentSize(contract, bytes)) : bytes;
+  const recordBytes = client === ENGINE_WRITER ? rendered.sentBytes : bytes;
   return { client, bytes, ...(recordBytes !== bytes ? { sentBytes: recordBytes } : {}), acks, rate: total / s, cpuUsPerMsg: (cpu.user + cpu.system) / total };
 }
 
@@ -166,9 +167,11 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     // The sandbox profile's price message, as the gate writes it.
     const endpoints = kafkaEndpoints(broker, sandboxProfile(cfg).profile.platform.kafka.contract);
     const rows: KafkaRow[] = [];
-    for (const bytes of [100, 1024]) {
-      // The same for both acks rows: what a rendered record of this size carries.
-      const sentBytes = Math.max(bytes, sentSize(endpoints.contract!, bytes));
+    // What a rendered record of each size carries: the same for both acks rows and the candidates.
+    const sizes = [100, 1024] as const;
+    const sent = new Map(sizes.map((b) => [b, sentSize(endpoints.contract!, b)]));
+    for (const bytes of sizes) {
+      const sentBytes = sent.get(bytes)!;
       const records = bytes === 100 ? 1_000_000 : 300_000;
       for (const acks of ['leader', 'all'] as const) {
         const peerRuns: number[] = [];
@@ -204,9 +207,9 @@ export async function kafkaBench(durationS: number, say: (m: string) => void): P
     }
     const candidates: CandidateRow[] = [];
     for (const client of ['kafkajs', '@platformatic/kafka', ENGINE_WRITER]) {
-      for (const bytes of [100, 1024]) {
+      for (const bytes of sizes) {
         say(`kafka: candidate ${client}, ${bytes} B, acks=1, 32 batches in flight…`);
-        candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000, endpoints.contract!));
+        candidates.push(await candidate(client, broker, bytes, 'leader', bytes === 100 ? 300_000 : 100_000, { contract: endpoints.contract!, sentBytes: sent.get(bytes)! }));
       }
     }
     return { broker, sandboxState, rows, candidates, pairs };
