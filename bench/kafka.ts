@@ -47,10 +47,13 @@ interface PeerRun { rate: number; recordsPerRequest: number }
  * One ProducerPerformance run, with its own metrics printed: its rate, and how many records its producer put in
  * each produce request (`records-per-request-avg`), so ours can send requests of the same size.
  */
+/** The peer's command line (java's arguments), as run and as BENCHMARKS.md prints it. */
+const peerArgs = (classpath: string, broker: string, records: string, bytes: string, acks: string) => ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
+  '--topic', TOPIC, '--num-records', records, '--record-size', bytes, '--throughput', '-1',
+  '--producer-props', `bootstrap.servers=${broker}`, `acks=${acks}`, '--print-metrics'];
+
 async function producerPerformance(classpath: string, broker: string, records: number, bytes: number, acks: 'leader' | 'all'): Promise<PeerRun> {
-  const { stdout } = await run('java', ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', TOPIC, '--num-records', String(records), '--record-size', String(bytes), '--throughput', '-1',
-    '--producer-props', `bootstrap.servers=${broker}`, `acks=${acksNum(acks)}`, '--print-metrics'], { maxBuffer: 16 << 20 });
+  const { stdout } = await run('java', peerArgs(classpath, broker, String(records), String(bytes), String(acksNum(acks))), { maxBuffer: 16 << 20 });
   // Its totals line: "N records sent, R records/sec (M MB/sec), … 50th, …" (ProducerPerformance.Stats.printTotal),
   // then with --print-metrics one "group:name:{tags} : value" line per metric (ToolsUtils.printMetrics).
   const total = stdout.match(/^\d+ records sent, ([\d.]+) records\/sec .* 50th/m);
@@ -233,7 +236,8 @@ export function kafkaMarkdown(k: KafkaBench, durationS: number): string {
 
 Broker ${k.broker}, ${k.sandboxState}; topic \`${TOPIC}\` (${PARTITIONS} partitions). The peer is
 \`org.apache.kafka.tools.ProducerPerformance\` from the sandbox's Kafka jars (\`--throughput -1\`, its default batching:
-\`batch.size\` 16 KiB per partition, run with \`--print-metrics\`).
+\`batch.size\` 16 KiB per partition, run with \`--print-metrics\`):
+\`java ${peerArgs('<the sandbox\'s Kafka jars>', k.broker, '<records>', '<record size>', '1|-1').join(' ')}\`.
 Ours: the native engine's Kafka target, open model (arrivals on a clock, an arrival finding every VU busy is dropped and
 counted, latency from the scheduled time), ≤ 64 VUs, offered ${OFFER_OVER_PEER}× the peer's rate for
 ${durationS} s, with the producer threads the engine chooses for that rate (one per core above ${INLINE_MAX_MSGS_PER_S.toLocaleString('en')} msg/s offered;

@@ -72,8 +72,11 @@ async function native(url: string, rate: number, maxVUs: number, warm = false) {
   };
 }
 
+/** wrk's arguments, as run and as BENCHMARKS.md prints them. */
+const wrkArgs = (connections: number, url: string) => ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', url];
+
 function wrk(url: string, connections: number) {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', url], { encoding: 'utf8' });
+  const out = execFileSync('wrk', wrkArgs(connections, url), { encoding: 'utf8' });
   const ms = (s: string) => { const m = s.match(/([\d.]+)(us|ms|s)/)!; return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]!]!; };
   return {
     rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)![1]),
@@ -179,6 +182,9 @@ throughput ratio measures engine cost, not a like-for-like load shape. Numbers v
 | undici alone (the engine's HTTP client, no engine) | closed, ${CONNECTIONS} connections, after ${WARMUP_S} s of its loop | ${f(uMax.rps, 0)} (median; runs ${runsOf(uRuns.map((r) => r.rps))}) | | | median run: failed ${uMax.failed}, CPU ${f(uMax.cpuUsPerReq, 1)} µs/request (runs ${runsOf(uRuns.map((r) => r.cpuUsPerReq))}) |
 | wrk | closed, ${CONNECTIONS} connections, from cold | ${f(wMax.rps, 0)} (median; runs ${runsOf(wRuns.map((r) => r.rps))}) | ${f(wMax.p50, 2)} | ${f(wMax.p99, 2)} | |
 
+wrk's command: \`wrk ${wrkArgs(CONNECTIONS, '<target>').join(' ')}\`. Ours: \`runNative\` (the engine \`harness run\` uses) in this
+process on the scenario \`bench/run.ts\` builds (GET /, constant-arrival-rate, the offer and VUs of its row).
+
 **Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate, medians of ${ROW_RUNS} runs of each in turn
 (each run's own pair: ${nRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}; ${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs), both from cold (new connections; from the second round on, the engine's code was compiled by the rounds
 before it in the same process): a scenario judged on a request rate cannot declare a warm-up (k6 divides a counter's
@@ -203,7 +209,7 @@ The engine's CPU per request is the process's (all threads) over its measured wi
 | tool | load | p50 ms | p99 ms | p50 error (against 20 ms) | p50 against wrk's |
 |---|---|---|---|---|---|
 | carbon-harness native | 500/s open | ${f(nLat.p50, 2)} | ${f(nLat.p99, 2)} | ${f(nLat.p50 - 20, 2)} ms | ${f(nLat.p50 - wLat.p50, 2)} ms |
-| wrk | 16 connections, closed | ${f(wLat.p50, 2)} | ${f(wLat.p99, 2)} | ${f(wLat.p50 - 20, 2)} ms | |
+| wrk (\`wrk ${wrkArgs(16, '<target>').join(' ')}\`) | 16 connections, closed | ${f(wLat.p50, 2)} | ${f(wLat.p99, 2)} | ${f(wLat.p50 - 20, 2)} ms | |
 
 Our latency is counted from each arrival's *scheduled* time, so event-loop delays in the generator are included (no
 coordinated omission), or from its send when it went before its time (the engine sends an arrival within a
