@@ -43,15 +43,15 @@ const acksNum = (a: 'leader' | 'all') => (a === 'all' ? -1 : 1);
 
 interface PeerRun { rate: number; recordsPerRequest: number }
 
-/**
- * One ProducerPerformance run, with its own metrics printed: its rate, and how many records its producer put in
- * each produce request (`records-per-request-avg`), so ours can send requests of the same size.
- */
 /** The peer's command line (java's arguments), as run and as BENCHMARKS.md prints it. */
 const peerArgs = (classpath: string, broker: string, records: string, bytes: string, acks: string) => ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
   '--topic', TOPIC, '--num-records', records, '--record-size', bytes, '--throughput', '-1',
   '--producer-props', `bootstrap.servers=${broker}`, `acks=${acks}`, '--print-metrics'];
 
+/**
+ * One ProducerPerformance run, with its own metrics printed: its rate, and how many records its producer put in
+ * each produce request (`records-per-request-avg`), so ours can send requests of the same size.
+ */
 async function producerPerformance(classpath: string, broker: string, records: number, bytes: number, acks: 'leader' | 'all'): Promise<PeerRun> {
   const { stdout } = await run('java', peerArgs(classpath, broker, String(records), String(bytes), String(acksNum(acks))), { maxBuffer: 16 << 20 });
   // Its totals line: "N records sent, R records/sec (M MB/sec), … 50th, …" (ProducerPerformance.Stats.printTotal),

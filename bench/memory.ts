@@ -56,13 +56,12 @@ export async function memoryBench(say: (m: string) => void, targetUrl: string) {
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { wallS: number; rss: Array<[number, number]>; rssAtStart: number; kafka: { rate: number; sent: number; dropped: number; readBack: number | null }; http: { rate: number; dropped: number; failed: number } };
     const mb = r.rss.map(([t, b]) => [t, b / 2 ** 20] as const);
     // The slope over the load itself: after its first minute, before the read-back that follows it.
-    const steady = mb.filter(([t]) => t >= 60 && t <= SECONDS);
-    const perMin = steady.length > 10 ? slope(steady.map(([t]) => t / 60), steady.map(([, v]) => v)) : NaN;
+    const perMinOf = (s: ReadonlyArray<readonly [number, number]>) => (s.length > 10 ? slope(s.map(([t]) => t / 60), s.map(([, v]) => v)) : NaN);
+    const perMin = perMinOf(mb.filter(([t]) => t >= 60 && t <= SECONDS));
     // The same over the load's second half: V8 grows and gives back heap in the first minutes (a run's
     // slope from minute 1 moved from +1.6 to -1.8 MiB/min between two runs of the same code), so
     // whether memory still grows is read at the end.
-    const late = mb.filter(([t]) => t >= SECONDS / 2 && t <= SECONDS);
-    const lateSlopeMbPerMin = late.length > 10 ? slope(late.map(([t]) => t / 60), late.map(([, v]) => v)) : NaN;
+    const lateSlopeMbPerMin = perMinOf(mb.filter(([t]) => t >= SECONDS / 2 && t <= SECONDS));
     const inLoad = mb.filter(([t]) => t <= SECONDS).map(([, v]) => v);
     return { seconds: SECONDS, ...r, peakMb: Math.max(...mb.map(([, v]) => v)), loadPeakMb: Math.max(...inLoad), firstMinutePeakMb: Math.max(...mb.filter(([t]) => t < 60).map(([, v]) => v)), slopeMbPerMin: perMin, lateSlopeMbPerMin, endMb: mb.at(-1)![1] };
   } finally {

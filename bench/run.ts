@@ -136,6 +136,8 @@ async function main() {
   const cpuGap = hCpu - uCpu;
   const offered = Math.round(wMax.rps * 1.25); // ROW_RUNS is odd: the median run's rate is the median
   const runsOf = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+  /** Each round's ratio to the wrk run of the same round. */
+  const pairsOf = (runs: Array<{ rps: number }>) => runs.map((r, i) => (r.rps / wRuns[i]!.rps).toFixed(2) + '×').join(', ');
   say(`max throughput: native engine with ${WIDE} VUs…`);
   const nWide = await native(fast.url, offered, WIDE);
   say(`max throughput: native engine in ${PROCESSES} processes side by side, ${CONNECTIONS} VUs in all…`);
@@ -186,11 +188,11 @@ wrk's command: \`wrk ${wrkArgs(CONNECTIONS, '<target>').join(' ')}\`. Ours: \`ru
 process on the scenario \`bench/run.ts\` builds (GET /, constant-arrival-rate, the offer and VUs of its row).
 
 **Ratio native / wrk at the same connection count: ${f(nMax.rps / wMax.rps, 2)}×** of wrk's request rate, medians of ${ROW_RUNS} runs of each in turn
-(each run's own pair: ${nRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}; ${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs), both from cold (new connections; from the second round on, the engine's code was compiled by the rounds
+(each run's own pair: ${pairsOf(nRuns)}; ${f(nWide.rps / wMax.rps, 2)}× with ${WIDE} VUs), both from cold (new connections; from the second round on, the engine's code was compiled by the rounds
 before it in the same process): a scenario judged on a request rate cannot declare a warm-up (k6 divides a counter's
 rate by the whole test), so this is the figure.
 After its scenario's ${WARMUP_S} s warm-up (connections open, and in the first round code compiled; the later rounds run in
-the same process) the engine reaches **${f(hMax.rps / wMax.rps, 2)}×** wrk's cold rate (each round: ${hRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}).
+the same process) the engine reaches **${f(hMax.rps / wMax.rps, 2)}×** wrk's cold rate (each round: ${pairsOf(hRuns)}).
 wrk is not given a warm-up: it opens its connections inside its window, as it is run.
 Both share the 2 cores with the target server, so every microsecond the generator spends per request is one the
 server does not get: the CPU column is the engine's cost per request (all its threads), the figure to lower.
@@ -198,7 +200,7 @@ The ${nSplit.processes}-process row is what running the engine on more threads (
 reach here: ${f(nSplit.rate / wMax.rps, 2)}× wrk, against ${f(nMax.rps / wMax.rps, 2)}× in one.
 The undici row is the engine's HTTP client with nothing of the engine around it (no clock, VUs or metrics; the
 engine's own answer handler and pool options), in wrk's closed loop, after ${WARMUP_S} s of it on the same pool: **${f(uMax.rps / wMax.rps, 2)}× wrk's cold rate**
-(each round's own pair: ${uRuns.map((r, i) => f(r.rps / wRuns[i]!.rps, 2) + '×').join(', ')}). Warm against warm, the engine reaches ${f(hMax.rps / uMax.rps, 2)}× of it${hMax.rps >= uMax.rps ? ' (within this machine\'s spread of it)' : ''}, at
+(each round's own pair: ${pairsOf(uRuns)}). Warm against warm, the engine reaches ${f(hMax.rps / uMax.rps, 2)}× of it${hMax.rps >= uMax.rps ? ' (within this machine\'s spread of it)' : ''}, at
 ${f(Math.abs(cpuGap), 1)} µs ${cpuGap >= 0 ? 'more' : 'less'} CPU per request (medians of the runs' own figures: ${f(hCpu, 1)} against ${f(uCpu, 1)}), which holds
 the engine's clock, the drops of an offer above its ceiling and its metrics.
 The engine's CPU per request is the process's (all threads) over its measured window, as the engine records it
