@@ -15,7 +15,7 @@ import { saturation } from '../verifiers/load.ts';
 import { endpointsFor } from '../scenarios/endpoints.ts';
 import { runNative } from '../scenarios/engines/native/index.ts';
 import type { ScenarioResult } from '../scenarios/result.ts';
-import { LOST_S, PodTimeline } from './timeline.ts';
+import { PodTimeline } from './timeline.ts';
 import { drillKubeConfig, checkTarget, checkSafety, kubeError } from './safety.ts';
 import { CHAOS, customApi, deletePodChaos } from './chaos-mesh.ts';
 import { LAG_SAMPLE_MS, LagFollower, alertChain, watchAlerts } from './observe.ts';
@@ -147,11 +147,12 @@ export async function podKillDrill(cfg: Config, p: Profile, plan: PodKillPlan, r
   const following = lag?.follow(signal).catch((e: Error) => { lagError = e.message; progress(`drill: lag sampling stopped: ${e.message}`); });
   const budgetMs = Math.max(plan.recoverySloS * 2, 60) * 1000;
   await timeline.waitFor('replicas-restored', budgetMs, signal);
+  if (!timeline.has('replicas-restored') && !timeline.lost && !signal.aborted) await timeline.confirm(signal);
   // The API server gone mid-drill: recovery cannot be seen, so nothing after it can be judged.
   // Never exit 2 here: a pod was killed, so this is no bad input whatever the API said.
   if (timeline.lost) {
     rec.setData('timeline', timeline.events);
-    throw new InfraError(`Kubernetes API unreachable for ${LOST_S} s while following the pods of ${plan.deployment} after the kill: ${firstLine(timeline.lost)}`, 'kube-apiserver');
+    throw new InfraError(`Kubernetes API unreachable for ${timeline.lostForS} s while following the pods of ${plan.deployment} after the kill: ${firstLine(timeline.lost)}`, 'kube-apiserver');
   }
   const restoredWall = Date.now();
 

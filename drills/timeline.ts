@@ -5,13 +5,21 @@ import { listThenWatch, type ListWatch } from '../platform/kube-watch.ts';
 export interface TimelineEvent { event: string; atMs: number; pod?: string; detail?: string }
 
 /**
- * After a kill, re-lists that cannot even connect for this long mean the API server is gone, not
- * blinking: the timeline stops and says so, and the drill ends at once (exit 3) rather than waiting
- * out its recovery budget blind. An answer of any kind (429, a 5xx during an election) keeps it
- * trying, and before the kill (a follow waiting hours for a Schedule) nothing counts.
+ * After a kill, re-lists that cannot connect, or get no answer, for this long (counted from when
+ * the first failing LIST was sent, so one LIST that ran out its requestTimeoutS is enough) mean the
+ * API server is gone or hung, not blinking: the timeline stops and says so, and the drill ends at
+ * once (exit 3) rather than waiting out its recovery budget blind. An answer of any kind (429, a
+ * 5xx during an election) keeps it trying, and before the kill (a follow waiting hours for a
+ * Schedule) nothing counts.
  */
 const LOST_AFTER_MS = 5000;
-export const LOST_S = LOST_AFTER_MS / 1000;
+/**
+ * After a kill, a watch silent this long is re-listed: a hung API server keeps the watch open and
+ * says nothing, which would otherwise read as a recovery that never came (a FAIL the platform did
+ * not earn). A healthy one answers the LIST; a hung one lets it time out (requestTimeoutS), and the
+ * timeline is lost.
+ */
+const SILENT_RELIST_MS = 3000;
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 const unreachable = (e: unknown) => UNREACHABLE.has(String((e as { code?: unknown }).code ?? (e as { cause?: { code?: unknown } }).cause?.code));
 
@@ -34,11 +42,15 @@ export class PodTimeline {
   t0 = 0;
   /** Why the timeline stopped following: the re-lists failed for LOST_AFTER_MS. */
   lost: unknown = null;
+  /** How long the re-lists had been failing when the timeline stopped. */
+  lostForS = 0;
   private listFailingSince: number | null = null;
+  private listSentAt = 0;
+  private lastListError: unknown = null;
 
   constructor(private kc: k8s.KubeConfig, private namespace: string, private selector: string, private desired: number) {}
 
-  /** Re-lists so far (after a 410 Gone or a dropped watch). */
+  /** Re-lists so far (after a 410 Gone, a dropped watch, or a watch silent after the kill). */
   get relists(): number { return this.lw?.relists() ?? 0; }
 
   /** LIST: returns the pods now, and follows them with a WATCH from that list's resourceVersion. */
@@ -46,16 +58,22 @@ export class PodTimeline {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
     this.lw = await listThenWatch({
       kc: this.kc,
-      list: () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector }),
+      list: () => {
+        this.listSentAt = performance.now();
+        return core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.selector });
+      },
       path: `/api/v1/namespaces/${this.namespace}/pods`, query: { labelSelector: this.selector },
       onEvent: (type, p) => this.observe(type, p),
       onList: () => { this.listFailingSince = null; },
       onListError: (e) => {
+        this.lastListError = e;
         if (!this.t0 || !unreachable(e)) { this.listFailingSince = null; return true; }
         const now = performance.now();
-        this.listFailingSince ??= now;
+        // From when the failing LIST was sent: one that timed out was failing all along.
+        this.listFailingSince ??= this.listSentAt;
         if (now - this.listFailingSince < LOST_AFTER_MS) return true;
         this.lost = e;
+        this.lostForS = Math.round((now - this.listFailingSince) / 100) / 10;
         this.waiters.splice(0).forEach((w) => w());
         return false;
       },
@@ -83,6 +101,8 @@ export class PodTimeline {
 
   markKill(victims: k8s.V1Pod[]): void {
     this.t0 = performance.now();
+    // Until the replicas are back (record() disarms it): what follows is judged on other evidence.
+    this.lw?.watchdog(SILENT_RELIST_MS);
     victims.forEach((v) => this.victims.add(v.metadata!.uid!));
     this.record('kill', victims.map((v) => v.metadata!.name).join(', '));
   }
@@ -92,6 +112,7 @@ export class PodTimeline {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.events.push({ event, atMs: Math.round((performance.now() - this.t0) * 10) / 10, pod, detail });
+    if (event === 'replicas-restored') this.lw?.watchdog(0);
     this.waiters.splice(0).forEach((w) => w());
   }
 
@@ -129,6 +150,27 @@ export class PodTimeline {
 
   has(event: string): boolean { return this.events.some((e) => e.event === event); }
   at(event: string): number | null { return this.events.find((e) => e.event === event)?.atMs ?? null; }
+
+  /**
+   * Before a wait that ran out is judged: the API must answer one LIST now (what it shows arrives as
+   * events first), or the timeline is lost. The watch may have gone silent just before the wait
+   * ended, or its re-list may still be waiting for an answer: a recovery is never failed on that.
+   */
+  async confirm(signal?: AbortSignal): Promise<void> {
+    if (!this.lw) return;
+    const since = performance.now();
+    while (!this.lost && !signal?.aborted) {
+      if (await this.lw.resync()) return;
+      if (this.lost || signal?.aborted) return;
+      const now = performance.now();
+      if (now - since >= LOST_AFTER_MS) {
+        this.lost = this.lastListError ?? new Error('no LIST of the pods answered');
+        this.lostForS = Math.round((now - since) / 100) / 10;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 
   /** Resolves when `event` is on the timeline, after `timeoutMs`, or once the timeline is `lost`. */
   async waitFor(event: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

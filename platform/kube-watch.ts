@@ -31,10 +31,18 @@ export interface ListWatchOptions<T extends KubeObject> {
 export interface ListWatch<T> {
   /** The objects as the events so far leave them, by uid. */
   readonly objects: ReadonlyMap<string, T>;
-  /** Re-lists so far. */
+  /** Re-lists so far (resync and the watchdog's included). */
   relists(): number;
   /** Ends the current watch as a dropped connection would (tests). */
   drop(): void;
+  /**
+   * From now on, a watch that delivers nothing for `ms` is re-listed (0: never again). An API server that hangs
+   * (a frozen process, packets dropped) keeps its watch open and silent for good; a re-list's LIST
+   * is a request that can fail (it has a timeout), so the silence becomes an error the caller sees.
+   */
+  watchdog(ms: number): void;
+  /** Re-lists now: true once its LIST answered and was delivered (failures go to onListError as any re-list's). */
+  resync(): Promise<boolean>;
   stop(): void;
 }
 
@@ -47,6 +55,14 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
   let stopped = false;
   let ctrl: { abort(): void } | null = null;
   let failures = 0;
+  let silentMs = 0;
+  let silence: NodeJS.Timeout | undefined;
+  // Armed when a watch connects and by each of its events (not while one connects: a slow connect
+  // would turn the watch into polling); a timer of an older watch re-lists nothing (relist checks its generation).
+  const heard = (g: number) => {
+    clearTimeout(silence);
+    if (silentMs && !stopped) silence = setTimeout(() => void relist(g), silentMs);
+  };
   const keyOf = (x: T) => x.metadata?.uid ?? `${x.metadata?.namespace ?? ''}/${x.metadata?.name ?? ''}`;
 
   const deliver = (items: T[]) => {
@@ -68,6 +84,7 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
       const c = await new k8s.Watch(o.kc).watch(o.path, { ...o.query, resourceVersion: rv, allowWatchBookmarks: true },
         (type: string, obj: T & { code?: number }) => {
           if (stopped || g !== gen) return;
+          heard(g);
           if (type === 'ERROR') { if (obj.code === 410) void relist(g); return; }
           if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return; // BOOKMARK
           if (type === 'DELETED') objects.delete(keyOf(obj)); else objects.set(keyOf(obj), obj);
@@ -82,28 +99,32 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
           if (failures > 1) setTimeout(() => void relist(g), retryMs);
           else void relist(g);
         });
-      if (stopped || g !== gen) c.abort(); else ctrl = c;
+      if (stopped || g !== gen) c.abort();
+      else { ctrl = c; heard(g); }
     } catch {
       if (!stopped && g === gen) setTimeout(() => void relist(g), retryMs);
     }
   };
 
-  const relist = async (from: number): Promise<void> => {
-    if (stopped || from !== gen) return;
+  /** True once this re-list's LIST is delivered (its watch then starts); false when it failed or was overtaken. */
+  const relist = async (from: number): Promise<boolean> => {
+    if (stopped || from !== gen) return false;
     const g = ++gen; // retires the current watch before it is aborted
     relists++;
+    clearTimeout(silence);
     ctrl?.abort();
     ctrl = null;
     let list;
     try { list = await o.list(); } catch (e) {
-      if (stopped || g !== gen) return;
-      if (o.onListError && !o.onListError(e)) { stopped = true; return; }
+      if (stopped || g !== gen) return false;
+      if (o.onListError && !o.onListError(e)) { stopped = true; return false; }
       setTimeout(() => void relist(g), retryMs);
-      return;
+      return false;
     }
-    if (stopped || g !== gen) return;
+    if (stopped || g !== gen) return false;
     deliver(list.items);
-    await watch(list.metadata?.resourceVersion ?? '');
+    void watch(list.metadata?.resourceVersion ?? '');
+    return true;
   };
 
   const first = await o.list();
@@ -113,6 +134,8 @@ export async function listThenWatch<T extends KubeObject>(o: ListWatchOptions<T>
     objects,
     relists: () => relists,
     drop: () => ctrl?.abort(),
-    stop: () => { stopped = true; ctrl?.abort(); },
+    watchdog: (ms) => { silentMs = ms; if (ctrl) heard(gen); else clearTimeout(silence); },
+    resync: () => relist(gen),
+    stop: () => { stopped = true; clearTimeout(silence); ctrl?.abort(); },
   };
 }

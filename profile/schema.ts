@@ -138,10 +138,14 @@ const DeploymentSchema = z.strictObject({
   consumer: z.boolean().default(false).describe('runs the prediction consumers (lag and integrity are judged around a kill)'),
 });
 
+/** platform.kubernetes.requestTimeoutS when not set (also k6Operator.kubeconfig's requests). */
+export const KUBE_REQUEST_TIMEOUT_S = 10;
+
 const KubernetesSchema = z.strictObject({
   kubeconfig: nonEmpty.optional().describe('path to the kubeconfig (never read from $KUBECONFIG unless written as ${KUBECONFIG}); or inCluster'),
   inCluster: z.boolean().default(false).describe('running in the cluster (harness deploy render): its ServiceAccount\'s token and CA; the context is "inCluster"'),
   context: nonEmpty.optional().describe('context to use; default: the kubeconfig\'s current one'),
+  requestTimeoutS: z.number().positive().max(300).default(KUBE_REQUEST_TIMEOUT_S).describe('an API request (not a watch) whose answer has not begun in this many seconds fails, as with kubectl --request-timeout: a hung API server makes the check that needed it an error, or a drill exit 3, instead of holding the run'),
   namespaces: z.record(dns1123, z.strictObject({ deployments: z.record(dns1123, DeploymentSchema) })),
 }).refine((k) => k.inCluster !== (k.kubeconfig !== undefined), { message: 'name a kubeconfig, or set inCluster: true (not both)', path: ['kubeconfig'] })
   .refine((k) => !(k.inCluster && k.context), { message: 'in the cluster there is one context: leave context out', path: ['context'] });

@@ -135,7 +135,7 @@ deploy('inCluster outside a cluster: exit 3 naming it, not a silent fallback to 
   const saved = process.env.KUBERNETES_SERVICE_HOST;
   delete process.env.KUBERNETES_SERVICE_HOST;
   try {
-    assert.throws(() => kubeConfig({ inCluster: true, namespaces: {} }), /not running in a cluster/);
+    assert.throws(() => kubeConfig({ inCluster: true, requestTimeoutS: 10, namespaces: {} }), /not running in a cluster/);
   } finally { if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved; }
   assert.ok(readFileSync(inCluster, 'utf8').includes('inCluster: true'));
 });

@@ -80,6 +80,19 @@ const crash = (part: string) => () => {
   process.kill(pid!, 'SIGKILL');
 };
 
+/**
+ * SIGSTOP a sandbox part: it keeps its sockets, so connections still open and requests go
+ * unanswered, as with a hung process or a network that drops packets. Thawed after `thawMs`
+ * whatever happens (and by `thaw`), so a command that waits for it ends rather than hangs the suite.
+ */
+function frozen(part: string, thawMs: number): { freeze: () => void; thaw: () => void } {
+  const pid = ctx.procs.pid(part);
+  assert.ok(pid, `${part} is running`);
+  let timer: NodeJS.Timeout | undefined;
+  const thaw = () => { clearTimeout(timer); process.kill(pid!, 'SIGCONT'); };
+  return { freeze: () => { process.kill(pid!, 'SIGSTOP'); timer = setTimeout(thaw, thawMs); }, thaw };
+}
+
 /** The outcome is an answer, not a crash: no stack trace, a finished record, no process of ours left. */
 function clean(o: Outcome, args: string[]): void {
   assert.ok(o.acted, `the command ended before the fault (exit ${o.code}): nothing was tested`);
@@ -191,6 +204,51 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
   // Every pod Ready, none left behind NotReady: a replacement that became Ready while the API was
   // down must show Ready once it is back (the kubelet bridge sends the status it could not send).
   await eventually('every consumer replica Ready again, and no pod left NotReady', async () => {
+    const pods = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+    return pods.length === sb.consumers.replicas && pods.every((p) => podReady(p));
+  }, 90_000, 500);
+});
+
+// Before requestTimeoutS the check waited, with the API frozen, for as long as it stayed frozen.
+faults('the Kubernetes API server frozen (SIGSTOP) during the daily check: the workload check is an error naming the request timeout, the rest judged; it ends within the window, the timeout and 10 s', async () => {
+  if (!sb.kube.enabled) return;
+  const args = ['check', 'daily', '--window', '6s'];
+  const api = frozen('kube-apiserver', 60_000);
+  let o: Outcome;
+  try { o = await during(args, 1500, api.freeze, /measuring over/); } finally { api.thaw(); }
+  clean(o, args);
+  const kube = o.byId('daily.kube.replicas');
+  assert.is(kube.status, 'error', kube.evidence.what);
+  assert.match(kube.evidence.what, 'did not answer within 10 s (platform.kubernetes.requestTimeoutS)');
+  assert.is(o.byId('daily.kafka.throughput').status, 'pass', 'what needs no API is still judged');
+  assert.ok(o.code === 1 || o.code === 3, `exit ${o.code}`);
+  assert.ok(o.endedAfterMs < 4_500 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the window's rest, the timeout, 10 s)`);
+});
+
+// Frozen, not killed: the process keeps its sockets, so connections open and requests go unanswered,
+// and the drill's watch stays open and silent. Before the request timeout and the re-list of a silent
+// watch, the drill waited out its whole recovery budget (a recovery FAIL the platform never earned),
+// then hung on its last pod LIST for as long as the API stayed frozen.
+faults('the Kubernetes API server frozen (SIGSTOP) just after a drill\'s kill: exit 3 within the silence, the request timeout and 10 s, the record aborted naming the API, no recovery verdict; thawed, every replica is back', async () => {
+  if (!sb.kube.enabled) return;
+  const args = ['drill', 'pod-kill', '--target', 'deployment/prediction-consumer', '--alert-wait', '20s'];
+  // The replacement Ready 5 s after it is scheduled: the freeze, 1 s after the kill, comes before the recovery.
+  writeFaults(ctx.dir, { 'ready-delay-s': 5 });
+  await sleep(500);
+  // Thawed after 40 s whatever happens: a drill that waited for it would then see the recovery only
+  // at 40 s, past the 30 s SLO, and fail the platform for the API's silence (what this test rules out).
+  const api = frozen('kube-apiserver', 40_000);
+  let o: Outcome;
+  try { o = await during(args, 1000, api.freeze, /drill: deleting/); } finally { api.thaw(); }
+  clean(o, args);
+  assert.is(o.code, 3, `${o.rec.status}: ${o.rec.error ?? ''}`);
+  assert.is(o.rec.status, 'aborted');
+  assert.match(o.rec.error ?? '', /Kubernetes API unreachable for [\d.]+ s while following the pods .*did not answer within 10 s \(platform\.kubernetes\.requestTimeoutS\)/);
+  assert.not.ok(o.rec.checks.some((c) => c.id === 'drill.recovery'), `a recovery verdict: ${JSON.stringify(o.rec.checks.find((c) => c.id === 'drill.recovery'))}`);
+  // Silent 3 s at most, then a LIST unanswered for the 10 s of requestTimeoutS, then the clean-up and the CLI's exit.
+  assert.ok(o.endedAfterMs < 3_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze`);
+  const core = kubeConfig(ctx).makeApiClient(k8s.CoreV1Api);
+  await eventually('every consumer replica Ready again once the API server runs', async () => {
     const pods = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.filter((p) => !p.metadata?.deletionTimestamp);
     return pods.length === sb.consumers.replicas && pods.every((p) => podReady(p));
   }, 90_000, 500);

@@ -110,12 +110,29 @@ if (!enabled) {
       assert.ok(pods.length >= 1);
       t.dropWatch(); // as a dropped connection
       await eventually('re-listed', async () => t.relists === 1, 10_000, 50);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.is(t.relists, 1, 'one re-list, one watch: the aborted watch did not start another');
       t.markKill([pods[0]!]);
       await core.deleteNamespacedPod({ name: pods[0]!.metadata!.name!, namespace: KUBE_NAMESPACE, gracePeriodSeconds: 0 });
       assert.ok(await t.waitFor('replicas-restored', 30_000), t.events.map((e) => e.event).join(', '));
       for (const e of ['pod-gone', 'replacement-created', 'scheduled', 'ready']) assert.ok(t.has(e), e);
-      await new Promise((r) => setTimeout(r, 500));
-      assert.is(t.relists, 1, 'one re-list, one watch: the aborted watch did not start another');
+    } finally {
+      t.stop();
+    }
+  });
+
+  test('kube: after a kill the timeline re-lists a watch silent for 3 s (a healthy API answers: no event made up, not lost), and confirm() is one LIST answered', async () => {
+    const t = new PodTimeline(kc, KUBE_NAMESPACE, 'app=inference-api', 1);
+    await t.start();
+    try {
+      t.markKill([]); // nothing goes: the watch stays silent
+      await eventually('re-listed after 3 s of silence', async () => t.relists >= 1, 8_000, 50);
+      assert.is(t.lost, null);
+      const before = t.relists;
+      await t.confirm();
+      assert.is(t.relists, before + 1);
+      assert.is(t.lost, null);
+      assert.equal(t.events.map((e) => e.event), ['kill']);
     } finally {
       t.stop();
     }

@@ -12,9 +12,9 @@ import { listThenWatch, type ListWatch } from '../../../platform/kube-watch.ts';
 import { join } from 'node:path';
 import { InfraError, UsageError, firstLine } from '../../../core/errors.ts';
 import type { Config } from '../../../core/config.ts';
-import type { Profile } from '../../../profile/schema.ts';
+import { KUBE_REQUEST_TIMEOUT_S, type Profile } from '../../../profile/schema.ts';
 import { TESTRUN } from '../../../platform/crds.ts';
-import { kubeConfig } from '../../../platform/kube.ts';
+import { BoundedKubeConfig, kubeConfig } from '../../../platform/kube.ts';
 import { existsSync } from 'node:fs';
 import { endpointsFor } from '../../endpoints.ts';
 import type { Scenario } from '../../types.ts';
@@ -58,7 +58,7 @@ export function operatorKubeConfig(cfg: Config, p: Profile): k8s.KubeConfig {
     return kubeConfig(p.platform.kubernetes).kc;
   }
   if (!existsSync(path)) throw new InfraError(`no kubeconfig at ${path} (k6Operator.kubeconfig)`, 'kube');
-  const kc = new k8s.KubeConfig();
+  const kc = new BoundedKubeConfig(p.platform.kubernetes?.requestTimeoutS ?? KUBE_REQUEST_TIMEOUT_S);
   kc.loadFromFile(path);
   return kc;
 }
