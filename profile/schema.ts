@@ -79,6 +79,7 @@ const FeatureStoreSchema = z.strictObject({
     accuracy: sql.optional().describe('$1 = text[] of message ids, $2 = jsonb[] of the source messages; rows of id and correct (boolean: the stored prediction agrees with the model and the source)'),
   }),
   workflowWindowMinS: z.number().min(0).max(86_400).default(0).describe('the workflow success rate looks back at least this far (a few batch intervals), however short the window'),
+  queryTimeoutS: z.number().positive().max(3600).default(60).describe('a query of the harness\'s with no answer in this many seconds fails (pg\'s query_timeout, kept by the client: a hung server cannot hold a run)'),
 });
 
 const HeaderMap = z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), z.string());

@@ -212,6 +212,8 @@ const PROFILES: Array<[string, (p: Record<string, any>) => void, RegExp]> = [
   ['auth both bearer and basic', (p) => { p.platform.prometheus.auth = { bearerToken: 't', basicAuth: { username: 'u', password: 'p' } }; }, /platform\.prometheus\.auth/],
   ['deployment replicas 0', (p) => { p.platform.kubernetes.namespaces.ml.deployments['prediction-consumer'].replicas = 0; }, /replicas/],
   ['namespace not DNS', (p) => { p.platform.kubernetes.namespaces.ML = p.platform.kubernetes.namespaces.ml; }, /platform\.kubernetes\.namespaces/],
+  ['feature-store query timeout negative', (p) => { p.platform.featureStore.queryTimeoutS = -5; }, /platform\.featureStore\.queryTimeoutS/],
+  ['feature-store query timeout above an hour', (p) => { p.platform.featureStore.queryTimeoutS = 3601; }, /platform\.featureStore\.queryTimeoutS/],
   ['Kubernetes request timeout 0', (p) => { p.platform.kubernetes.requestTimeoutS = 0; }, /platform\.kubernetes\.requestTimeoutS/],
   ['Kubernetes request timeout with a unit', (p) => { p.platform.kubernetes.requestTimeoutS = '10s'; }, /platform\.kubernetes\.requestTimeoutS/],
   ['Kubernetes request timeout above 300 s', (p) => { p.platform.kubernetes.requestTimeoutS = 301; }, /platform\.kubernetes\.requestTimeoutS/],

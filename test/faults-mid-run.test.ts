@@ -81,16 +81,27 @@ const crash = (part: string) => () => {
 };
 
 /**
- * SIGSTOP a sandbox part: it keeps its sockets, so connections still open and requests go
+ * SIGSTOP a sandbox part and its child processes: it keeps its sockets, so connections still open and requests go
  * unanswered, as with a hung process or a network that drops packets. Thawed after `thawMs`
  * whatever happens (and by `thaw`), so a command that waits for it ends rather than hangs the suite.
  */
 function frozen(part: string, thawMs: number): { freeze: () => void; thaw: () => void } {
   const pid = ctx.procs.pid(part);
   assert.ok(pid, `${part} is running`);
+  // With its children (PostgreSQL serves each connection from a process of its own), as they are at the freeze.
+  let pids: number[] = [];
   let timer: NodeJS.Timeout | undefined;
-  const thaw = () => { clearTimeout(timer); process.kill(pid!, 'SIGCONT'); };
-  return { freeze: () => { process.kill(pid!, 'SIGSTOP'); timer = setTimeout(thaw, thawMs); }, thaw };
+  const signal = (sig: NodeJS.Signals) => { for (const p of pids) try { process.kill(p, sig); } catch { /* gone meanwhile */ } };
+  const thaw = () => { clearTimeout(timer); signal('SIGCONT'); };
+  return {
+    freeze: () => {
+      const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      pids = [pid!, ...children];
+      signal('SIGSTOP');
+      timer = setTimeout(thaw, thawMs);
+    },
+    thaw,
+  };
 }
 
 /** The outcome is an answer, not a crash: no stack trace, a finished record, no process of ours left. */
@@ -207,6 +218,44 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
     const pods = (await core.listNamespacedPod({ namespace: KUBE_NAMESPACE, labelSelector: 'app=prediction-consumer' })).items.filter((p) => !p.metadata?.deletionTimestamp);
     return pods.length === sb.consumers.replicas && pods.every((p) => podReady(p));
   }, 90_000, 500);
+});
+
+// Frozen, a broker or a database answers nothing in flight, and closing a client waits for what is
+// in flight: the gate waited until they thawed. Thawed after 120 s whatever happens.
+faults('the Kafka broker frozen (SIGSTOP) during a gate scenario: it ends within its window, the graceful stop and the 10 s given to close its clients (not when the broker thaws); nothing acknowledged fails it (exit 1), or, frozen before the clock, the warm-up\'s deadline ends it (exit 3)', async () => {
+  const args = ['run', 'kafka-throughput', '--duration', '20s'];
+  const broker = frozen('kafka', 120_000);
+  let o: Outcome;
+  // 10 s after the scenario starts: past its set-up and warm-up on a quiet machine, inside its 20 s window.
+  try { o = await during(args, 10_000, broker.freeze, /▶ kafka-throughput/); } finally { broker.thaw(); }
+  clean(o, args);
+  if (o.code === 3) {
+    // A busy machine took longer to set up: frozen during the warm-up, which has a deadline of its own.
+    assert.match(o.rec.error ?? '', /kafka: Kafka at .* is not reachable: the warm-up's \d+ produce calls were not all acknowledged within 20 s/);
+    assert.ok(o.endedAfterMs < 20_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the warm-up's deadline, closing, 10 s)`);
+    return;
+  }
+  assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}\n${o.stderr.slice(-800)}`);
+  assert.is(o.byId('kafka-throughput:kafka_writer_message_count:rate>=7000').status, 'fail');
+  assert.match(o.stderr, 'did not close within 10 s');
+  assert.ok(o.endedAfterMs < 20_000 + 30_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the window's rest, the graceful stop, closing, 10 s)`);
+});
+
+faults('PostgreSQL frozen (SIGSTOP) during a gate scenario: the unanswered queries fail it (exit 1) and it ends within the outage stop, the 10 s given to close its clients and 10 s (not when the database thaws)', async () => {
+  const args = ['run', 'feature-store-query', '--duration', '15s'];
+  const db = frozen('postgres', 120_000);
+  let o: Outcome;
+  try { o = await during(args, 5000, db.freeze, /▶ feature-store-query/); } finally { db.thaw(); }
+  clean(o, args);
+  if (o.code === 3) {
+    // A busy machine took longer to set up: frozen at its first query, whose connection times out.
+    assert.match(o.rec.error ?? '', 'feature store is not reachable');
+    assert.ok(o.endedAfterMs < 5_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze`);
+    return;
+  }
+  assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}\n${o.stderr.slice(-800)}`);
+  assert.is(o.byId('feature-store-query:target-answering').status, 'fail');
+  assert.ok(o.endedAfterMs < 15_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (connections timing out and the outage stop, closing, 10 s)`);
 });
 
 // Before requestTimeoutS the check waited, with the API frozen, for as long as it stayed frozen.

@@ -26,6 +26,20 @@ const PRICE_MESSAGE_MAX_BYTES = 256;
 const WARM_ROUNDS = 10;
 const WARM_PARALLEL = 10;
 const WARM_BATCH_MAX = 100;
+/**
+ * The warm-up's produce calls get this long in all, and closing the clients after a failed set-up
+ * 10 s: the client has no deadline of its own for an answer (its timeout is the broker's), so a
+ * broker that accepts connections and answers nothing (hung) held the set-up for good.
+ */
+const WARM_DEADLINE_MS = 20_000;
+const CLOSE_WAIT_MS = 10_000;
+
+/** `p`, or `onLate()` thrown once `ms` have passed without it. */
+function within<T>(p: Promise<T>, ms: number, onLate: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onLate()), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
   const target = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
@@ -74,7 +88,10 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       // At least one per thread a round, at most WARM_PARALLEL in all: the warm-up stays at most 10,000
       // messages however many threads (a followed scenario's platform must get through them too).
       const perRound = Math.max(threads, Math.min(WARM_PARALLEL, Math.max(1, s.executor.maxVUs)));
-      for (let i = 0; i < WARM_ROUNDS; i++) await Promise.all(Array.from({ length: perRound }, () => producer.send(nextBatch(true, Date.now(), Math.min(t.batchSize, WARM_BATCH_MAX)))));
+      const warm = async () => {
+        for (let i = 0; i < WARM_ROUNDS; i++) await Promise.all(Array.from({ length: perRound }, () => producer.send(nextBatch(true, Date.now(), Math.min(t.batchSize, WARM_BATCH_MAX)))));
+      };
+      await within(warm(), WARM_DEADLINE_MS, () => new Error(`the warm-up's ${WARM_ROUNDS * perRound} produce calls were not all acknowledged within ${WARM_DEADLINE_MS / 1000} s`));
       offsetsBefore = await sampleEnds(admin, t.topic);
     } catch (e) {
       if (e instanceof InfraError) throw e; // a producer thread that died: the generator's, not Kafka's
@@ -120,7 +137,7 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       try { await open(); } catch (e) {
         await consumer?.disconnect().catch(() => {});
         if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
-        await producer.close().catch(() => {});
+        await within(producer.close(), CLOSE_WAIT_MS, () => new Error('not closed')).catch(() => {});
         await admin.disconnect().catch(() => {});
         throw e;
       }
