@@ -222,7 +222,7 @@ faults('the Kubernetes API server killed during a drill: exit 3 at once, the rec
 
 // Frozen, a broker or a database answers nothing in flight, and closing a client waits for what is
 // in flight: the gate waited until they thawed. Thawed after 120 s whatever happens.
-faults('the Kafka broker frozen (SIGSTOP) during a gate scenario: it ends within its window, the graceful stop and the 10 s given to close its clients (not when the broker thaws); nothing acknowledged fails it (exit 1), or, frozen before the clock, the warm-up\'s deadline ends it (exit 3)', async () => {
+faults('the Kafka broker frozen (SIGSTOP) during a gate scenario: it ends within its window, the graceful stop, 15 s for the end offsets and 10 s to close its producer (not when the broker thaws); nothing acknowledged fails it (exit 1), or, frozen before the clock, the warm-up\'s deadline ends it (exit 3)', async () => {
   const args = ['run', 'kafka-throughput', '--duration', '20s'];
   const broker = frozen('kafka', 120_000);
   let o: Outcome;
@@ -230,18 +230,19 @@ faults('the Kafka broker frozen (SIGSTOP) during a gate scenario: it ends within
   try { o = await during(args, 10_000, broker.freeze, /▶ kafka-throughput/); } finally { broker.thaw(); }
   clean(o, args);
   if (o.code === 3) {
-    // A busy machine took longer to set up: frozen during the warm-up, which has a deadline of its own.
-    assert.match(o.rec.error ?? '', /kafka: Kafka at .* is not reachable: the warm-up's \d+ produce calls were not all acknowledged within 20 s/);
-    assert.ok(o.endedAfterMs < 20_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the warm-up's deadline, closing, 10 s)`);
+    // A busy machine: frozen during the warm-up (it has a deadline of its own), or the generator's
+    // arrivals late beside a failing rate (the machine's other work), which it may not blame on the platform.
+    assert.match(o.rec.error ?? '', /kafka: Kafka at .* is not reachable: the warm-up's \d+ produce calls were not all acknowledged within 20 s|load-generator: load generator saturated/);
+    assert.ok(o.endedAfterMs < 20_000 + 30_000 + 15_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze`);
     return;
   }
   assert.is(o.code, 1, `${o.rec.status}: ${o.rec.error ?? ''}\n${o.stderr.slice(-800)}`);
   assert.is(o.byId('kafka-throughput:kafka_writer_message_count:rate>=7000').status, 'fail');
-  assert.match(o.stderr, 'did not close within 10 s');
-  assert.ok(o.endedAfterMs < 20_000 + 30_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the window's rest, the graceful stop, closing, 10 s)`);
+  assert.match(o.byId('kafka-throughput:topic-end-offsets').evidence.what, 'no answer within 15 s');
+  assert.ok(o.endedAfterMs < 20_000 + 30_000 + 15_000 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the window's rest, the graceful stop, the end offsets, closing, 10 s)`);
 });
 
-faults('PostgreSQL frozen (SIGSTOP) during a gate scenario: the unanswered queries fail it (exit 1) and it ends within the outage stop, the 10 s given to close its clients and 10 s (not when the database thaws)', async () => {
+faults('PostgreSQL frozen (SIGSTOP) during a gate scenario: the unanswered queries fail it (exit 1) and it ends within the outage stop, the 10 s given to close its pool and 10 s (not when the database thaws)', async () => {
   const args = ['run', 'feature-store-query', '--duration', '15s'];
   const db = frozen('postgres', 120_000);
   let o: Outcome;

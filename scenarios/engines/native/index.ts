@@ -62,12 +62,6 @@ export const STALE_ARRIVAL_MS = 5_000;
 
 /** Settling time between the warm-up and the measured window for iterations still in flight. */
 const WARMUP_SETTLE_MS = 5_000;
-/**
- * A target's clients get this long to close: closing one waits for what is still in flight, and a
- * hung server (a frozen broker or database: connections open, nothing answered) answers none of it,
- * so a gate waited for as long as the server stayed hung. What is still out is left to the process's exit.
- */
-export const TEARDOWN_MS = 10_000;
 
 /**
  * The built-in open-model engine. Arrivals come from the executor's clock; an arrival that finds
@@ -165,11 +159,6 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     }
   };
 
-  const closeTarget = async () => {
-    const closed = await Promise.race([target.teardown(stop.signal).then(() => true), sleep(TEARDOWN_MS, false, { ref: false })]);
-    if (!closed) opts.progress?.(`${s.name}: the target's clients did not close within ${TEARDOWN_MS / 1000} s (requests still unanswered); left to the process's exit`, true);
-  };
-
   let warmup: ScenarioResult['warmup'];
   const warmEx = s.warmup ? warmupExecutor(ex, s.warmup) : null;
   if (warmEx && !opts.signal.aborted) try {
@@ -184,7 +173,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
   } catch (e) {
     // Set up and not yet in the measured window's try: close what setup opened (a producer thread
     // left running would keep the process alive).
-    await closeTarget();
+    await target.teardown(stop.signal);
     throw e;
   }
 
@@ -269,7 +258,7 @@ export async function runNative(s: Scenario, opts: RunOptions): Promise<Scenario
     try {
       if (target.threadLoops) threadDelays = await target.threadLoops.stop();
     } finally {
-      await closeTarget();
+      await target.teardown(stop.signal);
     }
   }
   fault ??= target.generatorFault?.() ?? null;

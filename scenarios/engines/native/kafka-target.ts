@@ -7,6 +7,7 @@ import { compileMessages } from '../../../platform/contract.ts';
 import { topicName, type Endpoints } from '../../endpoints.ts';
 import { kafkajs } from '../../../platform/kafka.ts';
 import { countOwnMessages } from './readback.ts';
+import { within } from './deadline.ts';
 import { peakIterationsPerS } from './arrivals.ts';
 import { inlineSender, threadedSender, type BatchSender } from './kafka-senders.ts';
 import { priceBatches, type BatchSpec } from './price-batch.ts';
@@ -27,19 +28,15 @@ const WARM_ROUNDS = 10;
 const WARM_PARALLEL = 10;
 const WARM_BATCH_MAX = 100;
 /**
- * The warm-up's produce calls get this long in all, and closing the clients after a failed set-up
- * 10 s: the client has no deadline of its own for an answer (its timeout is the broker's), so a
- * broker that accepts connections and answers nothing (hung) held the set-up for good.
+ * The warm-up's produce calls get this long in all, reading the end offsets after the run 15 s and
+ * closing the producer 10 s (it waits for its calls in flight): a broker that accepts connections
+ * and answers nothing (hung) held a run for as long as it stayed hung. The wait for the last
+ * predictions and the read-back have deadlines of their own.
  */
 const WARM_DEADLINE_MS = 20_000;
+const ENDS_WAIT_MS = 15_000;
 const CLOSE_WAIT_MS = 10_000;
 
-/** `p`, or `onLate()` thrown once `ms` have passed without it. */
-function within<T>(p: Promise<T>, ms: number, onLate: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(onLate()), ms); });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags: Tags): IterationTarget {
   const target = s.target as Extract<Scenario['target'], { kind: 'kafka-produce' }>;
@@ -168,9 +165,11 @@ export function kafkaTarget(s: Scenario, store: MetricStore, ep: Endpoints, tags
       }
       // The follower's group is ours: not left in the platform's broker (a dead broker keeps it until its offsets expire).
       if (followGroup) await admin.deleteGroups([followGroup]).catch(() => {});
-      try { offsetsAfter = await sampleEnds(admin, t.topic); } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
-      await producer.close().catch(() => {});
-      await admin.disconnect().catch(() => {});
+      try {
+        offsetsAfter = await within(sampleEnds(admin, t.topic), ENDS_WAIT_MS, () => new Error(`no answer within ${ENDS_WAIT_MS / 1000} s`));
+      } catch (e) { offsetsAfter = null; readBackError = `end offsets after the run could not be read: ${(e as Error).message}`; }
+      await within(producer.close(), CLOSE_WAIT_MS, () => new Error('not closed')).catch(() => {});
+      await within(admin.disconnect(), CLOSE_WAIT_MS, () => new Error('not closed')).catch(() => {});
       if (signal.aborted) readBackError ??= `no read-back, the run was stopped: ${String((signal.reason as Error)?.message ?? signal.reason)}`;
       else if (offsetsAfter && seq > 0) {
         try { own = await countOwnMessages(kafka, t.topic, offsetsBefore.offsets, offsetsAfter.offsets, codec.priceSeq(run), seq, run, signal, 60_000, t.batchSize * (t.recordBytes ?? PRICE_MESSAGE_MAX_BYTES)); } catch (e) { own = null; readBackError = `read-back failed: ${(e as Error).message}`; }
