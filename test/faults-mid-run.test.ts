@@ -260,10 +260,10 @@ faults('PostgreSQL frozen (SIGSTOP) during a gate scenario: the unanswered queri
 });
 
 // Before requestTimeoutS the check waited, with the API frozen, for as long as it stayed frozen.
-faults('the Kubernetes API server frozen (SIGSTOP) during the daily check: the workload check is an error naming the request timeout, the rest judged; it ends within the window, the timeout and 10 s', async () => {
+faults('the Kubernetes API server frozen (SIGSTOP) during the daily check: the workload check is an error naming the request timeout, the rest judged; it ends well before the API thaws', async () => {
   if (!sb.kube.enabled) return;
   const args = ['check', 'daily', '--window', '6s'];
-  const api = frozen('kube-apiserver', 60_000);
+  const api = frozen('kube-apiserver', 150_000);
   let o: Outcome;
   try { o = await during(args, 1500, api.freeze, /measuring over/); } finally { api.thaw(); }
   clean(o, args);
@@ -272,7 +272,10 @@ faults('the Kubernetes API server frozen (SIGSTOP) during the daily check: the w
   assert.match(kube.evidence.what, 'did not answer within 10 s (platform.kubernetes.requestTimeoutS)');
   assert.is(o.byId('daily.kafka.throughput').status, 'pass', 'what needs no API is still judged');
   assert.ok(o.code === 1 || o.code === 3, `exit ${o.code}`);
-  assert.ok(o.endedAfterMs < 4_500 + 10_000 + 10_000, `ended ${o.endedAfterMs} ms after the freeze (the window's rest, the timeout, 10 s)`);
+  // The window's rest, the 10 s timeout, and the integrity read after the window: ~25 s here, 58 s in a
+  // CI run whose earlier faults had left the consumers 780,000 messages behind. The old code ended only
+  // at the thaw, 150 s after the freeze.
+  assert.ok(o.endedAfterMs < 90_000, `ended ${o.endedAfterMs} ms after the freeze`);
 });
 
 // Frozen, not killed: the process keeps its sockets, so connections open and requests go unanswered,
